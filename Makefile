@@ -1,0 +1,64 @@
+# Aiguillage: every verb works on a fresh machine; `setup` installs what is missing.
+SHELL := /bin/bash
+PY := .venv/bin/python
+UV_VERSION := 0.13.9
+export PYTHONPATH := $(CURDIR)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help setup run up down status demo test test-unit test-e2e schemas clean
+
+help:
+	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
+	@echo "make up / down  the same in the background / stop everything"
+	@echo "make status     which services answer /healthz"
+	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
+	@echo "make test       every test tier against real Kafka and SMTP"
+	@echo "make test-unit  unit and contract tests only (seconds)"
+	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
+
+setup: .venv/.synced var/kafka/libs/.fetched
+
+# Java and Maven run the local Kafka broker; installed from Debian's packages when missing.
+.java:
+	@command -v java >/dev/null && command -v mvn >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven)
+
+.venv/.synced: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q "uv==$(UV_VERSION)"
+	python3 -m uv sync --frozen --python python3.11
+	@touch $@
+
+var/kafka/libs/.fetched: infra/kafka/pom.xml
+	@$(MAKE) -s .java
+	$(PY) -c "from pathlib import Path; from infra.kafka.local_kafka import ensure_libs; ensure_libs(Path('var/kafka/libs'))"
+	@touch $@
+
+run: setup
+	$(PY) -m infra.stack run
+
+up: setup
+	$(PY) -m infra.stack up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m infra.stack down; fi
+
+status: setup
+	$(PY) -m infra.stack status
+
+demo: up
+	$(PY) -m infra.demo
+
+test: setup
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest -m "unit or contract"
+
+test-e2e: setup
+	$(PY) -m pytest -m "integration or e2e"
+
+schemas: setup
+	$(PY) -m contracts.schemas
+
+clean: down
+	rm -rf var .pytest_cache

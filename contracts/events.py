@@ -1,0 +1,132 @@
+"""Payloads of the v1 events. Open vocabularies (sectors, countries, factory ids) are plain strings checked
+against data (`contracts.reference`), so a new sector or factory is a data change, not a schema change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["en", "fr", "de"]
+CompanySize = Literal["startup", "sme", "large", "public_body"]
+DataReadiness = Literal["none", "partial", "ready"]
+Stage = Literal["idea", "prototype", "pilot", "production"]
+Outcome = Literal["accept_local", "forward", "decline", "review"]
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+
+
+class _Model(BaseModel):
+    # Readers ignore fields they do not know, so producers can add optional fields without breaking them.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Company(_Model):
+    name: str = Field(min_length=1, max_length=200, description="Legal name of the applying company.")
+    country: str = Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code, e.g. 'LU'.")
+    size: CompanySize = Field(description="startup, sme, large or public_body.")
+
+
+class Contact(_Model):
+    name: str = Field(min_length=1, max_length=200, description="Name of the person to write to.")
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254, description="Where the applicant's emails go.")
+    language: Language = Field(description="Language of every email to the applicant: en, fr or de.")
+
+
+class Project(_Model):
+    title: str = Field(min_length=3, max_length=200, description="Short title of the AI project.")
+    summary: str = Field(min_length=20, max_length=5000, description="What the project does, in EN, FR or DE.")
+    declared_sectors: list[str] = Field(
+        default_factory=list, max_length=10, description="Sectors the applicant names, from the sector vocabulary."
+    )
+    data_readiness: DataReadiness = Field(description="none, partial (collected, not prepared) or ready.")
+    stage: Stage = Field(description="idea, prototype, pilot or production.")
+
+
+class Consent(_Model):
+    share_with_partner_factories: bool = Field(
+        description="Whether the applicant allows their contact data to be sent to another AI Factory."
+    )
+
+
+class ApplicationSubmitted(_Model):
+    """An application was taken in and validated."""
+
+    application_id: str = Field(description="Id given by intake; the key of every event about it.")
+    submitted_at: datetime = Field(description="When intake accepted the application (UTC).")
+    channel: str = Field(description="'web', 'api', or 'partner:<factory-id>' for an incoming referral.")
+    company: Company
+    contact: Contact
+    project: Project
+    consent: Consent
+
+
+class Applicant(_Model):
+    """Who to tell about the application, carried along so that notify needs no other source."""
+
+    company_name: str
+    contact_name: str
+    email: str
+    language: Language
+    project_title: str
+
+
+class SectorFinding(_Model):
+    sector: str = Field(description="A sector of the vocabulary, e.g. 'cybersecurity'.")
+    declared: bool = Field(description="True when the applicant named it.")
+    evidence: list[str] = Field(default_factory=list, description="Words of the text that point to it.")
+
+
+class RuleResult(_Model):
+    rule: str = Field(description="Id of the scoring rule, e.g. 'priority-sector'.")
+    points: int = Field(description="Points the rule gave (may be negative).")
+    reason: str = Field(description="A sentence a staff member can read.")
+
+
+class PartnerFit(_Model):
+    factory_id: str = Field(description="Id of a partner AI Factory, e.g. 'bsc-aif'.")
+    score: int = Field(description="Fit of the project with that factory; higher is better.")
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ApplicationScored(_Model):
+    """Triage found the project's sectors and scored it against the L-AIF priorities and every partner."""
+
+    application_id: str
+    policy_version: str = Field(description="Version of the scoring policy that produced the scores.")
+    sectors: list[SectorFinding]
+    priority_score: int = Field(description="Fit with the L-AIF priority sectors.")
+    readiness_score: int = Field(description="Readiness of data and project stage.")
+    total_score: int
+    rules: list[RuleResult] = Field(description="Every rule that applied, with its points and reason.")
+    partner_fit: list[PartnerFit] = Field(description="Partner factories, best fit first.")
+    flags: list[str] = Field(default_factory=list, description="Findings that constrain routing, e.g. 'military'.")
+    consent_to_share: bool
+    applicant: Applicant
+
+
+class DecisionMade(_Model):
+    """Routing decided what happens to the application."""
+
+    application_id: str
+    outcome: Outcome = Field(description="accept_local, forward, decline or review.")
+    factory_id: str | None = Field(default=None, description="The factory that takes it: lux-aif or a partner.")
+    reasons: list[str] = Field(description="Sentences the decision rests on.")
+    policy_version: str = Field(description="Version of the policy the decision applied.")
+    decided_by: str = Field(description="'routing' for an automatic decision, else the staff member's name.")
+    consent_to_share: bool
+    applicant: Applicant
+
+
+class EmailSent(_Model):
+    """notify sent an email to the applicant."""
+
+    application_id: str
+    notice_kind: str = Field(description="What the email announces, e.g. 'decision'.")
+    to: str = Field(description="Recipient address.")
+    language: Language
+    subject: str
+    message_id: str = Field(description="RFC 5322 Message-ID; the same for every retry of one notice.")
+    sent_at: datetime

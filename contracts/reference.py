@@ -1,0 +1,73 @@
+"""Reference facts: the sector vocabulary and the AI Factories, read from `data/ai_factories.yaml`.
+
+A new sector or factory is an edit of that file, not of code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA_FILE = Path(__file__).parent / "data" / "ai_factories.yaml"
+
+
+@dataclass(frozen=True)
+class Factory:
+    id: str
+    name: str
+    acronym: str
+    country: str
+    host: str
+    sectors: tuple[str, ...]
+    other_sectors: tuple[str, ...]
+    website: str | None
+
+
+@dataclass(frozen=True)
+class Reference:
+    home_factory: str
+    priorities: tuple[str, ...]
+    not_in_scope: tuple[str, ...]
+    not_prioritised: tuple[str, ...]
+    sectors: dict[str, str]
+    factories: tuple[Factory, ...]
+
+    @property
+    def partners(self) -> tuple[Factory, ...]:
+        return tuple(f for f in self.factories if f.id != self.home_factory)
+
+    def factory(self, factory_id: str) -> Factory:
+        for factory in self.factories:
+            if factory.id == factory_id:
+                return factory
+        raise KeyError(f"unknown factory id {factory_id!r}")
+
+
+def _factory(raw: dict) -> Factory:
+    return Factory(
+        id=raw["id"],
+        name=raw["name"],
+        acronym=raw.get("acronym", raw["id"]),
+        country=raw["country"],
+        host=raw.get("host", ""),
+        sectors=tuple(raw.get("sectors", ())),
+        other_sectors=tuple(raw.get("sectors_other_mentions", ())),
+        website=raw.get("website"),
+    )
+
+
+@cache
+def load(path: Path = DATA_FILE) -> Reference:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    home = raw["home_priorities"]
+    return Reference(
+        home_factory=raw["home_factory"],
+        priorities=tuple(home["sectors"]),
+        not_in_scope=tuple(home.get("not_in_scope", ())),
+        not_prioritised=tuple(home.get("not_prioritised", ())),
+        sectors=dict(raw["sector_vocabulary"]),
+        factories=tuple(_factory(f) for f in raw["ai_factories"]),
+    )

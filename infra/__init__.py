@@ -1,0 +1,1 @@
+"""Local infrastructure helpers (real components run as plain processes, no Docker)."""

@@ -1,0 +1,1 @@
+"""A single-node Apache Kafka broker in KRaft mode, run as a local Java process."""

@@ -1,0 +1,63 @@
+"""Sample applications, each with the outcome the policy should give it. Used by `make demo` and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sample:
+    story: str
+    expected_outcome: str
+    expected_factory: str | None
+    body: dict
+
+
+def _application(company: str, country: str, size: str, contact: str, email: str, language: str, title: str,
+                 summary: str, sectors: list[str], readiness: str, stage: str, consent: bool) -> dict:
+    return {
+        "company": {"name": company, "country": country, "size": size},
+        "contact": {"name": contact, "email": email, "language": language},
+        "project": {"title": title, "summary": summary, "declared_sectors": sectors,
+                    "data_readiness": readiness, "stage": stage},
+        "consent": {"share_with_partner_factories": consent},
+    }
+
+
+MOSELLE_RE = Sample(
+    "Moselle Re, a Luxembourg reinsurer, wants fraud detection on its claims", "accept_local", "lux-aif",
+    _application("Moselle Re", "LU", "sme", "Anne Weber", "anne.weber@moselle-re.example", "fr",
+                 "Détection de fraude dans les sinistres de réassurance",
+                 "Nous voulons détecter la fraude dans les sinistres de réassurance grâce à dix ans de données.",
+                 ["insurance"], "ready", "prototype", True),
+)
+ODYSSEA_NLP = Sample(
+    "Odyssea NLP, an Athens start-up, builds a Greek language model", "forward", "pharos",
+    _application("Odyssea NLP", "GR", "startup", "Eleni Pappas", "eleni@odyssea-nlp.example", "en",
+                 "A Greek large language model for public services",
+                 "We train a Greek language model (LLM) for translation and speech in Greek cultural heritage "
+                 "archives and museums.", ["language", "culture-creative"], "partial", "prototype", True),
+)
+KASTELL_DEFENCE = Sample(
+    "Kastell Systems wants drone targeting for weapons", "decline", None,
+    _application("Kastell Systems", "DE", "large", "Jonas Richter", "j.richter@kastell.example", "de",
+                 "Zielerfassung für Drohnen",
+                 "Automatische Zielerfassung für militärische Drohnen und Waffensysteme auf dem Gefechtsfeld.",
+                 [], "ready", "pilot", True),
+)
+RHEIN_RADIOLOGIE = Sample(
+    "Rhein Radiologie, a German clinic group, did not consent to sharing", "forward", "jaif",
+    _application("Rhein Radiologie", "DE", "sme", "Dr. Petra Lang", "p.lang@rhein-radiologie.example", "de",
+                 "KI-gestützte Befundung in der Radiologie",
+                 "Wir möchten die radiologische Diagnose in unseren Kliniken mit KI unterstützen, für Patienten "
+                 "und Krankenhaus.", ["health"], "partial", "idea", False),
+)
+PETIT_FOUR = Sample(
+    "Petit Four, a bakery with an idea but no data yet", "review", None,
+    _application("Petit Four", "LU", "startup", "Luc Schmit", "luc@petitfour.example", "en",
+                 "Something with AI for our shop",
+                 "We would like to find out what artificial intelligence could do for our small shop.",
+                 [], "none", "idea", True),
+)
+
+ALL = (MOSELLE_RE, ODYSSEA_NLP, KASTELL_DEFENCE, RHEIN_RADIOLOGIE, PETIT_FOUR)

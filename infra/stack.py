@@ -1,0 +1,222 @@
+"""Start and stop the whole system on one machine: Kafka, the SMTP mailbox and the four services.
+
+    python -m infra.stack run    # foreground; Ctrl-C stops everything
+    python -m infra.stack up     # background; returns when every service answers /healthz
+    python -m infra.stack down   # stops what `up` started, leaves no process behind
+    python -m infra.stack status
+
+KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started. Ports: KAFKA_PORT (9092),
+SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002), NOTIFY_PORT (8003).
+<SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.kafka.local_kafka import LocalKafka
+from infra.topics import create_topics
+
+SERVICES = ("intake", "triage", "routing", "notify")
+DEFAULT_PORTS = {"intake": 8000, "triage": 8001, "routing": 8002, "notify": 8003}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    bootstrap: str
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    smtp_port: int = 8025
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var_dir / "run"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def service_env(self, service: str) -> dict[str, str]:
+        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT), "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+               "VAR_DIR": str(self.var_dir), "SMTP_PORT": str(self.smtp_port)}
+        env.pop("DATABASE_URL", None)
+        if url := env.get(f"{service.upper()}_DATABASE_URL"):
+            env["DATABASE_URL"] = url
+        return env
+
+    def start(self, name: str, command: list[str], env: dict[str, str], detached: bool) -> None:
+        """Start one process; its output goes to var/log/<name>.log."""
+        (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.var_dir / "log" / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=detached)
+        self.processes[name] = process
+        (self.run_dir / f"{name}.pid").write_text(str(process.pid))
+
+    def start_mailbox(self, detached: bool = False) -> None:
+        self.start("mailbox", [sys.executable, "-m", "infra.mailbox", "--dir", str(self.var_dir / "mail"),
+                               "--port", str(self.smtp_port)], {**os.environ, "PYTHONPATH": str(ROOT)}, detached)
+
+    def start_service(self, service: str, detached: bool = False) -> None:
+        command = [sys.executable, "-m", "uvicorn", f"services.{service}.main:app", "--host", "127.0.0.1",
+                   "--port", str(self.ports[service]), "--no-access-log"]
+        self.start(service, command, self.service_env(service), detached)
+
+    def start_services(self, detached: bool = False) -> None:
+        for service in SERVICES:
+            self.start_service(service, detached)
+
+    def wait_healthy(self, services: tuple[str, ...] = SERVICES, timeout: float = 60) -> None:
+        """Return when every service answers /healthz with 200; else raise naming the ones that do not."""
+        deadline = time.monotonic() + timeout
+        waiting = list(services)
+        while waiting and time.monotonic() < deadline:
+            for service in list(waiting):
+                process = self.processes.get(service)
+                if process and process.poll() is not None:
+                    raise RuntimeError(f"{service} exited with {process.returncode}; see "
+                                       f"{self.var_dir / 'log' / (service + '.log')}")
+                if _healthy(self.url(service) + "/healthz"):
+                    waiting.remove(service)
+            time.sleep(0.2)
+        if waiting:
+            raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(waiting)}; logs in {self.var_dir}/log")
+
+    def stop(self, name: str, timeout: float = 15) -> None:
+        """Stop one process started here or by an earlier `up` (found through its pidfile)."""
+        pidfile = self.run_dir / f"{name}.pid"
+        process = self.processes.pop(name, None)
+        pid = process.pid if process else _read_pid(pidfile)
+        if pid is not None and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                if process:
+                    process.poll()
+                time.sleep(0.1)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+            if process:
+                process.wait()
+        pidfile.unlink(missing_ok=True)
+
+    def stop_all(self) -> None:
+        for name in (*reversed(SERVICES), "mailbox"):
+            self.stop(name)
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a child that exited but was not reaped yet is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def from_environment() -> tuple[Stack, LocalKafka | None]:
+    var_dir = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    kafka = None if external else LocalKafka(var_dir / "kafka", int(os.environ.get("KAFKA_PORT", "9092")))
+    ports = {service: int(os.environ.get(f"{service.upper()}_PORT", port)) for service, port in DEFAULT_PORTS.items()}
+    stack = Stack(var_dir, external or kafka.bootstrap, ports, int(os.environ.get("SMTP_PORT", "8025")))  # type: ignore[union-attr]
+    return stack, kafka
+
+
+def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
+    if kafka and not kafka.is_running():
+        print("starting Kafka (KRaft, one node) ...", flush=True)
+        kafka.start()
+    print(f"Kafka: {stack.bootstrap}", flush=True)
+    asyncio.run(create_topics(stack.bootstrap))
+    stack.start_mailbox(detached)
+    stack.start_services(detached)
+    print("starting intake, triage, routing and notify ...", flush=True)
+    stack.wait_healthy()
+    print(f"""
+Aiguillage is up.
+  Submit an application: POST {stack.url('intake')}/v1/applications   (API docs: {stack.url('intake')}/docs)
+  Health:                {', '.join(stack.url(s) + '/healthz' for s in SERVICES)}
+  Emails (SMTP 127.0.0.1:{stack.smtp_port}) are kept in {stack.var_dir / 'mail'}/
+  Logs: {stack.var_dir / 'log'}/   Traces: {stack.var_dir / 'traces'}/""", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.stack", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["run", "up", "down", "status"])
+    command = parser.parse_args().command
+    stack, kafka = from_environment()
+    if command == "status":
+        states = {s: _healthy(stack.url(s) + "/healthz") for s in SERVICES}
+        for service, healthy in states.items():
+            print(f"{service:8} {'healthy' if healthy else 'down'}  {stack.url(service)}")
+        return 0 if all(states.values()) else 1
+    if command == "down":
+        stack.stop_all()
+        if kafka:
+            kafka.stop()
+        print("Aiguillage stopped.")
+        return 0
+    detached = command == "up"
+    if detached:
+        stack.stop_all()  # a half-started earlier `up` leaves nothing behind
+    def _stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        bring_up(stack, kafka, detached)
+        if detached:
+            print("Stop with: make down")
+            return 0
+        print("Press Ctrl-C to stop.", flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(0.5)
+        print("a process exited; stopping everything", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        detached = False  # nothing half-started stays behind
+        return 1
+    finally:
+        if not detached:
+            print("stopping ...", flush=True)
+            stack.stop_all()
+            if kafka:
+                kafka.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

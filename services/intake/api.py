@@ -1,0 +1,106 @@
+"""The public HTTP API: submit an application, follow it through its capability link."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
+from sqlmodel import col, select
+
+from contracts.envelope import now
+from contracts.events import ApplicationSubmitted
+from contracts.topics import APPLICATION_SUBMITTED
+from services.intake.models import ApplicationRecord, TimelineEntry
+from services.intake.requests import Accepted, StatusView, SubmitApplication
+from services.runtime.db import SessionFactory
+from services.runtime.messages import first_event
+from services.runtime.outbox import OutboxRelay, stage
+from services.runtime.telemetry import current_trace_id
+
+SERVICE = "intake"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def field_name(location: tuple) -> str:
+    parts = [str(part) for part in location if part != "body"]
+    return ".".join(parts) if parts else "body"
+
+
+async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming every bad field, e.g. 'project.summary: Field required'."""
+    errors = [{"field": field_name(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in error.errors()]
+    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse({"error": "invalid_request", "message": message, "errors": errors}, status_code=422)
+
+
+def router(sessions: SessionFactory, relay: OutboxRelay, tracing: TracerProvider, public_base_url: str | None):
+    routes = APIRouter(prefix="/v1", tags=["applications"])
+    tracer = tracing.get_tracer("aiguillage.intake")
+
+    @routes.post("/applications", status_code=202, response_model=Accepted,
+                 summary="Submit an AI project application",
+                 responses={422: {"description": "A field is missing or invalid; the message names it."}})
+    async def submit(application: SubmitApplication, request: Request) -> JSONResponse:
+        application_id, token = str(uuid.uuid4()), secrets.token_urlsafe(24)
+        with tracer.start_as_current_span("submit application", attributes={"application_id": application_id}):
+            submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel="api",
+                                             **application.model_dump())
+            envelope = first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
+            async with sessions() as session:
+                session.add(ApplicationRecord(
+                    id=application_id, token_hash=_hash(token), channel=submitted.channel,
+                    submitted=submitted.model_dump_json(), created_at=submitted.submitted_at,
+                    updated_at=submitted.submitted_at,
+                ))
+                session.add(TimelineEntry(event_id=envelope.id, application_id=application_id,
+                                          time=envelope.time, event=envelope.type,
+                                          summary="Application received", trace_id=current_trace_id()))
+                stage(session, APPLICATION_SUBMITTED, envelope)
+                await session.commit()
+        relay.wake()
+        base = (public_base_url or str(request.base_url)).rstrip("/")
+        status_url = f"{base}/v1/applications/{application_id}?token={token}"
+        return JSONResponse({"application_id": application_id, "status_url": status_url}, status_code=202,
+                            headers={"Location": status_url})
+
+    @routes.get("/applications/{application_id}", response_model=StatusView,
+                summary="Follow an application (the status link given at submission)",
+                responses={404: {"description": "No application with this id and token."}})
+    async def status(application_id: str, token: str = Query(description="The secret of the status link.")):
+        async with sessions() as session:
+            application = await session.get(ApplicationRecord, application_id)
+            if application is None or not hmac.compare_digest(application.token_hash, _hash(token)):
+                return JSONResponse({"error": "not_found", "message": "No application with this id and token."},
+                                    status_code=404)
+            timeline = (await session.exec(
+                select(TimelineEntry).where(TimelineEntry.application_id == application_id)
+                .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id))
+            )).all()
+        body = {
+            "application_id": application.id,
+            "status": application.status,
+            "timeline": [{"time": entry.time.isoformat(), "event": entry.event, "summary": entry.summary,
+                          "trace_id": entry.trace_id} for entry in timeline],
+        }
+        if application.decision:
+            decision = json.loads(application.decision)
+            body["decision"] = {key: decision[key] for key in
+                                ("outcome", "factory_id", "reasons", "policy_version", "decided_by")}
+        return JSONResponse(body)
+
+    return routes
+
+
+def install(app: FastAPI, routes: APIRouter) -> None:
+    app.include_router(routes)
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

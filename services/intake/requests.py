@@ -1,0 +1,57 @@
+"""What the public API accepts: the contract's parts, with the checks that need reference data."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from contracts import reference
+from contracts.events import Company, Consent, Contact, Project
+
+
+class ProjectInput(Project):
+    @field_validator("declared_sectors")
+    @classmethod
+    def sectors_are_known(cls, sectors: list[str]) -> list[str]:
+        known = reference.load().sectors
+        unknown = [sector for sector in sectors if sector not in known]
+        if unknown:
+            raise ValueError(f"unknown sector(s) {', '.join(unknown)}; known sectors: {', '.join(sorted(known))}")
+        return list(dict.fromkeys(sectors))
+
+
+class SubmitApplication(BaseModel):
+    """An application as the applicant (web form or JSON API) sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company: Company
+    contact: Contact
+    project: ProjectInput
+    consent: Consent
+
+
+class Accepted(BaseModel):
+    application_id: str
+    status_url: str
+
+
+class DecisionView(BaseModel):
+    outcome: str
+    factory_id: str | None
+    reasons: list[str]
+    policy_version: str
+    decided_by: str
+
+
+class TimelineView(BaseModel):
+    time: str
+    event: str
+    summary: str
+    trace_id: str | None
+
+
+class StatusView(BaseModel):
+    application_id: str
+    status: str
+    decision: DecisionView | None = None
+    timeline: list[TimelineView]

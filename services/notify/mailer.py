@@ -1,0 +1,38 @@
+"""Sending one email over SMTP: the local mailbox by default, any relay through settings."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from email.message import EmailMessage
+
+from services.notify.render import Email
+
+
+def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Message-ID"] = message_id
+    message["Content-Language"] = email.language
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(email.body)
+    return message
+
+
+def _send(message: EmailMessage, host: str, port: int, username: str | None, password: str | None,
+          starttls: bool) -> None:
+    with smtplib.SMTP(host, port, timeout=10) as smtp:
+        if starttls:
+            smtp.starttls()
+        if username:
+            smtp.login(username, password or "")
+        smtp.send_message(message)
+
+
+async def send(message: EmailMessage, *, host: str, port: int, username: str | None = None,
+               password: str | None = None, starttls: bool = False) -> None:
+    # smtplib blocks; a thread keeps the consumer's event loop (and its heartbeats) running.
+    await asyncio.to_thread(_send, message, host, port, username, password, starttls)

@@ -1,0 +1,80 @@
+"""The words of every email, in English, French and German. Placeholders are filled by `render`."""
+
+from __future__ import annotations
+
+SUBJECTS = {
+    "accept_local": {
+        "en": "Your AI project '{title}' is accepted by the Luxembourg AI Factory",
+        "fr": "Votre projet d'IA « {title} » est accepté par la Luxembourg AI Factory",
+        "de": "Ihr KI-Projekt „{title}“ wurde von der Luxembourg AI Factory angenommen",
+    },
+    "forward": {
+        "en": "Your AI project '{title}': {factory} is the right AI Factory for it",
+        "fr": "Votre projet d'IA « {title} » : {factory} est l'AI Factory qui lui convient",
+        "de": "Ihr KI-Projekt „{title}“: {factory} ist die passende AI Factory",
+    },
+    "decline": {
+        "en": "Your AI project '{title}' is outside the scope of the AI Factories",
+        "fr": "Votre projet d'IA « {title} » sort du champ des AI Factories",
+        "de": "Ihr KI-Projekt „{title}“ liegt außerhalb des Auftrags der AI Factories",
+    },
+    "review": {
+        "en": "Your AI project '{title}' is with our intake experts",
+        "fr": "Votre projet d'IA « {title} » est entre les mains de nos experts",
+        "de": "Ihr KI-Projekt „{title}“ liegt unseren Fachleuten vor",
+    },
+}
+
+OPENINGS = {
+    "accept_local": {
+        "en": "Good news: the Luxembourg AI Factory (L-AIF) will take on your project. One of our eight experts will "
+              "contact you to start with training and an assessment.",
+        "fr": "Bonne nouvelle : la Luxembourg AI Factory (L-AIF) prend en charge votre projet. L'un de nos huit "
+              "experts vous contactera pour commencer par une formation et une évaluation.",
+        "de": "Gute Nachricht: Die Luxembourg AI Factory (L-AIF) übernimmt Ihr Projekt. Eine oder einer unserer acht "
+              "Fachleute meldet sich, um mit Schulung und Bewertung zu beginnen.",
+    },
+    "forward": {
+        "en": "Your project fits {factory} better than the Luxembourg priorities.",
+        "fr": "Votre projet correspond mieux à {factory} qu'aux priorités luxembourgeoises.",
+        "de": "Ihr Projekt passt besser zu {factory} als zu den luxemburgischen Schwerpunkten.",
+    },
+    "decline": {
+        "en": "Thank you for your application. We are sorry: the EuroHPC AI Factories serve civilian applications "
+              "only, and your project describes a military or weapons purpose, so we cannot take it on.",
+        "fr": "Merci de votre candidature. Nous sommes désolés : les AI Factories EuroHPC servent uniquement des "
+              "applications civiles ; votre projet décrit un usage militaire ou d'armement, nous ne pouvons donc pas "
+              "le prendre en charge.",
+        "de": "Vielen Dank für Ihre Bewerbung. Leider dienen die EuroHPC AI Factories nur zivilen Anwendungen; Ihr "
+              "Projekt beschreibt einen militärischen oder Waffenzweck, daher können wir es nicht übernehmen.",
+    },
+    "review": {
+        "en": "Our intake experts will look at your application in person and come back to you.",
+        "fr": "Nos experts examineront votre candidature personnellement et reviendront vers vous.",
+        "de": "Unsere Fachleute prüfen Ihre Bewerbung persönlich und melden sich bei Ihnen.",
+    },
+}
+
+FORWARD_NEXT = {
+    True: {
+        "en": "With your consent, we pass your application on to {factory}; they will contact you.",
+        "fr": "Avec votre accord, nous transmettons votre candidature à {factory}, qui vous contactera.",
+        "de": "Mit Ihrer Zustimmung leiten wir Ihre Bewerbung an {factory} weiter; man wird sich bei Ihnen melden.",
+    },
+    False: {
+        "en": "You did not agree to share your data with other AI Factories, so we sent nothing. Please apply to "
+              "{factory} directly: {contact}.",
+        "fr": "Vous n'avez pas accepté le partage de vos données avec d'autres AI Factories ; nous n'avons donc rien "
+              "transmis. Veuillez postuler directement auprès de {factory} : {contact}.",
+        "de": "Sie haben der Weitergabe Ihrer Daten an andere AI Factories nicht zugestimmt; wir haben daher nichts "
+              "weitergegeben. Bitte bewerben Sie sich direkt bei {factory}: {contact}.",
+    },
+}
+
+GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}
+REASONS = {"en": "Why:", "fr": "Pourquoi :", "de": "Begründung:"}
+SIGNATURE = {
+    "en": "Kind regards,\nThe Luxembourg AI Factory one-stop shop",
+    "fr": "Cordialement,\nLe guichet unique de la Luxembourg AI Factory",
+    "de": "Mit freundlichen Grüßen\nDer One-Stop-Shop der Luxembourg AI Factory",
+}

@@ -1,0 +1,39 @@
+"""Rendering the decision email in the applicant's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.events import DecisionMade
+from contracts.reference import Reference
+from services.notify import messages as m
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    body: str
+    language: str
+
+
+def render_decision(decision: DecisionMade, reference: Reference) -> Email:
+    lang = decision.applicant.language
+    factory = reference.factory(decision.factory_id) if decision.factory_id else None
+    names = {
+        "title": decision.applicant.project_title,
+        "factory": f"{factory.name} ({factory.country})" if factory else "",
+        "contact": f"https://{factory.website}" if factory and factory.website else (factory.host if factory else ""),
+    }
+    paragraphs = [m.GREETING[lang].format(name=decision.applicant.contact_name),
+                  m.OPENINGS[decision.outcome][lang].format(**names)]
+    if decision.outcome == "forward":
+        paragraphs.append(m.FORWARD_NEXT[decision.consent_to_share][lang].format(**names))
+    paragraphs.append(m.REASONS[lang] + "\n" + "\n".join(f"- {reason}" for reason in decision.reasons))
+    paragraphs.append(m.SIGNATURE[lang])
+    return Email(
+        to=decision.applicant.email,
+        subject=m.SUBJECTS[decision.outcome][lang].format(**names),
+        body="\n\n".join(paragraphs) + "\n",
+        language=lang,
+    )

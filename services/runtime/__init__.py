@@ -1,0 +1,1 @@
+"""What every Aiguillage service stands on: settings, broker, dead letters, telemetry, database, outbox, inbox."""

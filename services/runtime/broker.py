@@ -1,0 +1,71 @@
+"""The one place where Kafka producers and subscribers get their reliability settings.
+
+Producers: acks=all with idempotence. Subscribers: a named consumer group, `earliest` for a new group (nothing
+published before the group joined is missed) and NACK_ON_ERROR: the offset is committed only after the handler
+(or the dead-letter middleware) is done with the message. Topics are never created implicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.middlewares import AckPolicy
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+
+from contracts.envelope import Envelope
+from contracts.topics import Topic
+from services.runtime.dead_letter import dead_letter_middleware
+from services.runtime.settings import Settings
+
+
+
+async def decode_json(message: StreamMessage[Any]) -> Any:
+    """Every message on our topics is a JSON envelope, whatever its content-type says; anything else is a
+    poison message (JSONDecodeError), which the dead-letter middleware sends on at once."""
+    return json.loads(message.body)
+
+
+SUBSCRIBER_DEFAULTS: dict[str, Any] = {
+    "ack_policy": AckPolicy.NACK_ON_ERROR,
+    "auto_offset_reset": "earliest",
+    "decoder": decode_json,
+}
+
+
+def make_broker(settings: Settings, tracing: TracerProvider, registry: CollectorRegistry) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"aiguillage-{settings.service_name}",
+        acks="all",
+        enable_idempotence=True,
+        allow_auto_create_topics=False,
+        # Outermost first: dead-lettering sees the error after telemetry has recorded it.
+        middlewares=(
+            dead_letter_middleware(settings.service_name, settings.max_attempts, settings.retry_backoff_seconds),
+            KafkaTelemetryMiddleware(tracer_provider=tracing),
+            KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),
+        ),
+    )
+
+
+def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, **options: Any):
+    """Decorator registering a handler of `topic` in consumer group `group_id` with the reliability settings."""
+    return broker.subscriber(topic.name, group_id=group_id, **{**SUBSCRIBER_DEFAULTS, **options})
+
+
+async def publish(broker: KafkaBroker, topic: Topic, envelope: Envelope) -> None:
+    """Publish an envelope keyed by its application id, so one application's events keep their order."""
+    await publish_json(broker, topic.name, envelope.subject, envelope.model_dump_json())
+
+
+async def publish_json(broker: KafkaBroker, topic_name: str, key: str, payload: str) -> None:
+    await broker.publish(
+        payload.encode(), topic=topic_name, key=key.encode(),
+        headers={"content-type": "application/cloudevents+json"},
+    )

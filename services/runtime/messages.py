@@ -1,0 +1,43 @@
+"""Building envelopes: the first event of a journey, and events caused by another one."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+from contracts.envelope import Envelope, derived_event_id, now
+from contracts.topics import Topic
+
+
+def first_event(topic: Topic, data: BaseModel, *, service: str, subject: str) -> Envelope:
+    """An event that starts a journey: its id is also the correlation id of everything that follows."""
+    event_id = str(uuid.uuid4())
+    return _envelope(topic, data, service=service, subject=subject, event_id=event_id, correlation_id=event_id)
+
+
+def caused_by(cause: Envelope, topic: Topic, data: BaseModel, *, service: str, discriminator: str = "") -> Envelope:
+    """An event caused by `cause`; processing `cause` again yields the same event id, so readers drop the copy."""
+    return _envelope(
+        topic, data, service=service, subject=cause.subject,
+        event_id=derived_event_id(cause.id + discriminator, topic.event_type),
+        correlation_id=cause.correlation_id, causation_id=cause.id,
+    )
+
+
+def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, event_id: str,
+              correlation_id: str, causation_id: str | None = None) -> Envelope:
+    return Envelope[topic.payload](
+        id=event_id, source=f"/aiguillage/{service}", type=topic.event_type, time=now(), subject=subject,
+        correlation_id=correlation_id, causation_id=causation_id, schema_version=topic.schema_version, data=data,
+    )
+
+
+def check_schema_version(envelope: Envelope, topic: Topic) -> None:
+    """A reader of v1 cannot safely read another major version: such a message goes to the dead-letter topic."""
+    from services.runtime.dead_letter import PermanentError
+
+    if envelope.schema_version != topic.schema_version:
+        raise PermanentError(
+            f"schema_version {envelope.schema_version} on {topic.name}, this reader knows {topic.schema_version}"
+        )

@@ -1,0 +1,92 @@
+"""Assembly of one service process: settings, telemetry, broker, database, and an HTTP app around them.
+
+Every service is a FastAPI app run by uvicorn; its lifespan starts the broker and background tasks, and it
+serves `GET /healthz` (200 only when Kafka and the database answer) and `GET /metrics` (Prometheus).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from services.runtime import db, settings as settings_module, telemetry
+from services.runtime.broker import make_broker
+from services.runtime.db import SessionFactory
+from services.runtime.settings import Settings
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tracing: TracerProvider
+    registry: CollectorRegistry
+    broker: KafkaBroker
+    engine: AsyncEngine
+    sessions: SessionFactory
+    tables: tuple[type[SQLModel], ...] = ()
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def spawn(self, coroutine: Awaitable[None], name: str) -> None:
+        """Run a background task for the life of the service."""
+        self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
+
+
+def build_runtime(service_name: str, tables: Iterable[type[SQLModel]] = (),
+                  settings_class: type[Settings] = Settings) -> Runtime:
+    settings = settings_module.load(service_name, settings_class)
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service_name} %(levelname)s %(name)s: %(message)s")
+    tracing = telemetry.tracer_provider(settings)
+    registry = telemetry.metrics_registry()
+    engine = db.make_engine(settings.db_url())
+    return Runtime(settings, tracing, registry, make_broker(settings, tracing, registry), engine,
+                   db.sessions(engine), tuple(tables))
+
+
+def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = ()) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await db.create_tables(runtime.engine, runtime.tables)
+        await runtime.broker.start()
+        for hook in on_startup:
+            await hook(runtime)
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await runtime.broker.stop()
+            await runtime.engine.dispose()
+            runtime.tracing.shutdown()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+
+    @app.get("/healthz", tags=["operations"], summary="200 when Kafka and the database answer, else 503")
+    async def healthz() -> JSONResponse:
+        checks = {"kafka": "ok" if await runtime.broker.ping(timeout=2.0) else "unreachable"}
+        try:
+            await db.ping(runtime.engine)
+            checks["database"] = "ok"
+        except Exception as error:  # noqa: BLE001 - the answer names what failed
+            checks["database"] = f"unreachable: {type(error).__name__}"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

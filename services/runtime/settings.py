@@ -1,0 +1,37 @@
+"""Settings of a service, from environment variables (names in capitals, e.g. KAFKA_BOOTSTRAP_SERVERS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "aiguillage"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Unset: an SQLite file per service under var_dir. Set it per service process for PostgreSQL.
+    database_url: str | None = None
+    var_dir: Path = Path("var")
+
+    # Retry, then dead letter.
+    max_attempts: int = 3
+    retry_backoff_seconds: float = 0.2
+
+    # Telemetry: spans as JSON lines in var/traces/<service>.jsonl, or nowhere.
+    traces_exporter: Literal["file", "none"] = "file"
+
+    def sqlite_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.var_dir / (self.service_name + '.db')}"
+
+    def db_url(self) -> str:
+        return self.database_url or self.sqlite_url()
+
+
+def load(service_name: str, settings_class: type[Settings] = Settings) -> Settings:
+    settings = settings_class(service_name=service_name)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return settings

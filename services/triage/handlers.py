@@ -1,0 +1,36 @@
+"""Triage's reaction: an application was submitted, so score it."""
+
+from __future__ import annotations
+
+from contracts.events import Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding
+from contracts.reference import Reference
+from services.triage import domain
+from services.triage.domain import Policy
+
+
+def when_application_submitted_score_it(
+    submitted: ApplicationSubmitted, reference: Reference, policy: Policy
+) -> ApplicationScored:
+    project = submitted.project
+    scores = domain.score(
+        declared=project.declared_sectors, text=f"{project.title}\n{project.summary}",
+        data_readiness=project.data_readiness, stage=project.stage, country=submitted.company.country,
+        reference=reference, policy=policy,
+    )
+    return ApplicationScored(
+        application_id=submitted.application_id,
+        policy_version=policy.version,
+        sectors=[SectorFinding(sector=f.sector, declared=f.declared, evidence=list(f.evidence)) for f in scores.sectors],
+        priority_score=scores.priority_score,
+        readiness_score=scores.readiness_score,
+        total_score=scores.priority_score + scores.readiness_score,
+        rules=[RuleResult(rule=r.rule, points=r.points, reason=r.reason) for r in (*scores.priority, *scores.readiness)],
+        partner_fit=[PartnerFit(factory_id=f.factory_id, score=f.score, reasons=list(f.reasons))
+                     for f in scores.partner_fit],
+        flags=list(scores.flags),
+        consent_to_share=submitted.consent.share_with_partner_factories,
+        applicant=Applicant(
+            company_name=submitted.company.name, contact_name=submitted.contact.name,
+            email=submitted.contact.email, language=submitted.contact.language, project_title=project.title,
+        ),
+    )
