@@ -36,9 +36,18 @@ def field_name(location: tuple) -> str:
     return ".".join(parts) if parts else "body"
 
 
+def describe(error: dict) -> dict:
+    if error["type"] == "json_invalid":  # its location is ('body', <character position>)
+        position = error["loc"][-1]
+        detail = error.get("ctx", {}).get("error", "")
+        return {"field": "body", "message": f"Body is not valid JSON (at character {position}): {detail}",
+                "type": error["type"]}
+    return {"field": field_name(tuple(error["loc"])), "message": error["msg"], "type": error["type"]}
+
+
 async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
     """422 naming every bad field, e.g. 'project.summary: Field required'."""
-    errors = [{"field": field_name(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in error.errors()]
+    errors = [describe(e) for e in error.errors()]
     message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse({"error": "invalid_request", "message": message, "errors": errors}, status_code=422)
 

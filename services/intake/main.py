@@ -9,7 +9,6 @@ from services.intake import api, read_model
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.broker import subscribe
 from services.runtime.inbox import ProcessedEvent
-from services.runtime.messages import check_schema_version
 from services.runtime.outbox import OutboxMessage, OutboxRelay
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
@@ -29,19 +28,16 @@ relay = OutboxRelay(runtime.sessions, runtime.broker)
 
 @subscribe(runtime.broker, APPLICATION_SCORED, group_id=f"{SERVICE}.read-model.scored")
 async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
-    check_schema_version(envelope, APPLICATION_SCORED)
     await read_model.when_application_scored(runtime.sessions, envelope)
 
 
 @subscribe(runtime.broker, DECISION_MADE, group_id=f"{SERVICE}.read-model.decisions")
 async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
-    check_schema_version(envelope, DECISION_MADE)
     await read_model.when_decision_made(runtime.sessions, envelope)
 
 
 @subscribe(runtime.broker, EMAIL_SENT, group_id=f"{SERVICE}.read-model.emails")
 async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
-    check_schema_version(envelope, EMAIL_SENT)
     await read_model.when_email_sent(runtime.sessions, envelope)
 
 

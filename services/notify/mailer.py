@@ -11,6 +11,7 @@ from services.notify.render import Email
 
 def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
     message = EmailMessage()
+    message.set_content(email.body)  # first: set_content drops any Content-* header set before it
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject
@@ -18,7 +19,6 @@ def build_message(email: Email, *, sender: str, message_id: str, headers: dict[s
     message["Content-Language"] = email.language
     for name, value in headers.items():
         message[name] = value
-    message.set_content(email.body)
     return message
 
 

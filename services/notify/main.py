@@ -19,7 +19,7 @@ from contracts.topics import DECISION_MADE, EMAIL_SENT
 from services.notify import mailer
 from services.notify.render import render_decision
 from services.runtime.broker import publish, subscribe
-from services.runtime.messages import caused_by, check_schema_version
+from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
 from services.runtime.telemetry import current_trace_id
@@ -56,7 +56,6 @@ reference = reference_data.load()
 
 @subscribe(runtime.broker, DECISION_MADE, group_id=SERVICE)
 async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
-    check_schema_version(envelope, DECISION_MADE)
     decision = envelope.data
     email = render_decision(decision, reference)
     async with runtime.sessions() as session:

@@ -8,7 +8,7 @@ from contracts.events import ApplicationScored
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE
 from services.routing.handlers import load_policy, when_application_scored_decide_route
 from services.runtime.broker import publish, subscribe
-from services.runtime.messages import caused_by, check_schema_version
+from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 
 SERVICE = "routing"
@@ -19,7 +19,6 @@ policy = load_policy()
 
 @subscribe(runtime.broker, APPLICATION_SCORED, group_id=SERVICE)
 async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
-    check_schema_version(envelope, APPLICATION_SCORED)
     decision = when_application_scored_decide_route(envelope.data, reference, policy)
     await publish(runtime.broker, DECISION_MADE, caused_by(envelope, DECISION_MADE, decision, service=SERVICE))
 

@@ -19,22 +19,27 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from contracts.envelope import Envelope
-from contracts.topics import Topic
-from services.runtime.dead_letter import dead_letter_middleware
+from contracts.topics import Topic, by_name
+from services.runtime.dead_letter import PermanentError, dead_letter_middleware
 from services.runtime.settings import Settings
 
 
 
-async def decode_json(message: StreamMessage[Any]) -> Any:
-    """Every message on our topics is a JSON envelope, whatever its content-type says; anything else is a
-    poison message (JSONDecodeError), which the dead-letter middleware sends on at once."""
-    return json.loads(message.body)
+async def decode_envelope(message: StreamMessage[Any]) -> Any:
+    """Every message on our topics is a JSON envelope of the topic's schema version, whatever its content-type
+    says. Anything else is a poison message, which the dead-letter middleware sends on at once."""
+    body = json.loads(message.body)
+    expected = by_name(message.raw_message.topic).schema_version
+    found = body.get("schema_version") if isinstance(body, dict) else None
+    if found != expected:
+        raise PermanentError(f"schema_version {found} on {message.raw_message.topic}; this reader knows {expected}")
+    return body
 
 
 SUBSCRIBER_DEFAULTS: dict[str, Any] = {
     "ack_policy": AckPolicy.NACK_ON_ERROR,
     "auto_offset_reset": "earliest",
-    "decoder": decode_json,
+    "decoder": decode_envelope,
 }
 
 

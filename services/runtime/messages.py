@@ -32,12 +32,3 @@ def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, even
         correlation_id=correlation_id, causation_id=causation_id, schema_version=topic.schema_version, data=data,
     )
 
-
-def check_schema_version(envelope: Envelope, topic: Topic) -> None:
-    """A reader of v1 cannot safely read another major version: such a message goes to the dead-letter topic."""
-    from services.runtime.dead_letter import PermanentError
-
-    if envelope.schema_version != topic.schema_version:
-        raise PermanentError(
-            f"schema_version {envelope.schema_version} on {topic.name}, this reader knows {topic.schema_version}"
-        )

@@ -7,7 +7,7 @@ from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
 from services.runtime.broker import publish, subscribe
-from services.runtime.messages import caused_by, check_schema_version
+from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy
@@ -20,7 +20,6 @@ policy = load_policy()
 
 @subscribe(runtime.broker, APPLICATION_SUBMITTED, group_id=SERVICE)
 async def on_application_submitted(envelope: Envelope[ApplicationSubmitted]) -> None:
-    check_schema_version(envelope, APPLICATION_SUBMITTED)
     scored = when_application_submitted_score_it(envelope.data, reference, policy)
     await publish(runtime.broker, APPLICATION_SCORED, caused_by(envelope, APPLICATION_SCORED, scored, service=SERVICE))
 

@@ -1,0 +1,48 @@
+"""Tiers are folders: tests/unit is marked `unit`, tests/e2e `e2e`, and so on (run one with `-m`).
+
+Real components start once per session and only when a test asks for them: the Kafka broker
+(`kafka_bootstrap`) and the whole system (`system`: mailbox plus the four services as processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from infra.kafka.local_kafka import free_ports
+from infra.stack import SERVICES, Stack
+from infra.topics import create_topics
+from tests.support.kafka import kafka_broker
+from tests.support.system import System
+
+TIERS = ("unit", "contract", "integration", "e2e", "resilience", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = Path(str(item.fspath)).parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory):
+    with kafka_broker(tmp_path_factory.mktemp("broker")) as bootstrap:
+        asyncio.run(create_topics(bootstrap))
+        yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory):
+    """The whole system as `make up` runs it, on free ports, with its own var/ directory."""
+    ports = free_ports(len(SERVICES) + 1)
+    stack = Stack(tmp_path_factory.mktemp("var"), kafka_bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1])
+    stack.start_mailbox()
+    stack.start_services()
+    try:
+        stack.wait_healthy(timeout=90)
+        yield System(stack)
+    finally:
+        stack.stop_all()

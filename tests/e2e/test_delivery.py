@@ -1,0 +1,72 @@
+"""Delivery guarantees the skeleton already keeps: a redelivered decision sends no second email, and a
+message nobody can read goes to the dead-letter topic without blocking the ones behind it."""
+
+from __future__ import annotations
+
+import json
+
+from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE
+from infra import samples
+from services.runtime import dead_letter
+from tests.support.kafka import publish_raw, read_topic, wait_consumed
+
+EMAIL_SENT = "lu.aif.notify.email-sent"
+
+
+def emailed(status: dict) -> bool:
+    return any(entry["event"] == EMAIL_SENT for entry in status["timeline"])
+
+
+async def test_a_decision_delivered_twice_sends_one_email(system):
+    # Given Odyssea NLP's application, decided and emailed
+    response = await system.submit(samples.ODYSSEA_NLP.body)
+    application_id, status_url = response.json()["application_id"], response.json()["status_url"]
+    await system.wait_until(status_url, emailed)
+
+    # When its decision is delivered again, twice (a replay: same bytes, same key, same headers)
+    (decision,) = [r for r in await read_topic(system.bootstrap, DECISION_MADE.name)
+                   if r.key == application_id.encode()]
+    for _ in range(2):
+        replay = await publish_raw(system.bootstrap, DECISION_MADE.name, decision.key, decision.value,
+                                   decision.headers)
+    for group in ("notify", "intake.read-model.decisions"):
+        await wait_consumed(system.bootstrap, group, DECISION_MADE.name, replay.partition, replay.offset)
+
+    # Then the applicant still has exactly one email, and the timeline one decision and one email
+    assert len(system.emails_to(application_id)) == 1
+    timeline = (await system.status(status_url))["timeline"]
+    events = [entry["event"].rsplit(".", 1)[-1] for entry in timeline]
+    assert events.count("decision-made") == 1 and events.count("email-sent") == 1
+
+
+async def test_unreadable_messages_go_to_the_dead_letter_topic_and_the_rest_flow_on(system):
+    # Given three messages no reader can process, on the topic triage reads
+    good = json.loads(json.dumps(samples.PETIT_FOUR.body))
+    envelope_v2 = {"id": "poison-v2", "source": "/elsewhere", "type": "lu.aif.intake.application-submitted",
+                   "time": "2026-11-22T10:00:00Z", "subject": "poison-v2", "correlation_id": "poison-v2",
+                   "schema_version": 2, "data": {}}
+    invalid_payload = {**envelope_v2, "id": "poison-invalid", "subject": "poison-invalid", "schema_version": 1,
+                       "data": {"application_id": "poison-invalid", "company": "not an object"}}
+    poisons = {
+        b"poison-json": b"{this is not json",
+        b"poison-v2": json.dumps(envelope_v2).encode(),
+        b"poison-invalid": json.dumps(invalid_payload).encode(),
+    }
+    for key, value in poisons.items():
+        await publish_raw(system.bootstrap, APPLICATION_SUBMITTED.name, key, value)
+
+    # When a good application follows them
+    response = await system.submit(good)
+    status = await system.wait_until(response.json()["status_url"], emailed)
+
+    # Then the good one is decided, and each poison message waits on the dead-letter topic with its error
+    assert status["decision"]["outcome"] == "review"
+    dead = {r.key: dict(r.headers) for r in await read_topic(system.bootstrap, APPLICATION_SUBMITTED.dlq)
+            if r.key in poisons}
+    assert set(dead) == set(poisons)
+    for key, headers in dead.items():
+        assert headers[dead_letter.HEADER_SERVICE] == b"triage"
+        assert headers[dead_letter.HEADER_ATTEMPTS] == b"1", key  # never retried: retrying cannot help
+        assert headers[dead_letter.HEADER_ERROR]
+    assert b"schema_version 2" in dead[b"poison-v2"][dead_letter.HEADER_ERROR]
+    assert dead[b"poison-json"][dead_letter.HEADER_ERROR_TYPE] == b"JSONDecodeError"

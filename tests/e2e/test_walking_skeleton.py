@@ -1,0 +1,129 @@
+"""The walking skeleton, end to end over a real broker, SMTP server and HTTP: an application goes in, a
+decision and an email come out, and they agree."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from contracts import reference
+from contracts.topics import ALL, APPLICATION_SUBMITTED
+from infra import samples
+from tests.support.kafka import read_topic, traceparent_trace_id
+
+EMAIL_SENT = "lu.aif.notify.email-sent"
+
+
+def emailed(status: dict) -> bool:
+    return any(entry["event"] == EMAIL_SENT for entry in status["timeline"])
+
+
+@pytest.mark.parametrize("sample", samples.ALL, ids=lambda s: s.body["company"]["name"])
+async def test_the_decision_and_the_email_agree(system, sample):
+    # Given an application as the sample tells its story
+    # When the applicant submits it and follows the status link
+    response = await system.submit(sample.body)
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert set(accepted) == {"application_id", "status_url"}
+    status = await system.wait_until(accepted["status_url"], emailed)
+
+    # Then the status shows the expected decision with its reasons and policy version
+    decision = status["decision"]
+    assert (decision["outcome"], decision["factory_id"]) == (sample.expected_outcome, sample.expected_factory)
+    assert decision["reasons"] and decision["policy_version"].startswith("triage-")
+    assert status["status"] == "decided"
+    assert [entry["event"].rsplit(".", 1)[-1] for entry in status["timeline"]] == [
+        "application-submitted", "application-scored", "decision-made", "email-sent"]
+
+    # And exactly one email reached the applicant, in their language, saying the same thing
+    emails = system.emails_to(accepted["application_id"])
+    assert len(emails) == 1
+    email = emails[0]
+    contact = sample.body["contact"]
+    assert email["To"] == contact["email"]
+    assert email["Content-Language"] == contact["language"]
+    assert sample.body["project"]["title"] in email["Subject"]
+    body = email.get_content()
+    for reason in decision["reasons"]:
+        assert reason in body
+    if decision["factory_id"] and decision["outcome"] == "forward":
+        assert reference.load().factory(decision["factory_id"]).name in body
+    assert email["Subject"].strip() in status["timeline"][-1]["summary"]
+
+
+async def test_one_trace_spans_all_four_services(system):
+    # Given Moselle Re's application, followed to its email
+    response = await system.submit(samples.MOSELLE_RE.body)
+    application_id, status_url = response.json()["application_id"], response.json()["status_url"]
+    status = await system.wait_until(status_url, emailed)
+
+    # Then every timeline entry carries the same trace id
+    trace_ids = {entry["trace_id"] for entry in status["timeline"]}
+    assert len(trace_ids) == 1 and None not in trace_ids
+    (trace_id,) = trace_ids
+
+    # And so does every message about it on the four topics (the `traceparent` header)
+    for topic in ALL:
+        records = [r for r in await read_topic(system.bootstrap, topic.name) if r.key == application_id.encode()]
+        assert len(records) == 1, topic.name
+        assert traceparent_trace_id(records[0].headers) == trace_id, topic.name
+
+    # And each of the four services recorded spans in that trace
+    async def spans_recorded(_status) -> bool:
+        return all(any(s["trace_id"] == trace_id for s in system.spans(service))
+                   for service in ("intake", "triage", "routing", "notify"))
+
+    for service in ("intake", "triage", "routing", "notify"):
+        await system.wait_until(status_url, lambda _s, svc=service: any(
+            span["trace_id"] == trace_id for span in system.spans(svc)), timeout=10)
+
+
+async def test_bad_input_is_refused_with_the_field_named_and_nothing_is_published(system):
+    # Given the count of submitted events and of stored applications
+    from tests.support.kafka import message_count
+
+    published_before = await message_count(system.bootstrap, APPLICATION_SUBMITTED.name)
+    stored_before = system.stored_applications()
+
+    # When the body is not JSON at all
+    broken = await system.submit(b'{"company": {"name": "Moselle Re",')
+    # Then 422 says the body is not valid JSON
+    assert broken.status_code == 422
+    assert broken.json()["errors"][0]["field"] == "body"
+    assert "JSON" in broken.json()["message"]
+
+    # When the project summary is missing
+    body = copy.deepcopy(samples.MOSELLE_RE.body)
+    del body["project"]["summary"]
+    missing = await system.submit(body)
+    # Then 422 names the field
+    assert missing.status_code == 422
+    assert missing.json()["message"] == "project.summary: Field required"
+
+    # When a declared sector is not in the vocabulary and the email is not an address
+    body = copy.deepcopy(samples.MOSELLE_RE.body)
+    body["project"]["declared_sectors"] = ["insurance", "crypto-mining"]
+    body["contact"]["email"] = "anne at moselle-re"
+    wrong = await system.submit(body)
+    assert wrong.status_code == 422
+    fields = {error["field"] for error in wrong.json()["errors"]}
+    assert fields == {"project.declared_sectors", "contact.email"}
+    assert "crypto-mining" in wrong.json()["message"]
+
+    # Then nothing was stored and, after more than one outbox sweep, nothing was published
+    await system.settle(seconds=1.5)
+    assert system.stored_applications() == stored_before
+    assert await message_count(system.bootstrap, APPLICATION_SUBMITTED.name) == published_before
+
+
+async def test_every_service_reports_healthy_and_exposes_metrics(system):
+    import httpx
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        for service in ("intake", "triage", "routing", "notify"):
+            health = await client.get(system.stack.url(service) + "/healthz")
+            assert health.status_code == 200 and health.json() == {"status": "ok", "kafka": "ok", "database": "ok"}
+            metrics = await client.get(system.stack.url(service) + "/metrics")
+            assert metrics.status_code == 200

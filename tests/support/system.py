@@ -1,0 +1,77 @@
+"""Driving the running system as its users do: over HTTP, in the mailbox, on the topics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import httpx
+
+from infra.mailbox import read_mailbox
+from infra.stack import Stack
+
+
+@dataclass
+class System:
+    stack: Stack
+
+    @property
+    def intake(self) -> str:
+        return self.stack.url("intake")
+
+    @property
+    def bootstrap(self) -> str:
+        return self.stack.bootstrap
+
+    async def submit(self, body: dict | bytes) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10) as client:
+            if isinstance(body, bytes):
+                return await client.post(f"{self.intake}/v1/applications", content=body,
+                                         headers={"content-type": "application/json"})
+            return await client.post(f"{self.intake}/v1/applications", json=body)
+
+    async def status(self, status_url: str) -> dict:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(status_url)
+            response.raise_for_status()
+            return response.json()
+
+    async def wait_until(self, status_url: str, condition, timeout: float = 30) -> dict:
+        """Poll the status link, as an applicant would, until `condition(status)` holds."""
+        deadline = time.monotonic() + timeout
+        status = await self.status(status_url)
+        while not condition(status):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not reached in {timeout} s; last status:\n"
+                                     f"{json.dumps(status, indent=2)}")
+            await asyncio.sleep(0.1)
+            status = await self.status(status_url)
+        return status
+
+    def emails_to(self, application_id: str) -> list[EmailMessage]:
+        return [m for m in read_mailbox(self.stack.var_dir / "mail") if m["X-Application-Id"] == application_id]
+
+    async def wait_for_emails(self, application_id: str, count: int = 1, timeout: float = 30) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(emails := self.emails_to(application_id)) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        return emails
+
+    def spans(self, service: str) -> list[dict]:
+        path = self.stack.var_dir / "traces" / f"{service}.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def stored_applications(self) -> int:
+        """How many applications intake's database holds (SQLite in the test system)."""
+        import sqlite3
+
+        with sqlite3.connect(self.stack.var_dir / "intake.db") as connection:
+            return connection.execute("SELECT count(*) FROM application").fetchone()[0]
+
+    async def settle(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
