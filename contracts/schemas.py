@@ -32,7 +32,14 @@ def snapshot_path(topic: Topic, directory: Path = SNAPSHOT_DIR) -> Path:
 
 
 def export(directory: Path = SNAPSHOT_DIR) -> list[Path]:
+    """Write every snapshot; refuse (writing nothing) when the code would break a reader of the existing one.
+    A breaking change needs a new topic version (`.v2`), never an edit of `.v1`."""
     directory.mkdir(parents=True, exist_ok=True)
+    problems = [f"{topic.name}: {problem}" for topic in ALL if snapshot_path(topic, directory).exists()
+                for problem in breaking_changes(json.loads(snapshot_path(topic, directory).read_text()),
+                                                envelope_schema(topic))]
+    if problems:
+        raise SystemExit("refusing to rewrite the snapshots, readers would break:\n  " + "\n  ".join(problems))
     written = []
     for topic in ALL:
         path = snapshot_path(topic, directory)

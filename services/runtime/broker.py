@@ -29,7 +29,10 @@ async def decode_envelope(message: StreamMessage[Any]) -> Any:
     """Every message on our topics is a JSON envelope of the topic's schema version, whatever its content-type
     says. Anything else is a poison message, which the dead-letter middleware sends on at once."""
     body = json.loads(message.body)
-    expected = by_name(message.raw_message.topic).schema_version
+    try:
+        expected = by_name(message.raw_message.topic).schema_version
+    except KeyError as error:
+        raise PermanentError(str(error)) from error
     found = body.get("schema_version") if isinstance(body, dict) else None
     if found != expected:
         raise PermanentError(f"schema_version {found} on {message.raw_message.topic}; this reader knows {expected}")

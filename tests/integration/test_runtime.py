@@ -1,0 +1,110 @@
+"""The shared runtime against a real broker and database: retry then dead letter, and the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from contracts.events import EmailSent
+from contracts.topics import EMAIL_SENT
+from services.runtime import dead_letter, db, telemetry
+from services.runtime.broker import make_broker, publish, subscribe
+from services.runtime.messages import first_event
+from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
+from services.runtime.settings import Settings
+from tests.support.kafka import read_topic
+
+
+def email_sent(application_id: str) -> EmailSent:
+    return EmailSent(application_id=application_id, notice_kind="decision", to="anne.weber@moselle-re.example",
+                     language="fr", subject="Votre projet", message_id=f"<{application_id}@test>",
+                     sent_at="2026-11-22T09:00:00Z")
+
+
+def event(application_id: str):
+    return first_event(EMAIL_SENT, email_sent(application_id), service="test", subject=application_id)
+
+
+def broker_for(bootstrap: str, tmp_path, name: str):
+    settings = Settings(service_name=name, kafka_bootstrap_servers=bootstrap, var_dir=tmp_path,
+                        max_attempts=3, retry_backoff_seconds=0.05, traces_exporter="none")
+    return make_broker(settings, telemetry.tracer_provider(settings), telemetry.metrics_registry())
+
+
+async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_without_blocking(
+        kafka_bootstrap, tmp_path):
+    # Given a subscriber that fails twice on 'FLAKY-FERRET', always on 'HOPELESS-HERON', never on 'CALM-CAMEL'
+    run = uuid.uuid4().hex[:8]
+    flaky, hopeless, calm = f"FLAKY-FERRET-{run}", f"HOPELESS-HERON-{run}", f"CALM-CAMEL-{run}"
+    broker = broker_for(kafka_bootstrap, tmp_path, "retry-test")
+    attempts: dict[str, int] = {}
+    processed: list[str] = []
+    done = asyncio.Event()
+
+    @subscribe(broker, EMAIL_SENT, group_id=f"retry-test-{run}")
+    async def on_email_sent(envelope: dict) -> None:
+        subject = envelope["subject"]
+        if run not in subject:
+            return  # messages of other tests on the shared topic
+        attempts[subject] = attempts.get(subject, 0) + 1
+        if subject == hopeless or (subject == flaky and attempts[subject] < 3):
+            raise ConnectionError(f"the database is away ({attempts[subject]})")
+        processed.append(subject)
+        if calm in processed:
+            done.set()
+
+    await broker.start()
+    try:
+        # When the three messages arrive on one partition, hopeless first
+        for subject in (hopeless, flaky, calm):
+            await broker.publish(event(subject).model_dump_json().encode(), topic=EMAIL_SENT.name,
+                                 key=b"same-partition", headers={})
+        await asyncio.wait_for(done.wait(), timeout=30)
+    finally:
+        await broker.stop()
+
+    # Then the flaky one succeeded on its third attempt, the calm one was not blocked
+    assert processed == [flaky, calm]
+    assert attempts == {hopeless: 3, flaky: 3, calm: 1}
+    # And the hopeless one waits on the dead-letter topic with the error, the service and the attempts
+    dead = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.dlq) if hopeless.encode() in r.value]
+    assert len(dead) == 1
+    headers = dict(dead[0].headers)
+    assert headers[dead_letter.HEADER_ATTEMPTS] == b"3"
+    assert headers[dead_letter.HEADER_SERVICE] == b"retry-test"
+    assert headers[dead_letter.HEADER_ERROR] == b"the database is away (3)"
+    assert headers[dead_letter.HEADER_ORIGIN].startswith(EMAIL_SENT.name.encode())
+
+
+async def test_the_outbox_relay_publishes_what_a_crash_left_behind(kafka_bootstrap, tmp_path):
+    # Given an event committed to the outbox by a process that died before relaying it
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    await db.create_tables(engine, [OutboxMessage])
+    sessions = db.sessions(engine)
+    stranded = event(f"STRANDED-STORK-{uuid.uuid4().hex[:8]}")
+    async with sessions() as session:
+        stage(session, EMAIL_SENT, stranded)
+        await session.commit()
+
+    # When a new relay starts
+    broker = broker_for(kafka_bootstrap, tmp_path, "outbox-test")
+    await broker.start()
+    relay = OutboxRelay(sessions, broker, sweep_seconds=0.2)
+    task = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(15):
+            while not [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name)
+                       if r.key == stranded.subject.encode()]:
+                await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+        await broker.stop()
+
+    # Then the event is on its topic, once, with its own id, and the outbox knows it was published
+    (record,) = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name) if r.key == stranded.subject.encode()]
+    assert json.loads(record.value)["id"] == stranded.id
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, 1)
+        assert row is not None and row.published_at is not None
+    await engine.dispose()
