@@ -194,6 +194,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started from a script that ignores SIGINT
     try:
         bring_up(stack, kafka, detached)
         if detached:
