@@ -55,8 +55,13 @@ def _factory(raw: dict) -> Factory:
         host=raw.get("host", ""),
         sectors=tuple(raw.get("sectors", ())),
         other_sectors=tuple(raw.get("sectors_other_mentions", ())),
-        website=raw.get("website"),
+        website=_address(raw.get("website")),
     )
+
+
+def _address(website: str | None) -> str | None:
+    """A web address, or None where the reference only has a note ('unconfirmed (...)')."""
+    return website if website and " " not in website else None
 
 
 @cache

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 from sqlmodel import col, select
 
+from contracts import asyncapi
 from contracts.envelope import now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
@@ -112,4 +113,6 @@ def router(sessions: SessionFactory, relay: OutboxRelay, tracing: TracerProvider
 
 def install(app: FastAPI, routes: APIRouter) -> None:
     app.include_router(routes)
+    app.add_api_route("/asyncapi.json", lambda: JSONResponse(asyncapi.document()), methods=["GET"],
+                      tags=["contracts"], summary="AsyncAPI 3.0 document of every topic, for partner factories")
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ Message-ID, which receiving systems use to drop the copy.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -78,7 +78,7 @@ async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
             await session.commit()
     sent = EmailSent(application_id=decision.application_id, notice_kind=NOTICE_DECISION, to=notice.to,
                      language=notice.language, subject=notice.subject, message_id=notice.message_id,
-                     sent_at=notice.sent_at)
+                     sent_at=notice.sent_at.replace(tzinfo=notice.sent_at.tzinfo or UTC))  # SQLite drops the zone
     await publish(runtime.broker, EMAIL_SENT, caused_by(envelope, EMAIL_SENT, sent, service=SERVICE))
 
 

@@ -72,7 +72,11 @@ FORWARD_NEXT = {
 }
 
 GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}
-REASONS = {"en": "Why:", "fr": "Pourquoi :", "de": "Begründung:"}
+# The reasons come from the scoring and routing rules, which speak English for now.
+REASONS = {"en": "Why:", "fr": "Pourquoi (détail de l'évaluation, en anglais) :",
+           "de": "Begründung (Einzelheiten der Bewertung, auf Englisch):"}
+THROUGH_HOST = {"en": "through its host, {host}", "fr": "par l'intermédiaire de son hôte, {host}",
+                "de": "über den Betreiber {host}"}
 SIGNATURE = {
     "en": "Kind regards,\nThe Luxembourg AI Factory one-stop shop",
     "fr": "Cordialement,\nLe guichet unique de la Luxembourg AI Factory",

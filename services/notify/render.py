@@ -23,7 +23,7 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
     names = {
         "title": decision.applicant.project_title,
         "factory": f"{factory.name} ({factory.country})" if factory else "",
-        "contact": f"https://{factory.website}" if factory and factory.website else (factory.host if factory else ""),
+        "contact": _contact(factory, lang) if factory else "",
     }
     paragraphs = [m.GREETING[lang].format(name=decision.applicant.contact_name),
                   m.OPENINGS[decision.outcome][lang].format(**names)]
@@ -37,3 +37,9 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
         body="\n\n".join(paragraphs) + "\n",
         language=lang,
     )
+
+
+def _contact(factory, lang: str) -> str:
+    if factory.website:
+        return f"https://{factory.website}"
+    return m.THROUGH_HOST[lang].format(host=factory.host)

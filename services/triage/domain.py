@@ -75,10 +75,15 @@ def normalise(text: str) -> str:
 
 
 @cache
-def _pattern(stem: str) -> re.Pattern[str]:
-    stem = re.escape(normalise(stem))
-    # Long stems also match inside German compounds ('Betrugserkennung', 'Stromnetzbetreiber').
-    return re.compile(stem if len(stem) >= 6 else rf"\b{stem}")
+def _pattern(keyword: str) -> re.Pattern[str]:
+    """'*stem' matches anywhere in a word (German compounds), any other keyword only at a word's start."""
+    if keyword.startswith("*"):
+        return re.compile(re.escape(normalise(keyword[1:])))
+    return re.compile(rf"\b{re.escape(normalise(keyword))}")
+
+
+def _shown(keyword: str) -> str:
+    return keyword.lstrip("*")
 
 
 def classify(declared: list[str], text: str, policy: Policy) -> tuple[Finding, ...]:
@@ -86,7 +91,7 @@ def classify(declared: list[str], text: str, policy: Policy) -> tuple[Finding, .
     plain = normalise(text)
     findings = []
     for sector in dict.fromkeys([*declared, *policy.keywords]):
-        evidence = tuple(stem for stem in policy.keywords.get(sector, ()) if _pattern(stem).search(plain))
+        evidence = tuple(_shown(k) for k in policy.keywords.get(sector, ()) if _pattern(k).search(plain))
         if sector in declared or evidence:
             findings.append(Finding(sector, sector in declared, evidence))
     return tuple(findings)
@@ -99,14 +104,17 @@ def priority_rules(findings: tuple[Finding, ...], reference: Reference, policy: 
         if finding.sector in reference.priorities:
             points = min(policy.priority_sector_points, budget)
             budget -= points
+            capped = "" if points else f"; the priority fit is already at its cap of {policy.priority_cap}"
             rules.append(Rule("priority-sector", points,
-                              f"Sector '{finding.sector}' is an L-AIF priority{_because(finding)}: +{points}"))
-    has_priority = bool(rules)
-    for finding in findings:
-        if finding.sector in reference.not_prioritised and not has_priority:
-            rules.append(Rule("not-prioritised", policy.not_prioritised_points,
-                              f"Sector '{finding.sector}' is not an L-AIF priority; other AI Factories are further "
-                              f"ahead in it{_because(finding)}: {policy.not_prioritised_points}"))
+                              f"Sector '{finding.sector}' is an L-AIF priority{_because(finding)}{capped}: +{points}"))
+    elsewhere = [f for f in findings if f.sector in reference.not_prioritised]
+    if elsewhere and not rules:  # one penalty, however many such sectors
+        names = " and ".join(f"'{f.sector}'" for f in elsewhere)
+        subject = (f"Sector {names} is not an L-AIF priority; other AI Factories are further ahead in it"
+                   if len(elsewhere) == 1 else
+                   f"Sectors {names} are not L-AIF priorities; other AI Factories are further ahead in them")
+        rules.append(Rule("not-prioritised", policy.not_prioritised_points,
+                          f"{subject}{_because(*elsewhere)}: {policy.not_prioritised_points}"))
     if not findings:
         rules.append(Rule("no-sector", 0, "No sector was declared or recognised in the text: 0"))
     return tuple(rules)
@@ -158,9 +166,10 @@ def score(*, declared: list[str], text: str, data_readiness: str, stage: str, co
     )
 
 
-def _because(finding: Finding) -> str:
-    if finding.declared and finding.evidence:
-        return f" (declared; text mentions {', '.join(repr(e) for e in finding.evidence)})"
-    if finding.declared:
-        return " (declared)"
-    return f" (text mentions {', '.join(repr(e) for e in finding.evidence)})"
+def _because(*findings: Finding) -> str:
+    declared = any(f.declared for f in findings)
+    evidence = [word for f in findings for word in f.evidence]
+    said = ", ".join(repr(word) for word in evidence)
+    if declared and evidence:
+        return f" (declared; text mentions {said})"
+    return " (declared)" if declared else f" (text mentions {said})"

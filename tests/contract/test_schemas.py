@@ -78,3 +78,14 @@ def test_make_schemas_refuses_to_overwrite_a_snapshot_with_a_breaking_change(tmp
     with pytest.raises(SystemExit, match="DecisionMade.retired_field: field removed"):
         schemas.export(tmp_path)
     assert json.loads(snapshot.read_text()) == published  # nothing half-written
+
+
+def test_the_asyncapi_document_describes_every_topic_with_its_envelope():
+    from contracts import asyncapi
+
+    document = asyncapi.document()
+    assert document["asyncapi"].startswith("3.")
+    assert set(document["channels"]) == {topic.name for topic in topics.ALL}
+    schemas_text = json.dumps(document["components"])
+    for topic in topics.ALL:
+        assert topic.payload.__name__ in schemas_text

@@ -127,3 +127,13 @@ async def test_every_service_reports_healthy_and_exposes_metrics(system):
             assert health.status_code == 200 and health.json() == {"status": "ok", "kafka": "ok", "database": "ok"}
             metrics = await client.get(system.stack.url(service) + "/metrics")
             assert metrics.status_code == 200
+
+
+async def test_intake_serves_the_openapi_and_asyncapi_documents(system):
+    import httpx
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        openapi = (await client.get(system.intake + "/openapi.json")).json()
+        asyncapi = (await client.get(system.intake + "/asyncapi.json")).json()
+    assert "/v1/applications" in openapi["paths"]
+    assert "aif.routing.decision-made.v1" in asyncapi["channels"]

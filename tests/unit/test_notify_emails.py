@@ -1,0 +1,112 @@
+"""notify writes the decision email in the applicant's language: what was decided, what comes next, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import reference
+from contracts.events import Applicant, DecisionMade
+from services.notify.render import Email, render_decision
+
+REFERENCE = reference.load()
+FACTORY_OF = {"accept_local": "lux-aif", "forward": "mimer", "decline": None, "review": None}
+TITLES = {"en": "Fraud detection in reinsurance claims", "fr": "Détection de fraude dans les sinistres",
+          "de": "Betrugserkennung für Stromnetzbetreiber"}
+
+
+def email(outcome: str, *, language: str = "en", consent: bool = True, factory_id: str | None = "",
+          reasons: tuple[str, ...] = ("The project fits the L-AIF priorities.",)) -> Email:
+    decision = DecisionMade(
+        application_id="app-42", outcome=outcome, factory_id=FACTORY_OF[outcome] if factory_id == "" else factory_id,
+        reasons=list(reasons), policy_version="triage-2026.11.0+routing-2026.11.0", decided_by="routing",
+        consent_to_share=consent,
+        applicant=Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
+                            language=language, project_title=TITLES[language]),
+    )
+    return render_decision(decision, REFERENCE)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+@pytest.mark.parametrize("outcome", ["accept_local", "forward", "decline", "review"])
+def test_every_subject_names_the_project(outcome: str, language: str):
+    # Given a decision about Anne Weber's project, in her language
+    # When notify renders the email
+    sent = email(outcome, language=language)
+    # Then it goes to her, in her language, and the subject names her project
+    assert (sent.to, sent.language) == ("anne.weber@moselle-re.example", language)
+    assert TITLES[language] in sent.subject
+
+
+@pytest.mark.parametrize(("language", "subject"), [
+    ("en", "Your AI project 'Fraud detection in reinsurance claims' is accepted by the Luxembourg AI Factory"),
+    ("fr", "Votre projet d'IA « Détection de fraude dans les sinistres » est accepté par la Luxembourg AI Factory"),
+    ("de", "Ihr KI-Projekt „Betrugserkennung für Stromnetzbetreiber“ wurde von der Luxembourg AI Factory angenommen"),
+])
+def test_an_accepted_project_is_announced_in_the_applicants_language(language: str, subject: str):
+    # Given Moselle Re's project accepted by the Luxembourg AI Factory
+    # When notify renders the email
+    # Then the subject says so in the applicant's language
+    assert email("accept_local", language=language).subject == subject
+
+
+@pytest.mark.parametrize(("language", "greeting"), [
+    ("en", "Dear Anne Weber,"), ("fr", "Bonjour Anne Weber,"), ("de", "Guten Tag Anne Weber,"),
+])
+def test_the_email_greets_the_contact_by_name(language: str, greeting: str):
+    # Given any decision for Anne Weber
+    # Then the email opens with her name, in her language
+    assert email("review", language=language).body.startswith(greeting + "\n\n")
+
+
+def test_a_forwarded_project_names_the_partner_factory():
+    # Given a project forwarded to MIMER, the Swedish AI Factory, with consent
+    sent = email("forward", consent=True)
+    # Then the subject and the body name the factory and its country, and say it will get in touch
+    assert sent.subject == ("Your AI project 'Fraud detection in reinsurance claims': MIMER - The Swedish AI Innovation "
+                            "Factory (SE) is the right AI Factory for it")
+    assert ("With your consent, we pass your application on to MIMER - The Swedish AI Innovation Factory (SE); "
+            "they will contact you.") in sent.body
+
+
+def test_a_forwarded_project_without_consent_tells_where_to_apply():
+    # Given a project forwarded to MIMER, but the applicant did not consent to sharing
+    sent = email("forward", consent=False)
+    # Then the email says nothing was sent and gives the factory's website
+    assert ("You did not agree to share your data with other AI Factories, so we sent nothing. Please apply to "
+            "MIMER - The Swedish AI Innovation Factory (SE) directly: https://mimer-ai.eu.") in sent.body
+    assert "we pass your application on" not in sent.body
+
+
+def test_a_german_applicant_without_consent_is_told_in_german():
+    # Given a German gear maker forwarded to HammerHAI in Stuttgart, without consent to sharing
+    sent = email("forward", language="de", consent=False, factory_id="hammerhai")
+    # Then the German email invites them to apply directly on HammerHAI's website
+    assert "wir haben daher nichts weitergegeben" in sent.body
+    assert sent.body.count("https://hammerhai.eu") == 1
+
+
+def test_a_declined_project_is_told_about_the_civilian_scope():
+    # Given a German applicant whose project was declined for its military purpose
+    sent = email("decline", language="de")
+    # Then the email explains that the AI Factories serve civilian applications only
+    assert sent.subject == "Ihr KI-Projekt „Betrugserkennung für Stromnetzbetreiber“ liegt außerhalb des Auftrags der AI Factories"
+    assert "nur zivilen Anwendungen" in sent.body
+
+
+def test_the_reasons_are_listed_in_the_body():
+    # Given a decision resting on two sentences, for a French applicant
+    reasons = ("The project fits the L-AIF priorities (fit 60, at least 30).",
+               "Sector 'insurance' is an L-AIF priority (declared): +30")
+    sent = email("accept_local", language="fr", reasons=reasons)
+    # Then the body lists them under 'Pourquoi :' and ends with the signature
+    assert ("Pourquoi (détail de l'évaluation, en anglais) :\n- The project fits the L-AIF priorities (fit 60, at least 30).\n"
+            "- Sector 'insurance' is an L-AIF priority (declared): +30\n\n") in sent.body
+    assert sent.body.endswith("Cordialement,\nLe guichet unique de la Luxembourg AI Factory\n")
+
+
+def test_without_a_website_the_applicant_is_sent_to_the_factorys_host():
+    # Given Odyssea NLP forwarded to Pharos, whose web address the reference does not confirm, without consent
+    sent = email("forward", consent=False, factory_id="pharos")
+    # Then the email names Pharos's host instead of inventing an address
+    assert "through its host, GRNET" in sent.body
+    assert "unconfirmed" not in sent.body and "https://" not in sent.body

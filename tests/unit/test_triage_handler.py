@@ -1,0 +1,109 @@
+"""Triage's reaction to a submitted application: the ApplicationScored event every later step relies on."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+
+import pytest
+
+from contracts import reference
+from contracts.envelope import Envelope
+from contracts.events import ApplicationScored, ApplicationSubmitted
+from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
+from infra import samples
+from services.runtime.messages import first_event
+from services.triage.handlers import when_application_submitted_score_it
+from services.triage.policy import load_policy
+
+POLICY = load_policy()
+REFERENCE = reference.load()
+
+
+def submitted(sample: samples.Sample, application_id: str = "app-42") -> ApplicationSubmitted:
+    return ApplicationSubmitted(application_id=application_id, submitted_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+                                channel="web", **sample.body)
+
+
+def test_the_scores_carry_the_policy_version_that_produced_them():
+    # Given Moselle Re's application, submitted through the web form
+    scored = when_application_submitted_score_it(submitted(samples.MOSELLE_RE), REFERENCE, POLICY)
+    # Then the event names the application and the version of the scoring policy
+    assert (scored.application_id, scored.policy_version) == ("app-42", POLICY.version)
+    assert scored.policy_version.startswith("triage-")
+
+
+def test_the_scores_carry_who_to_tell_and_in_which_language():
+    # Given Moselle Re's application, written by Anne Weber, who reads French
+    scored = when_application_submitted_score_it(submitted(samples.MOSELLE_RE), REFERENCE, POLICY)
+    # Then the applicant travels along, so that notify needs no other source
+    applicant = scored.applicant
+    assert (applicant.company_name, applicant.contact_name) == ("Moselle Re", "Anne Weber")
+    assert (applicant.email, applicant.language) == ("anne.weber@moselle-re.example", "fr")
+    assert applicant.project_title == "Détection de fraude dans les sinistres de réassurance"
+
+
+@pytest.mark.parametrize(("sample", "consent"), [(samples.MOSELLE_RE, True), (samples.RHEIN_RADIOLOGIE, False)],
+                         ids=["Moselle Re agreed to share", "Rhein Radiologie did not"])
+def test_the_scores_carry_the_consent_to_share(sample: samples.Sample, consent: bool):
+    # Given an application with or without consent to share with partner factories
+    scored = when_application_submitted_score_it(submitted(sample), REFERENCE, POLICY)
+    # Then the consent is carried as given
+    assert scored.consent_to_share is consent
+
+
+def test_the_scores_carry_the_sectors_the_rules_and_the_totals():
+    # Given Moselle Re's French summary about fraud in reinsurance claims
+    scored = when_application_submitted_score_it(submitted(samples.MOSELLE_RE), REFERENCE, POLICY)
+    # Then the sectors, the rule sentences and their points add up
+    assert [(s.sector, s.declared, s.evidence) for s in scored.sectors] == [
+        ("insurance", True, ["reassur", "sinistre"]), ("cybersecurity", False, ["fraud", "fraude"])]
+    assert [(rule.rule, rule.points) for rule in scored.rules] == [
+        ("priority-sector", 30), ("priority-sector", 30), ("data-readiness", 20), ("project-stage", 5)]
+    assert (scored.priority_score, scored.readiness_score, scored.total_score) == (60, 25, 85)
+
+
+def test_the_title_is_read_as_well_as_the_summary():
+    # Given a space start-up whose only space word is in the title
+    body = {**samples.PETIT_FOUR.body, "project": {**samples.PETIT_FOUR.body["project"],
+                                                     "title": "Satellite imagery for our shop"}}
+    sample = samples.Sample("Orbital Lux", "review", None, body)
+    # When triage scores it
+    scored = when_application_submitted_score_it(submitted(sample), REFERENCE, POLICY)
+    # Then the title's word counts as evidence
+    assert [(s.sector, s.evidence) for s in scored.sectors] == [("space", ["satellit"])]
+
+
+def test_a_military_application_carries_the_military_flag():
+    # Given Kastell Systems' drone targeting application
+    scored = when_application_submitted_score_it(submitted(samples.KASTELL_DEFENCE), REFERENCE, POLICY)
+    # Then routing will see the 'military' flag
+    assert scored.flags == ["military"]
+
+
+@pytest.fixture(scope="module")
+def triage_service(tmp_path_factory: pytest.TempPathFactory):
+    """The triage module as its process runs it, its files in a temporary folder, no trace file."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("VAR_DIR", str(tmp_path_factory.mktemp("triage-var")))
+        env.setenv("TRACES_EXPORTER", "none")
+        main = importlib.import_module("services.triage.main")
+    return main, main.runtime.broker.publisher(APPLICATION_SCORED.name)
+
+
+async def test_the_subscriber_publishes_the_scores_of_a_submitted_application(triage_service):
+    from faststream.kafka import TestKafkaBroker
+
+    main, scored_topic = triage_service
+    # Given Odyssea NLP's application, as intake publishes it
+    event = first_event(APPLICATION_SUBMITTED, submitted(samples.ODYSSEA_NLP, "app-7"), service="intake",
+                        subject="app-7")
+    async with TestKafkaBroker(main.runtime.broker) as broker:
+        # When it arrives on the submitted topic
+        await broker.publish(event.model_dump_json().encode(), topic=APPLICATION_SUBMITTED.name, key=b"app-7")
+        # Then triage publishes its scores, caused by that event, with Pharos as the best partner
+        scored_topic.mock.assert_called_once()
+        published = Envelope[ApplicationScored].model_validate_json(scored_topic.mock.call_args.args[0])
+    assert (published.subject, published.causation_id, published.correlation_id) == ("app-7", event.id, event.id)
+    assert published.data.application_id == "app-7"
+    assert published.data.partner_fit[0].factory_id == "pharos"

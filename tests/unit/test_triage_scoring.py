@@ -1,0 +1,137 @@
+"""Triage scores a project against the L-AIF priorities and every partner factory, one readable sentence per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import reference
+from services.triage.domain import Scores, score
+from services.triage.policy import load_policy
+
+POLICY = load_policy()
+REFERENCE = reference.load()
+
+
+def scored(text: str, declared: list[str] | None = None, *, data_readiness: str = "partial",
+           stage: str = "prototype", country: str = "LU") -> Scores:
+    return score(declared=declared or [], text=text, data_readiness=data_readiness, stage=stage, country=country,
+                 reference=REFERENCE, policy=POLICY)
+
+
+def sentences(scores: Scores) -> list[tuple[int, str]]:
+    return [(rule.points, rule.reason) for rule in scores.priority]
+
+
+def test_a_priority_sector_gives_30_points_with_a_sentence_naming_it():
+    # Given Orbital Lux, a Luxembourg start-up, writing about satellites
+    scores = scored("Collision avoidance for small satellites")
+    # Then the space sector gives +30, and the sentence says why
+    assert sentences(scores) == [(30, "Sector 'space' is an L-AIF priority (text mentions 'satellit'): +30")]
+
+
+def test_a_declared_priority_sector_says_it_was_declared():
+    # Given a reinsurer declaring 'insurance' without writing an insurance word
+    scores = scored("Better models for storms and hail", declared=["insurance"])
+    # Then the sentence says the sector was declared
+    assert (30, "Sector 'insurance' is an L-AIF priority (declared): +30") in sentences(scores)
+
+
+def test_two_priority_sectors_reach_the_cap_of_60():
+    # Given a bank's fraud detection project: finance and cybersecurity
+    scores = scored("Fraud detection for a retail bank")
+    # Then both sectors count, 60 in all
+    assert scores.priority_score == 60
+
+
+def test_a_third_priority_sector_adds_nothing_beyond_the_cap():
+    # Given a project touching finance, space and energy
+    scores = scored("Banks financing satellites and wind parks")
+    # Then the score stays at 60: the third sector is named but gives +0
+    assert scores.priority_score == 60
+    assert [points for points, _ in sentences(scores)] == [30, 30, 0]
+
+
+def test_health_alone_gives_the_not_prioritised_penalty():
+    # Given Rhein Radiologie, a German clinic group, supporting radiology diagnosis
+    scores = scored("Radiology diagnosis support for our hospital", declared=["health"])
+    # Then health costs 20 points, and the sentence says other factories are further ahead
+    assert sentences(scores) == [(-20, "Sector 'health' is not an L-AIF priority; other AI Factories are further "
+                                       "ahead in it (declared; text mentions 'hospital', 'diagnos', 'radiolog'): -20")]
+
+
+def test_health_next_to_a_priority_sector_is_not_penalised():
+    # Given a health insurer detecting fraud in hospital bills
+    scores = scored("Detecting fraud in hospital bills for a health insurer")
+    # Then only the priority sectors count, no penalty
+    assert [rule.rule for rule in scores.priority] == ["priority-sector", "priority-sector"]
+    assert scores.priority_score == 60
+
+
+def test_no_sector_at_all_says_so():
+    # Given Petit Four, a bakery with an idea and no sector
+    scores = scored("We would like to find out what artificial intelligence could do for our small shop.")
+    # Then the one priority sentence says no sector was found, for 0 points
+    assert sentences(scores) == [(0, "No sector was declared or recognised in the text: 0")]
+
+
+@pytest.mark.parametrize(("data_readiness", "stage", "expected"), [
+    ("none", "idea", [(0, "Data readiness is 'none': +0"), (0, "Project stage is 'idea': +0")]),
+    ("partial", "prototype", [(10, "Data readiness is 'partial': +10"), (5, "Project stage is 'prototype': +5")]),
+    ("ready", "pilot", [(20, "Data readiness is 'ready': +20"), (10, "Project stage is 'pilot': +10")]),
+    ("ready", "production", [(20, "Data readiness is 'ready': +20"), (10, "Project stage is 'production': +10")]),
+])
+def test_readiness_points_follow_the_policy(data_readiness, stage, expected):
+    # Given a solar park project at some stage, with data in some state
+    scores = scored("Forecasting solar output", data_readiness=data_readiness, stage=stage)
+    # Then each readiness rule gives the policy's points with a sentence
+    assert [(rule.points, rule.reason) for rule in scores.readiness] == expected
+    assert scores.readiness_score == sum(points for points, _ in expected)
+
+
+def test_partner_fit_lists_the_best_first():
+    # Given any project with several sectors
+    scores = scored("Crop yield forecasts from weather data for farms")
+    # Then the partner factories come best fit first
+    fits = [fit.score for fit in scores.partner_fit]
+    assert fits == sorted(fits, reverse=True) and fits[0] > 0
+
+
+def test_a_greek_language_model_ranks_pharos_first():
+    # Given Odyssea NLP, an Athens start-up, building a Greek language model for cultural heritage
+    scores = scored("A Greek language model (LLM) for translation in museums", ["language", "culture-creative"],
+                    country="GR")
+    # Then Pharos, the Greek AI Factory focused on language and culture, is first, with its reasons
+    best = scores.partner_fit[0]
+    assert best.factory_id == "pharos"
+    assert best.reasons == ("Pharos names 'language' as a focus: +30", "Pharos names 'culture-creative' as a focus: +30",
+                            "Pharos is in the applicant's country (GR): +10")
+
+
+def test_a_factory_in_the_applicants_country_gets_a_bonus():
+    # Given the same radiology project, once from Germany and once from Luxembourg
+    from_germany = scored("Radiology support for clinics", ["health"], country="DE")
+    from_luxembourg = scored("Radiology support for clinics", ["health"], country="LU")
+    # Then the JUPITER AI Factory (Germany) gets 10 more for the German applicant, and comes first
+    jaif = {fit.factory_id: fit for fit in from_germany.partner_fit}["jaif"]
+    assert (jaif.score, from_germany.partner_fit[0].factory_id) == (40, "jaif")
+    assert "JAIF is in the applicant's country (DE): +10" in jaif.reasons
+    assert {fit.factory_id: fit.score for fit in from_luxembourg.partner_fit}["jaif"] == 30
+
+
+def test_equal_fits_are_ordered_by_factory_id():
+    # Given Moselle Re's fraud detection, which IT4LIA and PIAST-AI both name as a focus (cybersecurity)
+    scores = scored("Détection de fraude dans les sinistres de réassurance", ["insurance"])
+    # Then the tie is broken by id, and so are the factories with no fit at all
+    order = [(fit.factory_id, fit.score) for fit in scores.partner_fit]
+    assert order[:2] == [("it4lia", 30), ("piast-ai", 30)]
+    zero = [factory_id for factory_id, points in order if points == 0]
+    assert zero == sorted(zero)
+
+
+def test_the_home_factory_is_never_a_partner():
+    # Given a fintech project exactly on the Luxembourg AI Factory's own focus
+    scores = scored("Payment fraud detection for Luxembourg banks", ["finance"])
+    # Then 'lux-aif' is not among the partner fits, while every other factory is
+    ids = {fit.factory_id for fit in scores.partner_fit}
+    assert "lux-aif" not in ids
+    assert ids == {factory.id for factory in REFERENCE.factories} - {"lux-aif"}
