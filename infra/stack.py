@@ -75,7 +75,14 @@ class Stack:
                    "--port", str(self.ports[service]), "--no-access-log"]
         self.start(service, command, self.service_env(service), detached)
 
+    def migrate(self) -> None:
+        """Bring every service's database to its latest revision (Alembic), before the services start."""
+        for service in SERVICES:
+            subprocess.run([sys.executable, "-m", "services.runtime.migrations", "upgrade", service], cwd=ROOT,
+                           env=self.service_env(service), check=True, stdout=subprocess.DEVNULL)
+
     def start_services(self, detached: bool = False) -> None:
+        self.migrate()
         for service in SERVICES:
             self.start_service(service, detached)
 

@@ -11,7 +11,6 @@ import uuid
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from opentelemetry.sdk.trace import TracerProvider
 from sqlmodel import col, select
 
 from contracts import asyncapi
@@ -20,9 +19,9 @@ from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.intake.requests import Accepted, StatusView, SubmitApplication
-from services.runtime.db import SessionFactory
+from services.runtime.db import as_utc
 from services.runtime.messages import first_event
-from services.runtime.outbox import OutboxRelay, stage
+from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id
 
 SERVICE = "intake"
@@ -53,9 +52,10 @@ async def validation_error(_request: Request, error: RequestValidationError) -> 
     return JSONResponse({"error": "invalid_request", "message": message, "errors": errors}, status_code=422)
 
 
-def router(sessions: SessionFactory, relay: OutboxRelay, tracing: TracerProvider, public_base_url: str | None):
+def router(runtime: Runtime, public_base_url: str | None) -> APIRouter:
     routes = APIRouter(prefix="/v1", tags=["applications"])
-    tracer = tracing.get_tracer("aiguillage.intake")
+    tracer = runtime.tracing.get_tracer("aiguillage.intake")
+    sessions = runtime.sessions
 
     @routes.post("/applications", status_code=202, response_model=Accepted,
                  summary="Submit an AI project application",
@@ -75,9 +75,9 @@ def router(sessions: SessionFactory, relay: OutboxRelay, tracing: TracerProvider
                 session.add(TimelineEntry(event_id=envelope.id, application_id=application_id,
                                           time=envelope.time, event=envelope.type,
                                           summary="Application received", trace_id=current_trace_id()))
-                stage(session, APPLICATION_SUBMITTED, envelope)
+                runtime.emit(session, APPLICATION_SUBMITTED, envelope)
                 await session.commit()
-        relay.wake()
+        runtime.relay.wake()
         base = (public_base_url or str(request.base_url)).rstrip("/")
         status_url = f"{base}/v1/applications/{application_id}?token={token}"
         return JSONResponse({"application_id": application_id, "status_url": status_url}, status_code=202,
@@ -99,7 +99,7 @@ def router(sessions: SessionFactory, relay: OutboxRelay, tracing: TracerProvider
         body = {
             "application_id": application.id,
             "status": application.status,
-            "timeline": [{"time": entry.time.isoformat(), "event": entry.event, "summary": entry.summary,
+            "timeline": [{"time": as_utc(entry.time).isoformat(), "event": entry.event, "summary": entry.summary,
                           "trace_id": entry.trace_id} for entry in timeline],
         }
         if application.decision:

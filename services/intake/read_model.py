@@ -1,13 +1,21 @@
-"""The read model: what intake learns from the other services' events, for the status page and the console."""
+"""The read model: what intake learns from the other services' events, for the status page and the console.
+
+Each reaction returns the work to do in the transaction that also records the event in the inbox, so a
+redelivered event changes nothing.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.runtime.db import SessionFactory
-from services.runtime.inbox import first_delivery
 from services.runtime.telemetry import current_trace_id
+
+Work = Callable[[AsyncSession], Awaitable[None]]
 
 
 def scored_summary(scored: ApplicationScored) -> str:
@@ -25,12 +33,8 @@ def email_summary(sent: EmailSent) -> str:
     return f"Email '{sent.subject}' sent to {sent.to} ({sent.language})"
 
 
-async def record(sessions: SessionFactory, envelope: Envelope, summary: str, update) -> None:
-    """Apply one event to the read model once: the inbox row, the record's change and the timeline entry
-    commit together, so a redelivered event changes nothing."""
-    async with sessions() as session:
-        if not await first_delivery(session, envelope):
-            return
+def record(envelope: Envelope, summary: str, update: Callable[[ApplicationRecord], None]) -> Work:
+    async def work(session: AsyncSession) -> None:
         application = await session.get(ApplicationRecord, envelope.subject)
         if application is None:
             # Raising sends the event to its dead-letter topic after the retries: an event about an
@@ -41,24 +45,25 @@ async def record(sessions: SessionFactory, envelope: Envelope, summary: str, upd
         session.add(application)
         session.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
                                   event=envelope.type, summary=summary, trace_id=current_trace_id()))
-        await session.commit()
+
+    return work
 
 
-async def when_application_scored(sessions: SessionFactory, envelope: Envelope[ApplicationScored]) -> None:
+def when_application_scored(envelope: Envelope[ApplicationScored]) -> Work:
     def update(application: ApplicationRecord) -> None:
         application.scores = envelope.data.model_dump_json()
         application.advance("triaged")
 
-    await record(sessions, envelope, scored_summary(envelope.data), update)
+    return record(envelope, scored_summary(envelope.data), update)
 
 
-async def when_decision_made(sessions: SessionFactory, envelope: Envelope[DecisionMade]) -> None:
+def when_decision_made(envelope: Envelope[DecisionMade]) -> Work:
     def update(application: ApplicationRecord) -> None:
         application.decision = envelope.data.model_dump_json()
         application.advance("decided")
 
-    await record(sessions, envelope, decision_summary(envelope.data), update)
+    return record(envelope, decision_summary(envelope.data), update)
 
 
-async def when_email_sent(sessions: SessionFactory, envelope: Envelope[EmailSent]) -> None:
-    await record(sessions, envelope, email_summary(envelope.data), lambda application: None)
+def when_email_sent(envelope: Envelope[EmailSent]) -> Work:
+    return record(envelope, email_summary(envelope.data), lambda application: None)

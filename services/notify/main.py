@@ -1,24 +1,21 @@
 """notify: emails the applicant at each decision, once. Run: uvicorn services.notify.main:app
 
-One email per application and notice kind: the notice is claimed in the database before sending and marked
-sent after; a redelivered decision finds it sent and only re-announces it (same event id, dropped by readers).
-If the process dies between the SMTP server's answer and the mark, the email is sent again with the same
-Message-ID, which receiving systems use to drop the copy.
+One email per application and notice kind: the notice is recorded before sending, and marked sent after, in the
+transaction that stages its `email-sent` event in the outbox; a redelivered decision finds it sent and does
+nothing. If the process dies between the SMTP server's answer and the mark, the email is sent again with the
+same Message-ID, which receiving systems use to drop the copy.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-
-from sqlmodel import Field, SQLModel
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent
 from contracts.topics import DECISION_MADE, EMAIL_SENT
 from services.notify import mailer
+from services.notify.models import Notice
 from services.notify.render import render_decision
-from services.runtime.broker import publish, subscribe
+from services.runtime.broker import subscribe
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -37,19 +34,7 @@ class NotifySettings(Settings):
     mail_from: str = "Luxembourg AI Factory <one-stop-shop@aifactory.lu>"
 
 
-class Notice(SQLModel, table=True):
-    __tablename__ = "notice"
-
-    application_id: str = Field(primary_key=True)
-    notice_kind: str = Field(primary_key=True)
-    message_id: str
-    to: str
-    subject: str
-    language: str
-    sent_at: datetime | None = None
-
-
-runtime = build_runtime(SERVICE, tables=(Notice,), settings_class=NotifySettings)
+runtime = build_runtime(SERVICE, settings_class=NotifySettings)
 settings: NotifySettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
 
@@ -60,26 +45,29 @@ async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
     email = render_decision(decision, reference)
     async with runtime.sessions() as session:
         notice = await session.get(Notice, (decision.application_id, NOTICE_DECISION))
+        if notice is not None and notice.sent_at is not None:
+            return  # sent and announced before: a redelivery
         if notice is None:
-            message_id = f"<{derived_event_id(decision.application_id, NOTICE_DECISION)}@aiguillage>"
             notice = Notice(application_id=decision.application_id, notice_kind=NOTICE_DECISION,
-                            message_id=message_id, to=email.to, subject=email.subject, language=email.language)
+                            message_id=f"<{derived_event_id(decision.application_id, NOTICE_DECISION)}@aiguillage>",
+                            to=email.to, subject=email.subject, language=email.language)
             session.add(notice)
             await session.commit()
-        if notice.sent_at is None:
-            headers = {"X-Application-Id": decision.application_id, "X-Trace-Id": current_trace_id() or ""}
-            await mailer.send(
-                mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers),
-                host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-                password=settings.smtp_password, starttls=settings.smtp_starttls,
-            )
-            notice.sent_at = now()
-            session.add(notice)
-            await session.commit()
-    sent = EmailSent(application_id=decision.application_id, notice_kind=NOTICE_DECISION, to=notice.to,
-                     language=notice.language, subject=notice.subject, message_id=notice.message_id,
-                     sent_at=notice.sent_at.replace(tzinfo=notice.sent_at.tzinfo or UTC))  # SQLite drops the zone
-    await publish(runtime.broker, EMAIL_SENT, caused_by(envelope, EMAIL_SENT, sent, service=SERVICE))
+        headers = {"X-Application-Id": decision.application_id, "X-Trace-Id": current_trace_id() or ""}
+        await mailer.send(
+            mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers),
+            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password, starttls=settings.smtp_starttls,
+        )
+        # The mark and its announcement commit together.
+        notice.sent_at = now()
+        session.add(notice)
+        sent = EmailSent(application_id=decision.application_id, notice_kind=NOTICE_DECISION, to=notice.to,
+                         language=notice.language, subject=notice.subject, message_id=notice.message_id,
+                         sent_at=notice.sent_at)
+        runtime.emit(session, EMAIL_SENT, caused_by(envelope, EMAIL_SENT, sent, service=SERVICE))
+        await session.commit()
+    runtime.relay.wake()
 
 
 app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.")

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import DateTime, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+def async_url(url: str) -> str:
+    """'postgresql://...' (the usual form of DATABASE_URL) means the asyncpg driver here."""
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
+
+
 def make_engine(url: str) -> AsyncEngine:
-    if url.startswith("postgresql://"):
-        url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
-    engine = create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(async_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         # Several writers (HTTP requests, subscribers, the outbox relay) share the file: WAL and a busy timeout.
         @event.listens_for(engine.sync_engine, "connect")
@@ -33,13 +37,6 @@ def sessions(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def create_tables(engine: AsyncEngine, models: Iterable[type[SQLModel]]) -> None:
-    """Create this service's own tables (only those: all services' models share SQLModel's metadata)."""
-    tables: list[Table] = [model.__table__ for model in models]  # type: ignore[attr-defined]
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=tables))
-
-
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.exec_driver_sql("SELECT 1")
@@ -52,3 +49,13 @@ def insert_ignoring_duplicates(session: AsyncSession, model: type[SQLModel]):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model).on_conflict_do_nothing()
+
+
+def utc_timestamp(**field: Any) -> Any:
+    """A column for aware UTC datetimes (PostgreSQL: timestamptz; asyncpg refuses aware values otherwise)."""
+    return Field(sa_type=DateTime(timezone=True), **field)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives datetimes back without their zone; everything stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

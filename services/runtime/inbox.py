@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
-from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.db import insert_ignoring_duplicates, utc_timestamp
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -16,7 +16,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)
     event_type: str
-    processed_at: datetime
+    processed_at: datetime = utc_timestamp()
 
 
 async def first_delivery(session: AsyncSession, envelope: Envelope) -> bool:

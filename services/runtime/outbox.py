@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.envelope import Envelope, now
 from contracts.topics import Topic
 from services.runtime.broker import publish_json
-from services.runtime.db import SessionFactory
+from services.runtime.db import SessionFactory, utc_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ class OutboxMessage(SQLModel, table=True):
     key: str
     payload: str
     trace_headers: str = "{}"
-    created_at: datetime
-    published_at: datetime | None = Field(default=None, index=True)
+    created_at: datetime = utc_timestamp()
+    published_at: datetime | None = utc_timestamp(default=None, index=True)
 
 
 def stage(session: AsyncSession, topic: Topic, envelope: Envelope) -> None:

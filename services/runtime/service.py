@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -18,11 +18,16 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.envelope import Envelope
+from contracts.topics import Topic
 from services.runtime import db, settings as settings_module, telemetry
 from services.runtime.broker import make_broker
 from services.runtime.db import SessionFactory
+from services.runtime.inbox import first_delivery
+from services.runtime.migrations import check_current
+from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import Settings
 
 Hook = Callable[["Runtime"], Awaitable[None]]
@@ -36,30 +41,53 @@ class Runtime:
     broker: KafkaBroker
     engine: AsyncEngine
     sessions: SessionFactory
-    tables: tuple[type[SQLModel], ...] = ()
+    relay: OutboxRelay
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task for the life of the service."""
         self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
 
+    async def process_once(self, envelope: Envelope, work: Callable[[AsyncSession], Awaitable[None]]) -> bool:
+        """Run `work` for an event not processed before. What it changes and what it stages in the outbox
+        commit together with the inbox row; a redelivered event changes nothing. False for a duplicate."""
+        async with self.sessions() as session:
+            if not await first_delivery(session, envelope):
+                return False
+            await work(session)
+            await session.commit()
+        self.relay.wake()
+        return True
 
-def build_runtime(service_name: str, tables: Iterable[type[SQLModel]] = (),
-                  settings_class: type[Settings] = Settings) -> Runtime:
+    def emit(self, session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
+        """Stage an event in the caller's transaction; the relay publishes it once the transaction commits."""
+        stage(session, topic, envelope)
+
+    async def react(self, cause: Envelope, topic: Topic, event: Envelope) -> None:
+        """The common reaction of a stateless step: `cause` leads to `event`, once."""
+        async def announce(session: AsyncSession) -> None:
+            self.emit(session, topic, event)
+
+        await self.process_once(cause, announce)
+
+
+def build_runtime(service_name: str, settings_class: type[Settings] = Settings) -> Runtime:
     settings = settings_module.load(service_name, settings_class)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service_name} %(levelname)s %(name)s: %(message)s")
     tracing = telemetry.tracer_provider(settings)
     registry = telemetry.metrics_registry()
     engine = db.make_engine(settings.db_url())
-    return Runtime(settings, tracing, registry, make_broker(settings, tracing, registry), engine,
-                   db.sessions(engine), tuple(tables))
+    broker = make_broker(settings, tracing, registry)
+    sessions = db.sessions(engine)
+    return Runtime(settings, tracing, registry, broker, engine, sessions, OutboxRelay(sessions, broker))
 
 
 def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = ()) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        await db.create_tables(runtime.engine, runtime.tables)
+        await check_current(runtime.settings.service_name, runtime.engine)
         await runtime.broker.start()
+        runtime.spawn(runtime.relay.run(), name="outbox-relay")
         for hook in on_startup:
             await hook(runtime)
         try:

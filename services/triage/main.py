@@ -6,7 +6,7 @@ from contracts import reference as reference_data
 from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
-from services.runtime.broker import publish, subscribe
+from services.runtime.broker import subscribe
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.triage.handlers import when_application_submitted_score_it
@@ -20,8 +20,9 @@ policy = load_policy()
 
 @subscribe(runtime.broker, APPLICATION_SUBMITTED, group_id=SERVICE)
 async def on_application_submitted(envelope: Envelope[ApplicationSubmitted]) -> None:
-    scored = when_application_submitted_score_it(envelope.data, reference, policy)
-    await publish(runtime.broker, APPLICATION_SCORED, caused_by(envelope, APPLICATION_SCORED, scored, service=SERVICE))
+    scored = caused_by(envelope, APPLICATION_SCORED, when_application_submitted_score_it(envelope.data, reference, policy),
+                       service=SERVICE)
+    await runtime.react(envelope, APPLICATION_SCORED, scored)
 
 
 app = http_app(runtime, title="Aiguillage triage", description="Sector classification and scoring.")

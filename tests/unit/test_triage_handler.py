@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 
 import pytest
 
 from contracts import reference
-from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, ApplicationSubmitted
-from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
+from contracts.events import ApplicationSubmitted
 from infra import samples
-from services.runtime.messages import first_event
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy
 
@@ -79,31 +75,3 @@ def test_a_military_application_carries_the_military_flag():
     scored = when_application_submitted_score_it(submitted(samples.KASTELL_DEFENCE), REFERENCE, POLICY)
     # Then routing will see the 'military' flag
     assert scored.flags == ["military"]
-
-
-@pytest.fixture(scope="module")
-def triage_service(tmp_path_factory: pytest.TempPathFactory):
-    """The triage module as its process runs it, its files in a temporary folder, no trace file."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("VAR_DIR", str(tmp_path_factory.mktemp("triage-var")))
-        env.setenv("TRACES_EXPORTER", "none")
-        main = importlib.import_module("services.triage.main")
-    return main, main.runtime.broker.publisher(APPLICATION_SCORED.name)
-
-
-async def test_the_subscriber_publishes_the_scores_of_a_submitted_application(triage_service):
-    from faststream.kafka import TestKafkaBroker
-
-    main, scored_topic = triage_service
-    # Given Odyssea NLP's application, as intake publishes it
-    event = first_event(APPLICATION_SUBMITTED, submitted(samples.ODYSSEA_NLP, "app-7"), service="intake",
-                        subject="app-7")
-    async with TestKafkaBroker(main.runtime.broker) as broker:
-        # When it arrives on the submitted topic
-        await broker.publish(event.model_dump_json().encode(), topic=APPLICATION_SUBMITTED.name, key=b"app-7")
-        # Then triage publishes its scores, caused by that event, with Pharos as the best partner
-        scored_topic.mock.assert_called_once()
-        published = Envelope[ApplicationScored].model_validate_json(scored_topic.mock.call_args.args[0])
-    assert (published.subject, published.causation_id, published.correlation_id) == ("app-7", event.id, event.id)
-    assert published.data.application_id == "app-7"
-    assert published.data.partner_fit[0].factory_id == "pharos"
