@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e schemas clean
+.PHONY: help setup run up down status demo test test-unit test-e2e schemas migrate clean .java .postgres
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
+	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
 
 setup: .venv/.synced var/kafka/libs/.fetched
 
@@ -27,6 +28,14 @@ setup: .venv/.synced var/kafka/libs/.fetched
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q "uv==$(UV_VERSION)"
 	python3 -m uv sync --frozen --python python3.11
 	@touch $@
+
+# PostgreSQL runs as a local process for the tests; installed from Debian's packages when missing, without
+# the package's own cluster (it would take port 5432 and start under systemd).
+.postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || \
+	  (mkdir -p /etc/postgresql-common/createcluster.d && \
+	   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/aiguillage.conf && \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql)
 
 var/kafka/libs/.fetched: infra/kafka/pom.xml
 	@$(MAKE) -s .java
@@ -49,16 +58,21 @@ demo: up
 	$(PY) -m infra.demo
 
 test: setup
+	@$(MAKE) -s .postgres
 	$(PY) -m pytest
 
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract"
 
 test-e2e: setup
+	@$(MAKE) -s .postgres
 	$(PY) -m pytest -m "integration or e2e"
 
 schemas: setup
 	$(PY) -m contracts.schemas
+
+migrate: setup
+	$(PY) -m services.runtime.migrations upgrade all
 
 clean: down
 	rm -rf var .pytest_cache

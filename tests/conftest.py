@@ -1,7 +1,8 @@
 """Tiers are folders: tests/unit is marked `unit`, tests/e2e `e2e`, and so on (run one with `-m`).
 
 Real components start once per session and only when a test asks for them: the Kafka broker
-(`kafka_bootstrap`) and the whole system (`system`: mailbox plus the four services as processes).
+(`kafka_bootstrap`), the PostgreSQL server (`database`: a new database by name), and the whole system
+(`system`: the mailbox and the four services as processes, each with its own PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.kafka.local_kafka import free_ports
+from infra.localnet import free_ports
 from infra.stack import SERVICES, Stack
 from infra.topics import create_topics
 from tests.support.kafka import kafka_broker
+from tests.support.postgres import postgres_server
 from tests.support.system import System
 
 TIERS = ("unit", "contract", "integration", "e2e", "resilience", "browser")
@@ -35,10 +37,18 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory):
-    """The whole system as `make up` runs it, on free ports, with its own var/ directory."""
+def database(tmp_path_factory: pytest.TempPathFactory):
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as new_database:
+        yield new_database
+
+
+@pytest.fixture(scope="session")
+def system(kafka_bootstrap: str, database, tmp_path_factory: pytest.TempPathFactory):
+    """The whole system as `make up` runs it, on free ports, with its own var/ directory and databases."""
     ports = free_ports(len(SERVICES) + 1)
-    stack = Stack(tmp_path_factory.mktemp("var"), kafka_bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1])
+    databases = {f"{service.upper()}_DATABASE_URL": database(f"system_{service}") for service in SERVICES}
+    stack = Stack(tmp_path_factory.mktemp("var"), kafka_bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1],
+                  env=databases)
     stack.start_mailbox()
     stack.start_services()
     try:

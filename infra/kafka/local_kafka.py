@@ -8,42 +8,51 @@ No Docker: pom.xml fetches the broker jars from Maven Central and the JVM is sta
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from infra.localnet import HOST, port_open
+
 POM = Path(__file__).resolve().with_name("pom.xml")
 READY_LINE = b"Kafka Server started (kafka.server.KafkaRaftServer)"
 
-# One node: every internal topic must live with replication factor 1. Auto-creation is off so a
-# misspelt topic name fails loudly instead of quietly creating a new topic.
+# Every node is both broker and controller. Internal topics get one partition each: enough locally, and
+# quick to create. Auto-creation is off so a misspelt topic name fails loudly instead of quietly
+# creating a new topic. (Java .properties files have no inline comments: keep comments here.)
 BROKER_SETTINGS = """\
 process.roles=broker,controller
-node.id=1
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=1
 group.initial.rebalance.delay.ms=0
 log.cleaner.dedupe.buffer.size=2097152
 auto.create.topics.enable=false
+unclean.leader.election.enable=false
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
 """
+
+
+def replication_settings(replicas: int) -> str:
+    """Internal and new topics on `replicas` nodes; an acks=all write needs all but one of them (at least one)."""
+    min_isr = max(1, replicas - 1)
+    return (f"offsets.topic.replication.factor={replicas}\n"
+            f"transaction.state.log.replication.factor={replicas}\n"
+            f"transaction.state.log.min.isr={min_isr}\n"
+            f"share.coordinator.state.topic.replication.factor={replicas}\n"
+            f"share.coordinator.state.topic.min.isr={min_isr}\n"
+            f"default.replication.factor={replicas}\n"
+            f"min.insync.replicas={min_isr}\n")
 
 # The pattern must keep "(%c)": start() waits for "... (kafka.server.KafkaRaftServer)" in server.log.
 LOG4J2 = """\
@@ -56,27 +65,6 @@ appender.server.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = INFO
 rootLogger.appenderRef.server.ref = server
 """
-
-
-def free_ports(count: int = 2) -> list[int]:
-    """Distinct free ports (e.g. broker + controller): the sockets are held together so none repeats."""
-    sockets = [socket.create_server((HOST, 0)) for _ in range(count)]
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def ensure_libs(libs_dir: Path) -> Path:
@@ -96,6 +84,14 @@ def ensure_libs(libs_dir: Path) -> Path:
     return libs_dir
 
 
+def new_cluster_id() -> str:
+    """A random Kafka Uuid (22 base64url characters) as `StorageTool random-uuid` prints, without starting a
+    JVM; never one with a leading '-', which `format --cluster-id` would read as an option."""
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"):
+        pass
+    return cluster_id
+
+
 def is_broker_process(pid: int) -> bool:
     """Whether pid is a live broker; checking the command line guards against a recycled pid."""
     try:
@@ -106,7 +102,33 @@ def is_broker_process(pid: int) -> bool:
         return False
 
 
+def stop_all(nodes: Iterable[LocalKafka], timeout: float = 15,
+             signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGKILL)) -> None:
+    """Send each signal to every live node at once, the next one only to those still alive `timeout` s later
+    (SIGKILL gets 10 s). Signalling together matters for a cluster: nodes stopped one by one lose their
+    quorum, and a node without quorum can hang in its controlled shutdown."""
+    nodes = list(nodes)
+    for sig in signals:
+        running = [node for node in nodes if node.alive()]
+        for node in running:
+            try:  # a node leads its own process group (start_new_session), so killpg reaches all of it
+                os.killpg(node.pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + (10 if sig == signal.SIGKILL else timeout)
+        while any(node.alive() for node in running) and time.monotonic() < deadline:  # alive() reaps our children
+            time.sleep(0.1)
+    for node in nodes:
+        node.pidfile.unlink(missing_ok=True)
+        node._proc = None
+
+
 class LocalKafka:
+    """One node that is its own controller quorum. Subclasses (cluster.ClusterNode) change the quorum."""
+
+    node_id = 1
+    replicas = 1  # replication factor of internal and new topics
+
     def __init__(self, data_dir: Path, port: int = 9092, controller_port: int | None = None, *,
                  libs_dir: Path | None = None, heap: str = "512m") -> None:
         # Absolute paths: the detached broker must not depend on the caller's working directory.
@@ -117,6 +139,7 @@ class LocalKafka:
         self.logs_dir = self.data_dir / "logs"
         self.log_file = self.logs_dir / "server.log"
         self.pidfile = self.data_dir / "broker.pid"
+        self.config_file = self.data_dir / "server.properties"
         self._proc: subprocess.Popen | None = None
         self._log_offset = 0
 
@@ -142,44 +165,41 @@ class LocalKafka:
         return self.alive() and port_open(self.port)
 
     def start(self, timeout: float = 90) -> None:
-        ensure_libs(self.libs_dir)
+        self.launch()
+        try:
+            self.wait_ready(timeout)
+        except BaseException:  # including Ctrl-C: never leave a half-started broker behind
+            self.stop()
+            raise
+
+    def prepare(self) -> None:
+        """Write the config files; format the log dir the first time (a JVM run of its own, 2 s or more)."""
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self._write_configs()
         if not (self.data_dir / "data" / "meta.properties").exists():
-            self._storage_tool("format", "--cluster-id", self._cluster_id(),
-                               "--config", str(self.data_dir / "server.properties"), "--standalone")
+            self._format()
+
+    def launch(self) -> None:
+        """Start the JVM without waiting for it: a cluster launches all its nodes before waiting for any."""
+        ensure_libs(self.libs_dir)
+        self.prepare()
         # server.log grows across runs: only what this run writes after this offset counts.
         self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         command = ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-Djava.awt.headless=true",
                    f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.properties'}",
                    f"-Dkafka.logs.dir={self.logs_dir}", "-cp", str(self.libs_dir / "*"),
-                   "kafka.Kafka", str(self.data_dir / "server.properties")]
+                   "kafka.Kafka", str(self.config_file)]
         with open(self.logs_dir / "broker.out", "wb") as out:  # JVM crashes land here, not in server.log
             self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
                                           stderr=subprocess.STDOUT, start_new_session=True)
         self.pidfile.write_text(f"{self._proc.pid}\n")
-        try:
-            self._wait_ready(timeout)
-        except BaseException:  # including Ctrl-C: never leave a half-started broker behind
-            self.stop()
-            raise
 
     def stop(self, timeout: float = 15) -> None:
-        pid = self.pid
-        if pid is not None and self.alive():
-            # The broker leads its own process group (start_new_session), so killpg reaches all of it.
-            for sig, grace in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(pid, sig)
-                except ProcessLookupError:
-                    break
-                deadline = time.monotonic() + grace
-                while self.alive() and time.monotonic() < deadline:  # alive() also reaps our own child
-                    time.sleep(0.1)
-                if not self.alive():
-                    break
-        self.pidfile.unlink(missing_ok=True)
-        self._proc = None
+        stop_all([self], timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the node, as a crash would: no controlled shutdown, nothing flushed."""
+        stop_all([self], signals=(signal.SIGKILL,))
 
     def wait(self) -> int:
         """Block until the broker started by this object exits; return its exit code."""
@@ -187,12 +207,20 @@ class LocalKafka:
         return self._proc.wait()
 
     def _write_configs(self) -> None:
-        (self.data_dir / "server.properties").write_text(BROKER_SETTINGS + (
+        self.config_file.write_text(BROKER_SETTINGS + replication_settings(self.replicas) + self._quorum_settings() + (
+            f"node.id={self.node_id}\n"
             f"listeners=PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}\n"
             f"advertised.listeners=PLAINTEXT://{HOST}:{self.port}\n"
-            f"controller.quorum.bootstrap.servers={HOST}:{self.controller_port}\n"
             f"log.dirs={(self.data_dir / 'data').as_posix()}\n"))
         (self.data_dir / "log4j2.properties").write_text(LOG4J2)
+
+    def _quorum_settings(self) -> str:
+        return f"controller.quorum.bootstrap.servers={HOST}:{self.controller_port}\n"
+
+    def _format(self) -> None:
+        """Format the log dir as a new cluster whose only controller is this node (--standalone)."""
+        self._storage_tool("format", "--cluster-id", new_cluster_id(), "--config", str(self.config_file),
+                           "--standalone")
 
     def _storage_tool(self, *args: str) -> str:
         result = subprocess.run(["java", "-cp", str(self.libs_dir / "*"), "kafka.tools.StorageTool", *args],
@@ -201,13 +229,8 @@ class LocalKafka:
             raise RuntimeError(f"StorageTool {args[0]} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
-    def _cluster_id(self) -> str:
-        # A leading '-' would be read as an option by `format --cluster-id`.
-        while (cluster_id := self._storage_tool("random-uuid").split()[-1]).startswith("-"):
-            pass
-        return cluster_id
-
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until this start's server.log says the server started and the broker port answers."""
         deadline, logged = time.monotonic() + timeout, False
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

@@ -85,7 +85,7 @@ async def test_bad_input_is_refused_with_the_field_named_and_nothing_is_publishe
     from tests.support.kafka import message_count
 
     published_before = await message_count(system.bootstrap, APPLICATION_SUBMITTED.name)
-    stored_before = system.stored_applications()
+    stored_before = await system.stored_applications()
 
     # When the body is not JSON at all
     broken = await system.submit(b'{"company": {"name": "Moselle Re",')
@@ -114,7 +114,7 @@ async def test_bad_input_is_refused_with_the_field_named_and_nothing_is_publishe
 
     # Then nothing was stored and, after more than one outbox sweep, nothing was published
     await system.settle(seconds=1.5)
-    assert system.stored_applications() == stored_before
+    assert await system.stored_applications() == stored_before
     assert await message_count(system.bootstrap, APPLICATION_SUBMITTED.name) == published_before
 
 

@@ -6,6 +6,8 @@ import asyncio
 import json
 import uuid
 
+import pytest
+
 from contracts.events import EmailSent
 from contracts.topics import EMAIL_SENT
 from services.runtime import dead_letter, db, migrations, telemetry
@@ -78,9 +80,11 @@ async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_witho
     assert headers[dead_letter.HEADER_ORIGIN].startswith(EMAIL_SENT.name.encode())
 
 
-async def test_the_outbox_relay_publishes_what_a_crash_left_behind(kafka_bootstrap, tmp_path):
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+async def test_the_outbox_relay_publishes_what_a_crash_left_behind(kafka_bootstrap, database, tmp_path, dialect):
     # Given an event committed to the outbox by a process that died before relaying it
-    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    url = (f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}" if dialect == "sqlite"
+           else database(f"outbox_{uuid.uuid4().hex[:8]}"))
     await asyncio.to_thread(migrations.upgrade, "triage", url)  # a service whose tables are the runtime's
     engine = db.make_engine(url)
     sessions = db.sessions(engine)

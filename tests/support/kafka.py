@@ -11,7 +11,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.kafka.local_kafka import LocalKafka, ensure_libs, free_ports
+from infra.kafka.local_kafka import LocalKafka, ensure_libs
+from infra.localnet import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -66,12 +66,18 @@ class System:
             return []
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-    def stored_applications(self) -> int:
-        """How many applications intake's database holds (SQLite in the test system)."""
-        import sqlite3
+    async def stored_applications(self) -> int:
+        """How many applications intake's database holds."""
+        from sqlalchemy.ext.asyncio import create_async_engine
 
-        with sqlite3.connect(self.stack.var_dir / "intake.db") as connection:
-            return connection.execute("SELECT count(*) FROM application").fetchone()[0]
+        from services.runtime.db import async_url
+
+        engine = create_async_engine(async_url(self.stack.service_env("intake")["DATABASE_URL"]))
+        try:
+            async with engine.connect() as connection:
+                return (await connection.exec_driver_sql("SELECT count(*) FROM application")).scalar_one()
+        finally:
+            await engine.dispose()
 
     async def settle(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
