@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e schemas migrate clean .java .postgres
+.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas dead-letters migrate clean .java .postgres
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -14,7 +14,9 @@ help:
 	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
+	@echo "make test-resilience  the fault-injection tests, with their counts"
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
+	@echo "make dead-letters  list what waits on the dead-letter topics (then: python -m infra.dead_letters replay <id>)"
 	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
 
 setup: .venv/.synced var/kafka/libs/.fetched
@@ -68,8 +70,15 @@ test-e2e: setup
 	@$(MAKE) -s .postgres
 	$(PY) -m pytest -m "integration or e2e"
 
+test-resilience: setup
+	@$(MAKE) -s .postgres
+	$(PY) -m pytest -m resilience -s
+
 schemas: setup
 	$(PY) -m contracts.schemas
+
+dead-letters: setup
+	$(PY) -m infra.dead_letters list
 
 migrate: setup
 	$(PY) -m services.runtime.migrations upgrade all

@@ -48,7 +48,7 @@ SUBSCRIBER_DEFAULTS: dict[str, Any] = {
 
 def make_broker(settings: Settings, tracing: TracerProvider, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        settings.kafka_bootstrap_servers.split(","),
         client_id=f"aiguillage-{settings.service_name}",
         acks="all",
         enable_idempotence=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def alembic_config(service: str, url: str) -> Config:
 
 
 def database_url(service: str) -> str:
-    return settings_module.load(service).db_url()
+    """<SERVICE>_DATABASE_URL (as the local stack sets it), else the service's own settings."""
+    return os.environ.get(f"{service.upper()}_DATABASE_URL") or settings_module.load(service).db_url()
 
 
 def upgrade(service: str, url: str | None = None) -> None:
@@ -75,7 +77,13 @@ def main() -> int:
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
     if args.command == "upgrade":
-        for service in SERVICES if args.service == "all" else (args.service,):
+        services = SERVICES if args.service == "all" else (args.service,)
+        shared = [service for service in services if os.environ.get("DATABASE_URL")
+                  and not os.environ.get(f"{service.upper()}_DATABASE_URL")]
+        if len(services) > 1 and shared:
+            parser.error("DATABASE_URL names one database, and every service needs its own: set "
+                         f"{', '.join(s.upper() + '_DATABASE_URL' for s in shared)}, or upgrade one service at a time")
+        for service in services:
             upgrade(service)
             print(f"{service}: database at the latest revision")
         return 0

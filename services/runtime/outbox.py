@@ -3,7 +3,8 @@
 The relay is woken as soon as a transaction with new events commits (no polling delay on the happy path) and
 also sweeps every second, which publishes what a crash left behind. Rows are published in insertion order; a
 row is marked published only after the broker acknowledged it, so a crash in between publishes it again with
-the same event id, and readers' inboxes drop the copy.
+the same event id, and readers' inboxes drop the copy. Instances sharing a PostgreSQL database take turns
+through an advisory lock.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from faststream.kafka import KafkaBroker
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract, inject
+from sqlalchemy import func, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +52,16 @@ def stage(session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
     ))
 
 
+# Several instances of a service share its database; one relays at a time, so events leave in order.
+_RELAY_LOCK_KEY = 0x6169_6775  # any constant; scoped to the service's own database
+
+
+async def _relay_lock(session: AsyncSession) -> bool:
+    if session.bind.dialect.name != "postgresql":
+        return True  # SQLite: one machine, one file; duplicates would be dropped by readers anyway
+    return bool((await session.exec(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK_KEY)))).one())
+
+
 class OutboxRelay:
     def __init__(self, sessions: SessionFactory, broker: KafkaBroker, sweep_seconds: float = 1.0,
                  batch_size: int = 200) -> None:
@@ -79,14 +91,18 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of pending events in order; returns how many were published."""
         async with self._sessions() as session:
+            if not await _relay_lock(session):
+                return 0  # another instance of this service is relaying; it keeps the order
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))
             pending = (await session.exec(statement)).all()
             for message in pending:
                 await self._publish(message)
-                message.published_at = now()
-                session.add(message)
-                await session.commit()
+            if pending:
+                await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                                   .where(col(OutboxMessage.id).in_([m.id for m in pending]))
+                                   .values(published_at=now()))
+            await session.commit()
             return len(pending)
 
     async def _publish(self, message: OutboxMessage) -> None:
