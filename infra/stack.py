@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.kafka.local_kafka import LocalKafka
+from infra.localnet import free_port
 from infra.topics import create_topics
 
 SERVICES = ("intake", "triage", "routing", "notify")
@@ -70,10 +71,24 @@ class Stack:
         self.start("mailbox", [sys.executable, "-m", "infra.mailbox", "--dir", str(self.var_dir / "mail"),
                                "--port", str(self.smtp_port)], {**os.environ, "PYTHONPATH": str(ROOT)}, detached)
 
-    def start_service(self, service: str, detached: bool = False) -> None:
+    def start_service(self, service: str, detached: bool = False, *, instance: str | None = None,
+                      extra_env: dict[str, str] | None = None) -> str:
+        """Start a service; `instance` names a further instance (e.g. 'triage-2') on a port of its own, in the
+        same consumer groups and database. Returns the process name."""
+        name = instance or service
+        if name not in self.ports:
+            self.ports[name] = free_port()
         command = [sys.executable, "-m", "uvicorn", f"services.{service}.main:app", "--host", "127.0.0.1",
-                   "--port", str(self.ports[service]), "--no-access-log"]
-        self.start(service, command, self.service_env(service), detached)
+                   "--port", str(self.ports[name]), "--no-access-log"]
+        self.start(name, command, {**self.service_env(service), **(extra_env or {})}, detached)
+        return name
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash would: no shutdown, no offset commit, no goodbye to the consumer group."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+        (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
     def migrate(self) -> None:
         """Bring every service's database to its latest revision (Alembic), before the services start."""
@@ -121,7 +136,8 @@ class Stack:
         pidfile.unlink(missing_ok=True)
 
     def stop_all(self) -> None:
-        for name in (*reversed(SERVICES), "mailbox"):
+        extra = [name for name in self.processes if name not in (*SERVICES, "mailbox")]
+        for name in (*extra, *reversed(SERVICES), "mailbox"):
             self.stop(name)
 
 

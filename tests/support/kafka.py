@@ -124,3 +124,37 @@ async def publish_raw(bootstrap: str, topic: str, key: bytes, value: bytes, head
         return await producer.send_and_wait(topic, value, key=key, headers=list(headers or ()))
     finally:
         await producer.stop()
+
+
+async def reset_group_to_earliest(bootstrap: str, group: str, topic: str) -> None:
+    """What an operator does to replay a topic: commit offset 0 for a stopped consumer group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer, topic)
+        consumer.assign(partitions)
+        await consumer.commit({tp: 0 for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
+async def wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 60) -> None:
+    """Wait until `group` has committed the end of every partition of `topic`."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await consumer.start()
+    await admin.start()
+    try:
+        partitions = await _partitions(consumer, topic)
+        ends = await consumer.end_offsets(partitions)
+        async with asyncio.timeout(timeout):
+            while True:
+                committed = await admin.list_consumer_group_offsets(group)
+                if all(tp in committed and committed[tp].offset >= ends[tp] for tp in partitions):
+                    return
+                await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+        await consumer.stop()

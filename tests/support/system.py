@@ -51,8 +51,11 @@ class System:
             status = await self.status(status_url)
         return status
 
+    def mailbox(self) -> list[EmailMessage]:
+        return read_mailbox(self.stack.var_dir / "mail")
+
     def emails_to(self, application_id: str) -> list[EmailMessage]:
-        return [m for m in read_mailbox(self.stack.var_dir / "mail") if m["X-Application-Id"] == application_id]
+        return [m for m in self.mailbox() if m["X-Application-Id"] == application_id]
 
     async def wait_for_emails(self, application_id: str, count: int = 1, timeout: float = 30) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,44 @@
+"""The resilience tier runs the whole system on a three-broker KRaft cluster (replication factor 3,
+min.insync.replicas 2) and PostgreSQL, and injects one fault per test into a stream of applications."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from infra.kafka.cluster import LocalKafkaCluster
+from infra.kafka.local_kafka import ensure_libs
+from infra.localnet import free_ports
+from infra.stack import SERVICES, Stack
+from infra.topics import create_topics
+from tests.support.kafka import ROOT
+from tests.support.system import System
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory):
+    cluster = LocalKafkaCluster(tmp_path_factory.mktemp("cluster"),
+                                libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
+    cluster.start()
+    try:
+        asyncio.run(create_topics(cluster.bootstrap, replication_factor=3))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def resilient_system(kafka_cluster: LocalKafkaCluster, database, tmp_path_factory: pytest.TempPathFactory):
+    ports = free_ports(len(SERVICES) + 1)
+    env = {f"{service.upper()}_DATABASE_URL": database(f"resilience_{service}") for service in SERVICES}
+    env.update(RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5", TRACES_EXPORTER="none")
+    stack = Stack(tmp_path_factory.mktemp("var"), kafka_cluster.bootstrap, dict(zip(SERVICES, ports)),
+                  smtp_port=ports[-1], env=env)
+    stack.start_mailbox()
+    stack.start_services()
+    try:
+        stack.wait_healthy(timeout=120)
+        yield System(stack)
+    finally:
+        stack.stop_all()
