@@ -1,0 +1,127 @@
+"""The operator's way back from the dead-letter topics: once the cause is fixed, `python -m infra.dead_letters`
+lists the stuck record and replays it, and the pipeline processes it exactly once, however often it is replayed.
+
+The CLI runs as the operator runs it, a process of its own against the session's broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE
+from infra import samples
+from infra.dead_letters import REPLAYED_FROM
+from infra.localnet import port_open
+from tests.support.kafka import message_count, publish_raw, read_topic, wait_consumed
+
+ROOT = Path(__file__).resolve().parents[2]
+DECISION = "lu.aif.routing.decision-made"
+EMAIL_SENT = "lu.aif.notify.email-sent"
+
+
+async def dead_letters(system, *args: str) -> tuple[int, str, str]:
+    """Run the CLI; returns its exit code, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infra.dead_letters", *args, "--bootstrap", system.bootstrap, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out.decode(), err.decode()
+
+
+def listed(output: str) -> dict[str, dict[str, str]]:
+    """The blocks of `list`: {id: {"key": ..., "service": ..., ...}}."""
+    blocks = {}
+    for block in output.split("\n\n"):
+        lines = block.strip().splitlines()
+        if len(lines) > 1 and lines[1].startswith("  "):
+            blocks[lines[0]] = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    return blocks
+
+
+def events(status: dict) -> list[str]:
+    return [entry["event"] for entry in status["timeline"]]
+
+
+async def dead_lettered(system, application_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(r.key == application_id.encode() for r in await read_topic(system.bootstrap, DECISION_MADE.dlq)):
+        assert time.monotonic() < deadline, f"no dead letter for {application_id} in {timeout} s"
+        await asyncio.sleep(0.2)
+
+
+async def mailbox_back(system, timeout: float = 15) -> None:
+    system.stack.start_mailbox()
+    deadline = time.monotonic() + timeout
+    while not port_open(system.stack.smtp_port):
+        assert time.monotonic() < deadline, "the mailbox did not come back"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_replayed_decision_reaches_the_applicant_exactly_once(system):
+    # Given the mailbox is down while Moselle Re's application is decided: notify cannot connect, retries,
+    # and sends the decision to its dead-letter topic; Anne Weber has no email
+    system.stack.stop("mailbox")
+    try:
+        response = await system.submit(samples.MOSELLE_RE.body)
+        application_id, status_url = response.json()["application_id"], response.json()["status_url"]
+        await system.wait_until(status_url, lambda status: DECISION in events(status))
+        await dead_lettered(system, application_id)
+    finally:
+        # the fix: the mailbox is back (also for the other tests of the session, whatever happened above)
+        await mailbox_back(system)
+    assert system.emails_to(application_id) == []
+    assert EMAIL_SENT not in events(await system.status(status_url))
+
+    # When the operator lists the dead letters and replays Moselle Re's decision
+    code, out, err = await dead_letters(system, "list", "--topic", DECISION_MADE.name)
+    assert code == 0, err
+    (record_id, record), = [(i, r) for i, r in listed(out).items() if r["key"] == application_id]
+    assert record["service"] == "notify" and record["attempts"] == "3"
+    assert record["error"].startswith("ConnectionRefusedError")
+    assert record["origin"].startswith(DECISION_MADE.name + "[")
+    code, out, err = await dead_letters(system, "replay", record_id)
+    assert code == 0, err
+    assert out.startswith(f"replayed {record_id} -> {DECISION_MADE.name}:")
+
+    # Then Anne Weber gets one email, in French, and the timeline shows one decision and one email
+    (email,) = await system.wait_for_emails(application_id)
+    assert email["To"] == "anne.weber@moselle-re.example" and email["Content-Language"] == "fr"
+    status = await system.wait_until(status_url, lambda status: EMAIL_SENT in events(status))
+    assert events(status).count(DECISION) == 1 and events(status).count(EMAIL_SENT) == 1
+
+    # And when it is replayed a second time, nothing changes: still one email, one decision, one email-sent
+    code, out, err = await dead_letters(system, "replay", record_id)
+    assert code == 0, err
+    partition, offset = (int(n) for n in out.split()[-1].rsplit(":", 2)[1:])
+    for group in ("notify", "intake.read-model.decisions"):
+        await wait_consumed(system.bootstrap, group, DECISION_MADE.name, partition, offset)
+    assert len(system.emails_to(application_id)) == 1
+    status = await system.status(status_url)
+    assert events(status).count(DECISION) == 1 and events(status).count(EMAIL_SENT) == 1
+    replays = [dict(r.headers).get(REPLAYED_FROM) for r in await read_topic(system.bootstrap, DECISION_MADE.name)
+               if r.key == application_id.encode()]
+    assert replays == [None, record_id.encode(), record_id.encode()]  # the decision, then the two replays
+
+
+async def test_a_replay_naming_an_unknown_record_replays_nothing(system):
+    # Given a message triage could not read, waiting on its dead-letter topic
+    await publish_raw(system.bootstrap, APPLICATION_SUBMITTED.name, b"half-a-croissant", b'{"company": "Petit F')
+    deadline = time.monotonic() + 30
+    while not (found := [i for i, r in listed((await dead_letters(system, "list"))[1]).items()
+                         if r["key"] == "half-a-croissant"]):
+        assert time.monotonic() < deadline, "the unreadable message never reached its dead-letter topic"
+        await asyncio.sleep(0.2)
+    before = await message_count(system.bootstrap, APPLICATION_SUBMITTED.name)
+
+    # When the operator replays it together with a record that does not exist
+    missing = f"{APPLICATION_SUBMITTED.dlq}:0:999999"
+    code, out, err = await dead_letters(system, "replay", found[0], missing)
+
+    # Then the command fails naming the unknown record, and nothing was published
+    assert code != 0 and out == ""
+    assert missing in err and found[0] not in err and "nothing replayed" in err
+    assert await message_count(system.bootstrap, APPLICATION_SUBMITTED.name) == before
