@@ -1,0 +1,108 @@
+"""Who may read and write what on Kafka, as code: the ACL bindings of the services and the partner factories.
+
+    python -m infra.acls --print [--bootstrap HOST:PORT] [--command-config admin.properties]
+
+prints one `kafka-acls.sh ... --add` command per binding, for an operator to run against any cluster whose
+brokers have an authorizer and authenticate their clients (the principal `User:<name>` is the authenticated
+name). Topics are created beforehand by `python -m infra.topics`, never by the services, so no binding here
+grants Create.
+
+- A service reads the topics it subscribes to, in its own consumer groups, and writes the topic it publishes
+  plus the `.dlq` twin of every topic it reads (the dead-letter middleware publishes there). Write on a topic
+  is enough for an idempotent producer (KIP-679, Kafka 2.8 and later); Read and Write imply Describe.
+- A partner factory `User:<factory-id>` reads only its own referral topic, in a consumer group named after
+  itself, and writes only the replies and incoming-referral topics.
+
+Applying the bindings through an admin client, and the SASL/SCRAM credentials behind the principals, belong to
+the later work on partner security; aiokafka's admin client has no ACL calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+from contracts import reference, topics
+from contracts.topics import Topic
+
+# What each service subscribes to, with its consumer group: as in services/<name>/main.py. The readers of
+# DESIGN.md's topic table that have no subscriber in the code yet get no right until they have one.
+SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
+    "intake": (
+        (topics.APPLICATION_SCORED, "intake.read-model.scored"),
+        (topics.DECISION_MADE, "intake.read-model.decisions"),
+        (topics.EMAIL_SENT, "intake.read-model.emails"),
+    ),
+    "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
+    "routing": ((topics.APPLICATION_SCORED, "routing"),),
+    "notify": ((topics.DECISION_MADE, "notify"),),
+}
+
+# The partner topics join the registry in contracts.topics with the referral exchange; until then they are
+# named here, and routing's and intake's own rights on them come with that exchange.
+REFERRAL_REPLIES = "aif.referrals.replies.v1"
+REFERRALS_INCOMING = "aif.referrals.incoming.v1"
+
+
+def referrals_to(factory_id: str) -> str:
+    return f"aif.referrals.to.{factory_id}.v1"
+
+
+@dataclass(frozen=True)
+class Acl:
+    """One allow binding: `principal` may do `operation` on the `resource_type` (topic or group) `resource`."""
+
+    principal: str
+    operation: str  # Read | Write
+    resource_type: str  # topic | group
+    resource: str
+
+    def command(self, bootstrap: str, command_config: str | None = None) -> str:
+        config = f" --command-config {command_config}" if command_config else ""
+        return (f"kafka-acls.sh --bootstrap-server {bootstrap}{config} --add --allow-principal {self.principal}"
+                f" --operation {self.operation} --{self.resource_type} {self.resource}")
+
+
+def service_acls(service: str) -> list[Acl]:
+    principal = f"User:{service}"
+    subscriptions = SUBSCRIPTIONS[service]
+    acls = [Acl(principal, "Read", "topic", topic.name) for topic, _ in subscriptions]
+    acls += [Acl(principal, "Read", "group", group) for _, group in subscriptions]
+    acls += [Acl(principal, "Write", "topic", topic.name) for topic in topics.ALL if topic.writer == service]
+    acls += [Acl(principal, "Write", "topic", topic.dlq) for topic, _ in subscriptions]
+    return acls
+
+
+def partner_acls(factory_id: str) -> list[Acl]:
+    principal = f"User:{factory_id}"
+    return [
+        Acl(principal, "Read", "topic", referrals_to(factory_id)),
+        Acl(principal, "Read", "group", factory_id),
+        Acl(principal, "Write", "topic", REFERRAL_REPLIES),
+        Acl(principal, "Write", "topic", REFERRALS_INCOMING),
+    ]
+
+
+def bindings() -> list[Acl]:
+    """Every binding, services first, then the partner factories of the reference data; no duplicates."""
+    acls = [acl for service in SUBSCRIPTIONS for acl in service_acls(service)]
+    acls += [acl for factory in reference.load().partners for acl in partner_acls(factory.id)]
+    return list(dict.fromkeys(acls))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.acls", description=__doc__.splitlines()[0])
+    parser.add_argument("--print", action="store_true", dest="print_commands",
+                        help="print the kafka-acls.sh commands that add every binding, one a line")
+    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser.add_argument("--command-config", help="client properties of the operator's principal (SASL, TLS)")
+    args = parser.parse_args()
+    if not args.print_commands:
+        parser.error("--print is the only action: applying ACLs comes with the work on partner security")
+    for acl in bindings():
+        print(acl.command(args.bootstrap, args.command_config))
+
+
+if __name__ == "__main__":
+    main()
