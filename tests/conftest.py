@@ -29,6 +29,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.support.load import REPORT
+
+    if REPORT:
+        terminalreporter.section("resilience counts")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory):
     with kafka_broker(tmp_path_factory.mktemp("broker")) as bootstrap:

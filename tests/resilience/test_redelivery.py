@@ -69,7 +69,7 @@ async def test_poison_messages_reach_the_dead_letter_topics_and_the_good_ones_fl
         if dead_keys == set(poisons):
             break
         await asyncio.sleep(0.2)
-    print(result.line("poison") + f" poison_sent={len(poisons)} poison_dead_lettered={len(dead_keys)}")
+    print(result.line(f"poison: {len(poisons)} sent, {len(dead_keys)} dead-lettered"))
     result.assert_invariants()
     # And every poison message waits on a dead-letter topic
     assert dead_keys == set(poisons)

@@ -17,6 +17,8 @@ from tests.support.kafka import read_topic
 from tests.support.system import System
 
 Fault = Callable[[], Awaitable[None]]
+# Every tally's line, printed at the end of the test session (tests/conftest.py).
+REPORT: list[str] = []
 
 
 @dataclass
@@ -95,11 +97,13 @@ class Tally:
 
     def line(self, scenario: str) -> str:
         extra_decisions = sum(n - 1 for n in self.decisions_per_application.values() if n > 1)
-        return (f"[{scenario}] submitted={self.submitted} accepted={self.accepted} refused={self.refused} "
+        line = (f"[{scenario}] submitted={self.submitted} accepted={self.accepted} refused={self.refused} "
                 f"decided={self.decided} undecided={self.undecided} "
                 f"emails={sum(self.notices_per_application.values())} duplicate_decisions={extra_decisions} "
                 f"duplicate_emails={self.resent_emails} redelivered_records={self.duplicate_records} "
                 f"dead_letters={self.dead_letters}")
+        REPORT.append(line)
+        return line
 
     @property
     def resent_emails(self) -> int:
