@@ -14,7 +14,8 @@ DataReadiness = Literal["none", "partial", "ready"]
 Stage = Literal["idea", "prototype", "pilot", "production"]
 Outcome = Literal["accept_local", "forward", "decline", "review"]
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# What SMTP servers accept: an ASCII local part of the usual characters, then a domain of labels.
+EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 
 

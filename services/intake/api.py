@@ -7,16 +7,19 @@ import hmac
 import json
 import secrets
 import uuid
+from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import col, select
 
 from contracts import asyncapi
 from contracts.envelope import now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
+from services.intake.limits import RESPONSES as LIMIT_RESPONSES
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.intake.requests import Accepted, StatusView, SubmitApplication
 from services.runtime.db import as_utc
@@ -32,7 +35,7 @@ def _hash(token: str) -> str:
 
 
 def field_name(location: tuple) -> str:
-    parts = [str(part) for part in location if part != "body"]
+    parts = [str(part) or '""' for part in location[1:]] if location[:1] == ("body",) else [str(p) for p in location]
     return ".".join(parts) if parts else "body"
 
 
@@ -45,11 +48,30 @@ def describe(error: dict) -> dict:
     return {"field": field_name(tuple(error["loc"])), "message": error["msg"], "type": error["type"]}
 
 
-async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    """422 naming every bad field, e.g. 'project.summary: Field required'."""
-    errors = [describe(e) for e in error.errors()]
+def invalid_request(errors: list[dict]) -> JSONResponse:
     message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse({"error": "invalid_request", "message": message, "errors": errors}, status_code=422)
+
+
+async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming every bad field, e.g. 'project.summary: Field required'."""
+    return invalid_request([describe(e) for e in error.errors()])
+
+
+async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Every other refusal in the same shape: a code and a sentence."""
+    if error.status_code == 400 and error.detail == "There was an error parsing the body":
+        # A body that is not UTF-8 text cannot be JSON; name it like any other invalid body.
+        return invalid_request([{"field": "body", "message": "Body is not valid JSON (it is not UTF-8 text)",
+                                 "type": "json_invalid"}])
+    code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
+    return JSONResponse({"error": code, "message": str(error.detail), "errors": []},
+                        status_code=error.status_code, headers=getattr(error, "headers", None))
+
+
+def error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
 
 
 def router(runtime: Runtime, public_base_url: str | None) -> APIRouter:
@@ -59,7 +81,8 @@ def router(runtime: Runtime, public_base_url: str | None) -> APIRouter:
 
     @routes.post("/applications", status_code=202, response_model=Accepted,
                  summary="Submit an AI project application",
-                 responses={422: {"description": "A field is missing or invalid; the message names it."}})
+                 responses={422: {"description": "A field is missing or invalid; the message names it."},
+                            **LIMIT_RESPONSES})
     async def submit(application: SubmitApplication, request: Request) -> JSONResponse:
         application_id, token = str(uuid.uuid4()), secrets.token_urlsafe(24)
         with tracer.start_as_current_span("submit application", attributes={"application_id": application_id}):
@@ -115,4 +138,4 @@ def install(app: FastAPI, routes: APIRouter) -> None:
     app.include_router(routes)
     app.add_api_route("/asyncapi.json", lambda: JSONResponse(asyncapi.document()), methods=["GET"],
                       tags=["contracts"], summary="AsyncAPI 3.0 document of every topic, for partner factories")
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    error_handlers(app)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT
-from services.intake import api, read_model
+from services.intake import api, limits, read_model
 from services.runtime.broker import subscribe
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -16,6 +18,10 @@ SERVICE = "intake"
 class IntakeSettings(Settings):
     # The address applicants see in their status links; by default the address they called.
     public_base_url: str | None = None
+    # Limits of the public API (services/intake/limits.py): largest request body; submissions per minute per
+    # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    rate_limit_per_minute: int = Field(default=60, ge=0)
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
@@ -39,3 +45,5 @@ async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
 app = http_app(runtime, title="Aiguillage intake",
                description="Applications to the Luxembourg AI Factory: submit one, follow it.")
 api.install(app, api.router(runtime, runtime.settings.public_base_url))
+limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
+               rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)

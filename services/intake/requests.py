@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts import reference
 from contracts.events import Company, Consent, Contact, Project
 
 
 class ProjectInput(Project):
+    declared_sectors: list[str] = Field(
+        default_factory=list, max_length=10, description="Sectors the applicant names, from the sector vocabulary.",
+        json_schema_extra={"items": {"type": "string", "enum": sorted(reference.load().sectors)}},
+    )
+
     @field_validator("declared_sectors")
     @classmethod
     def sectors_are_known(cls, sectors: list[str]) -> list[str]:

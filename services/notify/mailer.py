@@ -7,6 +7,7 @@ import smtplib
 from email.message import EmailMessage
 
 from services.notify.render import Email
+from services.runtime.dead_letter import PermanentError
 
 
 def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
@@ -29,7 +30,11 @@ def _send(message: EmailMessage, host: str, port: int, username: str | None, pas
             smtp.starttls()
         if username:
             smtp.login(username, password or "")
-        smtp.send_message(message)
+        try:
+            smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as refused:
+            # The server will never take this address: retrying cannot help, the dead-letter topic can.
+            raise PermanentError(f"the SMTP server refused the recipient: {refused.recipients}") from refused
 
 
 async def send(message: EmailMessage, *, host: str, port: int, username: str | None = None,
