@@ -90,6 +90,8 @@ class PartnerFit(_Model):
     factory_id: str = Field(description="Id of a partner AI Factory, e.g. 'bsc-aif'.")
     score: int = Field(description="Fit of the project with that factory; higher is better.")
     reasons: list[str] = Field(default_factory=list)
+    focus_sectors: list[str] = Field(default_factory=list, description="The project's sectors the factory focuses on.")
+    same_country: bool = Field(default=False, description="The factory is in the applicant's country.")
 
 
 class ApplicationScored(_Model):
@@ -106,6 +108,9 @@ class ApplicationScored(_Model):
     flags: list[str] = Field(default_factory=list, description="Findings that constrain routing, e.g. 'military'.")
     consent_to_share: bool
     applicant: Applicant
+    languages: list[str] = Field(default_factory=list,
+                                 description="Countries whose national language the project names, e.g. ['GR'].")
+    company_country: str | None = Field(default=None, description="The applicant's country (ISO 3166-1 alpha-2).")
 
 
 class DecisionMade(_Model):

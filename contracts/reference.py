@@ -24,10 +24,22 @@ class Factory:
     sectors: tuple[str, ...]
     other_sectors: tuple[str, ...]
     website: str | None
+    partner_countries: tuple[str, ...] = ()  # countries of the consortium besides the host's
+
+    @property
+    def referral_topic(self) -> str:
+        """Where routing offers this factory a referral (the partner message API)."""
+        return f"aif.referrals.to.{self.id}.v1"
+
+    @property
+    def contact(self) -> str:
+        """How an applicant reaches the factory: its web site, else its host."""
+        return f"https://{self.website}" if self.website else self.host
 
 
 @dataclass(frozen=True)
 class Reference:
+    version: str
     home_factory: str
     priorities: tuple[str, ...]
     not_in_scope: tuple[str, ...]
@@ -56,6 +68,7 @@ def _factory(raw: dict) -> Factory:
         sectors=tuple(raw.get("sectors", ())),
         other_sectors=tuple(raw.get("sectors_other_mentions", ())),
         website=_address(raw.get("website")),
+        partner_countries=tuple(str(country) for country in raw.get("partners", ())),
     )
 
 
@@ -69,6 +82,7 @@ def load(path: Path = DATA_FILE) -> Reference:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     home = raw["home_priorities"]
     return Reference(
+        version=str(raw.get("version", "unversioned")),
         home_factory=raw["home_factory"],
         priorities=tuple(home["sectors"]),
         not_in_scope=tuple(home.get("not_in_scope", ())),

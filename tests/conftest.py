@@ -30,11 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    from tests.support.load import REPORT
+    from tests.support.report import LINES
 
-    if REPORT:
-        terminalreporter.section("resilience counts")
-        for line in REPORT:
+    if LINES:
+        terminalreporter.section("measured")
+        for line in LINES:
             terminalreporter.write_line(line)
 
 

@@ -1,10 +1,12 @@
-"""Routing rules: accept locally, forward to the best partner, decline (outside the civilian scope) or review.
+"""Routing rules: decline, review, forward or accept, each rule a small function that says why it applies.
 
-A pure function over the scores; every decision carries the sentences it rests on.
+The rules are tried in order and the first that applies decides. A pure function over plain data: no Kafka,
+no database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,10 +16,20 @@ Outcome = Literal["accept_local", "forward", "decline", "review"]
 @dataclass(frozen=True)
 class Policy:
     version: str
-    accept_priority_min: int
     accept_readiness_min: int
     forward_min_score: int
-    forward_margin: int
+    tie_margin: int = 0
+    # Sectors that name a project's purpose whatever domain it serves: securing hospitals is cybersecurity.
+    purpose_sectors: tuple[str, ...] = ()
+    # This many declared sectors with none of them in the description: the evidence is too thin.
+    declared_only_min: int = 3
+
+
+@dataclass(frozen=True)
+class Sector:
+    name: str
+    declared: bool
+    evidence: int  # how many words of the text point to it
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,30 @@ class Candidate:
     factory_id: str
     name: str
     score: int
+    focus_sectors: tuple[str, ...] = ()
+    same_country: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    """What routing knows of an application."""
+
+    sectors: tuple[Sector, ...]
+    readiness: int
+    candidates: tuple[Candidate, ...]  # best first
+    flags: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    consent_to_share: bool = True
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The home factory and what it chose: from the reference data."""
+
+    home_factory: str
+    home_country: str
+    priorities: tuple[str, ...]
+    not_prioritised: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -32,46 +68,117 @@ class Decision:
     outcome: Outcome
     factory_id: str | None
     reasons: tuple[str, ...]
+    rule: str
 
 
-def decide(*, home_factory: str, priority_score: int, readiness_score: int, flags: list[str],
-           best_partner: Candidate | None, consent_to_share: bool, policy: Policy) -> Decision:
-    if "military" in flags:
+Rule = Callable[[Case, Scope, Policy], Decision | None]
+
+
+def outside_civilian_scope(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if "military" in case.flags:
         return Decision("decline", None, (
             "The project describes a military or weapons purpose. The EuroHPC AI Factories serve civilian "
-            "applications only, so no AI Factory of the network can take it on.",
-        ))
-    fits_home = priority_score >= policy.accept_priority_min
-    ready = readiness_score >= policy.accept_readiness_min
-    partner_better = best_partner is not None and best_partner.score >= max(
-        policy.forward_min_score, priority_score + policy.forward_margin)
-
-    if partner_better:
-        assert best_partner is not None
-        return Decision("forward", best_partner.factory_id, (
-            f"{best_partner.name} fits the project better (fit {best_partner.score}) than the L-AIF priorities "
-            f"(fit {priority_score}).",
-            _consent_sentence(best_partner, consent_to_share),
-        ))
-    if fits_home and ready:
-        return Decision("accept_local", home_factory, (
-            f"The project fits the L-AIF priorities (fit {priority_score}, at least {policy.accept_priority_min}) "
-            f"and is ready enough (readiness {readiness_score}, at least {policy.accept_readiness_min}).",
-        ))
-    if fits_home:
-        return Decision("review", None, (
-            f"The project fits the L-AIF priorities (fit {priority_score}) but its readiness ({readiness_score}) is "
-            f"below {policy.accept_readiness_min}: an intake expert will look at it.",
-        ))
-    return Decision("review", None, (
-        f"Neither the L-AIF priorities (fit {priority_score}) nor a partner factory "
-        f"(best fit {best_partner.score if best_partner else 0}) reach {policy.forward_min_score}: "
-        "an intake expert will look at it.",
-    ))
+            "applications only, so no AI Factory of the network can take it on.",), "outside-civilian-scope")
+    return None
 
 
-def _consent_sentence(partner: Candidate, consent_to_share: bool) -> str:
-    if consent_to_share:
-        return f"With the applicant's consent, the application is passed on to {partner.name}."
-    return (f"The applicant did not consent to sharing with partner factories, so nothing was sent: "
-            f"they are invited to apply to {partner.name} directly.")
+def nothing_to_go_on(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if not case.sectors:
+        return _review("No sector was declared or recognised: an intake expert will read the application.",
+                       "no-sector")
+    if len(case.sectors) >= policy.declared_only_min and not any(sector.evidence for sector in case.sectors):
+        declared = ", ".join(sector.name for sector in case.sectors)
+        return _review(f"The declared sectors ({declared}) do not show in the description: an intake expert will "
+                       "ask what the project does.", "declared-only")
+    return None
+
+
+def home_language(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if scope.home_country in case.languages and any(s.name == "language" for s in case.sectors):
+        return _review(f"A language model for the national language of {scope.home_country}: no partner "
+                       "specialises in it, and it is not an L-AIF priority; staff decide.", "home-language")
+    return None
+
+
+def torn_between_outcomes(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if set(_priority_sectors(case, scope)) & set(policy.purpose_sectors):
+        return None
+    priority = _evidence(case, scope.priorities)
+    elsewhere = _evidence(case, scope.not_prioritised)
+    if priority and elsewhere and elsewhere >= priority:
+        return _review("The project points as much to sectors other factories serve better as to the L-AIF "
+                       "priorities: two outcomes are close, and an intake expert will ask the applicant.",
+                       "torn-between-outcomes")
+    return None
+
+
+def own_country_factory(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if not _priority_sectors(case, scope):
+        return None
+    for candidate in case.candidates:
+        shared = set(candidate.focus_sectors) & set(_priority_sectors(case, scope))
+        if candidate.same_country and shared:
+            return _forward(case, candidate, (
+                f"{candidate.name}, in the applicant's own country, focuses on "
+                f"{', '.join(sorted(shared))}, which is where the project sits.",), "own-country-factory")
+    return None
+
+
+def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    sectors = _priority_sectors(case, scope)
+    if not sectors:
+        return None
+    if case.readiness < policy.accept_readiness_min:
+        return _review(f"The project sits in an L-AIF priority ({', '.join(sectors)}) but its readiness "
+                       f"({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see what "
+                       "it needs first.", "not-ready")
+    return Decision("accept_local", scope.home_factory, (
+        f"The project sits in an L-AIF priority ({', '.join(sectors)}) and is ready enough (readiness "
+        f"{case.readiness}, at least {policy.accept_readiness_min}).",), "priority-project")
+
+
+def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    fitting = [c for c in case.candidates if c.score >= policy.forward_min_score]
+    if not fitting:
+        best = case.candidates[0].score if case.candidates else 0
+        return _review(f"The project is outside the L-AIF priorities and no partner factory fits it well enough "
+                       f"(best fit {best}, at least {policy.forward_min_score}): an intake expert will look.",
+                       "no-fitting-partner")
+    best, runner_up = fitting[0], (fitting[1] if len(fitting) > 1 else None)
+    if runner_up and best.score - runner_up.score <= policy.tie_margin:
+        return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}): an intake "
+                       "expert will choose.", "partners-tied")
+    return _forward(case, best, (f"The project is outside the L-AIF priorities; {best.name} fits it best "
+                                 f"(fit {best.score}).",), "best-partner")
+
+
+RULES: tuple[Rule, ...] = (outside_civilian_scope, nothing_to_go_on, home_language, torn_between_outcomes,
+                           own_country_factory, priority_project, best_partner)
+
+
+def decide(case: Case, scope: Scope, policy: Policy) -> Decision:
+    for rule in RULES:
+        if (decision := rule(case, scope, policy)) is not None:
+            return decision
+    raise AssertionError("best_partner always decides")
+
+
+def _priority_sectors(case: Case, scope: Scope) -> list[str]:
+    return [s.name for s in case.sectors if s.name in scope.priorities]
+
+
+def _evidence(case: Case, sectors: tuple[str, ...]) -> int:
+    return sum(s.evidence + s.declared for s in case.sectors if s.name in sectors)
+
+
+def _review(reason: str, rule: str) -> Decision:
+    return Decision("review", None, (reason,), rule)
+
+
+def _forward(case: Case, partner: Candidate, reasons: tuple[str, ...], rule: str) -> Decision:
+    if case.consent_to_share:
+        consent = f"With the applicant's consent, the application is passed on to {partner.name}."
+    else:
+        consent = (f"The applicant did not consent to sharing with partner factories, so nothing was sent: "
+                   f"they are invited to apply to {partner.name} directly.")
+    return Decision("forward", partner.factory_id, (*reasons, consent), rule)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts.events import Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding
 from contracts.reference import Reference
 from services.triage import domain
-from services.triage.domain import Policy
+from services.triage.model import Policy
 
 
 def when_application_submitted_score_it(
@@ -15,7 +15,7 @@ def when_application_submitted_score_it(
     scores = domain.score(
         declared=project.declared_sectors, text=f"{project.title}\n{project.summary}",
         data_readiness=project.data_readiness, stage=project.stage, country=submitted.company.country,
-        reference=reference, policy=policy,
+        size=submitted.company.size, reference=reference, policy=policy,
     )
     return ApplicationScored(
         application_id=submitted.application_id,
@@ -23,10 +23,14 @@ def when_application_submitted_score_it(
         sectors=[SectorFinding(sector=f.sector, declared=f.declared, evidence=list(f.evidence)) for f in scores.sectors],
         priority_score=scores.priority_score,
         readiness_score=scores.readiness_score,
-        total_score=scores.priority_score + scores.readiness_score,
-        rules=[RuleResult(rule=r.rule, points=r.points, reason=r.reason) for r in (*scores.priority, *scores.readiness)],
-        partner_fit=[PartnerFit(factory_id=f.factory_id, score=f.score, reasons=list(f.reasons))
+        total_score=scores.total_score,
+        rules=[RuleResult(rule=r.rule, points=r.points, reason=r.reason)
+               for r in (*scores.priority, *scores.readiness, *scores.company)],
+        partner_fit=[PartnerFit(factory_id=f.factory_id, score=f.score, reasons=list(f.reasons),
+                                focus_sectors=list(f.focus_sectors), same_country=f.same_country)
                      for f in scores.partner_fit],
+        languages=list(scores.languages),
+        company_country=submitted.company.country,
         flags=list(scores.flags),
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from services.triage.domain import Policy
+from services.triage.model import Policy
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
 

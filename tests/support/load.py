@@ -14,11 +14,10 @@ import httpx
 from contracts.topics import ALL, DECISION_MADE, EMAIL_SENT
 from infra import samples
 from tests.support.kafka import read_topic
+from tests.support.report import report
 from tests.support.system import System
 
 Fault = Callable[[], Awaitable[None]]
-# Every tally's line, printed at the end of the test session (tests/conftest.py).
-REPORT: list[str] = []
 
 
 @dataclass
@@ -102,8 +101,7 @@ class Tally:
                 f"emails={sum(self.notices_per_application.values())} duplicate_decisions={extra_decisions} "
                 f"duplicate_emails={self.resent_emails} redelivered_records={self.duplicate_records} "
                 f"dead_letters={self.dead_letters}")
-        REPORT.append(line)
-        return line
+        return report(line)
 
     @property
     def resent_emails(self) -> int:

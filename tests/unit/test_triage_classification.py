@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contracts import reference
-from services.triage.domain import Finding, classify, score
+from services.triage.classify import classify
+from services.triage.domain import score
+from services.triage.model import Finding
 from services.triage.policy import load_policy
 
 POLICY = load_policy()
@@ -54,8 +56,8 @@ def test_a_german_compound_word_is_matched_by_a_long_stem():
     text = "Betrugserkennung für Stromnetzbetreiber"
     # When triage reads it
     sectors = sectors_of(text)
-    # Then 'Betrug' and 'Stromnetz' are found inside the compounds
-    assert sectors == {"cybersecurity": ("betrug",), "energy": ("stromnetz",)}
+    # Then 'Betrug', 'Stromnetz' and 'Netzbetreiber' are found inside the compounds
+    assert sectors == {"cybersecurity": ("betrug",), "energy": ("stromnetz", "netzbetreiber")}
 
 
 def test_a_short_stem_does_not_match_inside_another_word():
@@ -92,7 +94,7 @@ def test_a_military_text_raises_the_military_flag():
     scores = score(declared=[], text=text, data_readiness="ready", stage="pilot", country="DE",
                    reference=REFERENCE, policy=POLICY)
     # Then it finds the defence sector with its words, and raises the 'military' flag
-    assert [(f.sector, f.evidence) for f in scores.sectors] == [("defence", ("militar", "waffe", "gefechtsfeld"))]
+    assert [(f.sector, f.evidence) for f in scores.sectors] == [("defence", ("militar", "waffe", "gefechtsfeld", "zielerfassung"))]
     assert scores.flags == ("military",)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import reference
-from services.triage.domain import classify, score
+from services.triage.classify import classify
+from services.triage.domain import score
 from services.triage.policy import load_policy
 
 POLICY = load_policy()
@@ -20,10 +21,10 @@ def sectors_of(text: str) -> set[str]:
 @pytest.mark.parametrize(("text", "expected"), [
     ("Cyber defence for the IT systems of Luxembourg banks", {"cybersecurity", "finance"}),
     ("AI ad targeting for online shops", set()),
-    ("Calcul de structures en béton armé pour ponts", set()),
+    ("Calcul de structures en béton armé pour ponts", {"engineering"}),
     ("An Armenian language model", {"language"}),
     ("Assistant pour avocats de la défense pénale", {"legal"}),
-    ("KI für Strafverteidigung in Anwaltskanzleien", set()),
+    ("KI für Strafverteidigung in Anwaltskanzleien", {"legal"}),
     ("Fundamental research on retail forecasting", set()),
     ("AI to help investigators of road accidents", set()),
     ("Windows desktop assistant for accountants", set()),

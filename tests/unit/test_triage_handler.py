@@ -55,8 +55,9 @@ def test_the_scores_carry_the_sectors_the_rules_and_the_totals():
     assert [(s.sector, s.declared, s.evidence) for s in scored.sectors] == [
         ("insurance", True, ["reassur", "sinistre"]), ("cybersecurity", False, ["fraud", "fraude"])]
     assert [(rule.rule, rule.points) for rule in scored.rules] == [
-        ("priority-sector", 30), ("priority-sector", 30), ("data-readiness", 20), ("project-stage", 5)]
-    assert (scored.priority_score, scored.readiness_score, scored.total_score) == (60, 25, 85)
+        ("priority-sector", 30), ("priority-sector", 30), ("data-readiness", 20), ("project-stage", 5),
+        ("company-type", 10)]
+    assert (scored.priority_score, scored.readiness_score, scored.total_score) == (60, 25, 95)
 
 
 def test_the_title_is_read_as_well_as_the_summary():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import reference
-from services.triage.domain import Scores, score
+from services.triage.domain import score
+from services.triage.model import Scores
 from services.triage.policy import load_policy
 
 POLICY = load_policy()
@@ -104,26 +105,27 @@ def test_a_greek_language_model_ranks_pharos_first():
     best = scores.partner_fit[0]
     assert best.factory_id == "pharos"
     assert best.reasons == ("Pharos names 'language' as a focus: +30", "Pharos names 'culture-creative' as a focus: +30",
-                            "Pharos is in the applicant's country (GR): +10")
+                            "Pharos is the AI Factory of GR, whose language the project serves: +40",
+                            "Pharos is in the applicant's country (GR): +15")
 
 
 def test_a_factory_in_the_applicants_country_gets_a_bonus():
     # Given the same radiology project, once from Germany and once from Luxembourg
     from_germany = scored("Radiology support for clinics", ["health"], country="DE")
     from_luxembourg = scored("Radiology support for clinics", ["health"], country="LU")
-    # Then the JUPITER AI Factory (Germany) gets 10 more for the German applicant, and comes first
+    # Then the JUPITER AI Factory (Germany) gets 15 more for the German applicant, and comes first
     jaif = {fit.factory_id: fit for fit in from_germany.partner_fit}["jaif"]
-    assert (jaif.score, from_germany.partner_fit[0].factory_id) == (40, "jaif")
-    assert "JAIF is in the applicant's country (DE): +10" in jaif.reasons
+    assert (jaif.score, from_germany.partner_fit[0].factory_id) == (45, "jaif")
+    assert "JAIF is in the applicant's country (DE): +15" in jaif.reasons
     assert {fit.factory_id: fit.score for fit in from_luxembourg.partner_fit}["jaif"] == 30
 
 
 def test_equal_fits_are_ordered_by_factory_id():
     # Given Moselle Re's fraud detection, which IT4LIA and PIAST-AI both name as a focus (cybersecurity)
     scores = scored("Détection de fraude dans les sinistres de réassurance", ["insurance"])
-    # Then the tie is broken by id, and so are the factories with no fit at all
+    # Then the tie is broken by id (a sector only the text suggests counts 20), and so are the factories with no fit
     order = [(fit.factory_id, fit.score) for fit in scores.partner_fit]
-    assert order[:2] == [("it4lia", 30), ("piast-ai", 30)]
+    assert order[:2] == [("it4lia", 20), ("piast-ai", 20)]
     zero = [factory_id for factory_id, points in order if points == 0]
     assert zero == sorted(zero)
 
