@@ -1,12 +1,18 @@
-"""The golden set: realistic applications judged by an expert who did not read the rules
-(tests/unit/golden_set.yaml). The rules must agree with at least 95% of the judgements, and every
-disagreement the test tolerates is listed here with its reason."""
+"""Realistic applications judged by experts who did not read the rules. The rules must agree with at least
+95% of the judgements, and every disagreement the test tolerates is listed here with its reason.
+
+- golden_set.yaml (71): the calibration set; the keywords and rules were improved on its disagreements
+  (80% agreement before, 98.6% after).
+- holdout_set.yaml (30): judged by another expert, and run only once the rules were settled (100% then);
+  a rule change must never be tuned on it, or it stops measuring how well the rules generalise.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
 from contracts import reference
@@ -16,7 +22,8 @@ from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
 from tests.support.report import report
 
-GOLDEN_SET = Path(__file__).with_name("golden_set.yaml")
+SETS = {"golden set": Path(__file__).with_name("golden_set.yaml"),
+        "held-out set": Path(__file__).with_name("holdout_set.yaml")}
 REQUIRED_AGREEMENT = 0.95
 
 TOLERATED = {
@@ -34,15 +41,16 @@ def decide(entry: dict) -> tuple[str, str | None]:
     return decision.outcome, decision.factory_id
 
 
-def test_the_rules_agree_with_the_expert_on_the_golden_set():
-    entries = yaml.safe_load(GOLDEN_SET.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", SETS)
+def test_the_rules_agree_with_the_experts(name):
+    entries = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
     mismatches = {}
     for entry in entries:
-        expected = (entry["expected"]["outcome"], entry["expected"]["factory_id"])
+        expected = (entry["expected"]["outcome"], entry["expected"].get("factory_id"))
         if (got := decide(entry)) != expected:
             mismatches[entry["id"]] = f"expected {expected}, decided {got}"
     agreement = 1 - len(mismatches) / len(entries)
-    report(f"golden set: {len(entries) - len(mismatches)} of {len(entries)} agree ({agreement:.1%})"
+    report(f"{name}: {len(entries) - len(mismatches)} of {len(entries)} agree ({agreement:.1%})"
            + "".join(f"; tolerated {application_id}: {difference}" for application_id, difference in mismatches.items()))
     assert set(mismatches) <= set(TOLERATED), "a disagreement that is not listed with its reason"
     assert agreement >= REQUIRED_AGREEMENT
