@@ -124,6 +124,10 @@ class DecisionMade(_Model):
     decided_by: str = Field(description="'routing' for an automatic decision, else the staff member's name.")
     consent_to_share: bool
     applicant: Applicant
+    expert_id: str | None = Field(default=None, description="The L-AIF expert who takes an accepted project.")
+    expert_name: str | None = Field(default=None, description="That expert's name, for the applicant.")
+    waiting_for_expert: bool = Field(default=False,
+                                     description="Accepted, but every fitting expert is at capacity: it waits.")
 
 
 class EmailSent(_Model):

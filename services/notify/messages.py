@@ -71,6 +71,21 @@ FORWARD_NEXT = {
     },
 }
 
+EXPERT = {
+    "en": "{expert} will be your expert at the L-AIF.",
+    "fr": "{expert} sera votre expert·e à la L-AIF.",
+    "de": "{expert} wird Ihre Ansprechperson bei der L-AIF sein.",
+}
+
+WAITING = {
+    "en": "All our experts for your field are fully booked at the moment: your project waits for the first one "
+          "who is free, and we will write to you again then.",
+    "fr": "Tous nos experts de votre domaine sont pris pour le moment : votre projet attend le premier qui se "
+          "libère, et nous vous écrirons alors.",
+    "de": "Alle unsere Fachleute für Ihr Gebiet sind derzeit ausgelastet: Ihr Projekt wartet auf die erste "
+          "Person, die frei wird, und wir schreiben Ihnen dann wieder.",
+}
+
 GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}
 # The reasons come from the scoring and routing rules, which speak English for now.
 REASONS = {"en": "Why:", "fr": "Pourquoi (détail de l'évaluation, en anglais) :",

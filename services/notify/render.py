@@ -29,6 +29,10 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
                   m.OPENINGS[decision.outcome][lang].format(**names)]
     if decision.outcome == "forward":
         paragraphs.append(m.FORWARD_NEXT[decision.consent_to_share][lang].format(**names))
+    if decision.outcome == "accept_local" and decision.expert_name:
+        paragraphs.append(m.EXPERT[lang].format(expert=decision.expert_name))
+    elif decision.outcome == "accept_local" and decision.waiting_for_expert:
+        paragraphs.append(m.WAITING[lang])
     paragraphs.append(m.REASONS[lang] + "\n" + "\n".join(f"- {reason}" for reason in decision.reasons))
     paragraphs.append(m.SIGNATURE[lang])
     return Email(

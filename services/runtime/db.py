@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -49,6 +49,17 @@ def insert_ignoring_duplicates(session: AsyncSession, model: type[SQLModel]):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model).on_conflict_do_nothing()
+
+
+async def transaction_lock(session: AsyncSession, key: int, *, wait: bool = True) -> bool:
+    """A lock held until the session's transaction ends, shared by every process on the same PostgreSQL
+    database (an advisory lock). `wait=False` gives up at once and answers False. On SQLite, where one
+    writer at a time is the rule anyway, it is always granted."""
+    if session.bind.dialect.name != "postgresql":
+        return True
+    function = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+    result = (await session.exec(select(function(key)))).one()  # type: ignore[call-overload]
+    return True if wait else bool(result)
 
 
 def utc_timestamp(**field: Any) -> Any:

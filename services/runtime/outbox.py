@@ -17,14 +17,14 @@ from datetime import datetime
 from faststream.kafka import KafkaBroker
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract, inject
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
 from contracts.topics import Topic
 from services.runtime.broker import publish_json
-from services.runtime.db import SessionFactory, utc_timestamp
+from services.runtime.db import SessionFactory, transaction_lock, utc_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,6 @@ def stage(session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
 _RELAY_LOCK_KEY = 0x6169_6775  # any constant; scoped to the service's own database
 
 
-async def _relay_lock(session: AsyncSession) -> bool:
-    if session.bind.dialect.name != "postgresql":
-        return True  # SQLite: one machine, one file; duplicates would be dropped by readers anyway
-    return bool((await session.exec(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK_KEY)))).one())
-
-
 class OutboxRelay:
     def __init__(self, sessions: SessionFactory, broker: KafkaBroker, sweep_seconds: float = 1.0,
                  batch_size: int = 200) -> None:
@@ -91,7 +85,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of pending events in order; returns how many were published."""
         async with self._sessions() as session:
-            if not await _relay_lock(session):
+            if not await transaction_lock(session, _RELAY_LOCK_KEY, wait=False):
                 return 0  # another instance of this service is relaying; it keeps the order
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))

@@ -110,3 +110,15 @@ def test_without_a_website_the_applicant_is_sent_to_the_factorys_host():
     # Then the email names Pharos's host instead of inventing an address
     assert "through its host, GRNET" in sent.body
     assert "unconfirmed" not in sent.body and "https://" not in sent.body
+
+
+def test_an_accepted_project_names_its_expert_or_says_it_waits():
+    decision = DecisionMade(
+        application_id="app-42", outcome="accept_local", factory_id="lux-aif", reasons=["Fits."],
+        policy_version="v", decided_by="routing", consent_to_share=True, expert_name="Sofia Rossi",
+        applicant=Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
+                            language="en", project_title=TITLES["en"]),
+    )
+    assert "Sofia Rossi will be your expert at the L-AIF." in render_decision(decision, REFERENCE).body
+    waiting = decision.model_copy(update={"expert_name": None, "waiting_for_expert": True})
+    assert "your project waits for the first one who is free" in render_decision(waiting, REFERENCE).body

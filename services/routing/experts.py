@@ -1,0 +1,52 @@
+"""Experts and their capacity: an accepted project goes to the best-matching expert with room for it.
+
+Best match: most of the project's sectors among the expert's skills; then the fewest active projects; then the
+id, so the choice is stable. With nobody free, the project waits in the queue, first come first served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DEFAULT_EXPERTS = Path(__file__).with_name("experts.yaml")
+
+
+@dataclass(frozen=True)
+class Expert:
+    id: str
+    name: str
+    skills: tuple[str, ...]
+    max_active: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    expert: Expert | None
+    reason: str
+
+
+def load_experts(path: Path = DEFAULT_EXPERTS, max_active: int | None = None) -> tuple[Expert, ...]:
+    """The roster; `max_active` (setting EXPERT_MAX_ACTIVE) overrides every expert's capacity."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    default = raw.get("default_max_active", 5)
+    return tuple(Expert(e["id"], e["name"], tuple(e["skills"]), max_active or e.get("max_active", default))
+                 for e in raw["experts"])
+
+
+def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, int]) -> Assignment:
+    """The expert for a project in `sectors`, given how many projects each expert carries now."""
+    def overlap(expert: Expert) -> int:
+        return len(set(expert.skills) & set(sectors))
+
+    skilled = [e for e in experts if overlap(e)] or list(experts)
+    free = [e for e in skilled if active.get(e.id, 0) < e.max_active]
+    if not free:
+        return Assignment(None, f"Every expert for {', '.join(sectors) or 'this project'} is at capacity: the "
+                                "application waits in the queue and goes to the first expert who is free.")
+    best = min(free, key=lambda e: (-overlap(e), active.get(e.id, 0), e.id))
+    skills = ", ".join(s for s in best.skills if s in sectors) or "general intake"
+    return Assignment(best, f"Assigned to {best.name} (skills: {skills}), who now carries "
+                            f"{active.get(best.id, 0) + 1} of {best.max_active} projects.")
