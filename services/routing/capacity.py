@@ -25,6 +25,10 @@ async def active_projects(session: AsyncSession) -> dict[str, int]:
     return dict(rows.all())
 
 
+async def waiting_queue(session: AsyncSession) -> list[WaitingForExpert]:
+    return list((await session.exec(select(WaitingForExpert).order_by(col(WaitingForExpert.queued_at)))).all())
+
+
 async def take_on(session: AsyncSession, application_id: str, sectors: list[str],
                   experts: tuple[Expert, ...]) -> Assignment:
     await transaction_lock(session, _CAPACITY_LOCK_KEY)

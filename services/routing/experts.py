@@ -36,6 +36,10 @@ def load_experts(path: Path = DEFAULT_EXPERTS, max_active: int | None = None) ->
                  for e in raw["experts"])
 
 
+def roster_version(path: Path = DEFAULT_EXPERTS) -> str:
+    return str(yaml.safe_load(path.read_text(encoding="utf-8")).get("version", "unversioned"))
+
+
 def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, int]) -> Assignment:
     """The expert for a project in `sectors`, given how many projects each expert carries now."""
     def overlap(expert: Expert) -> int:

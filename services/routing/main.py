@@ -11,10 +11,11 @@ from contracts import reference as reference_data
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE
-from services.routing.capacity import take_on
-from services.routing.experts import DEFAULT_EXPERTS, load_experts
+from services.routing.capacity import active_projects, take_on, waiting_queue
+from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
 from services.routing.handlers import load_policy, when_application_scored_decide_route
 from services.runtime.broker import subscribe
+from services.runtime.db import as_utc
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -59,3 +60,18 @@ async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
 
 app = http_app(runtime, title="Aiguillage routing",
                description="Decisions: accept (with an expert), forward, decline or review.")
+
+
+@app.get("/v1/experts", tags=["experts"], summary="Each expert's active projects against their capacity, and the "
+                                                   "accepted projects waiting for an expert, oldest first")
+async def experts_and_queue() -> dict:
+    async with runtime.sessions() as session:
+        active = await active_projects(session)
+        waiting = await waiting_queue(session)
+    return {
+        "roster_version": roster_version(settings.experts_file),
+        "experts": [{"id": e.id, "name": e.name, "skills": list(e.skills), "active": active.get(e.id, 0),
+                     "max_active": e.max_active} for e in experts],
+        "waiting": [{"application_id": w.application_id, "sectors": w.sectors.split(",") if w.sectors else [],
+                     "queued_at": as_utc(w.queued_at).isoformat()} for w in waiting],
+    }
