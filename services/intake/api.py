@@ -9,9 +9,10 @@ import secrets
 import uuid
 from http import HTTPStatus
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import col, select
 
@@ -19,7 +20,8 @@ from contracts import asyncapi
 from contracts.envelope import now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
-from services.intake.limits import RESPONSES as LIMIT_RESPONSES
+from services.intake import simulation
+from services.intake.limits import RESPONSES as LIMIT_RESPONSES, ErrorBody
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.intake.requests import Accepted, StatusView, SubmitApplication
 from services.runtime.db import as_utc
@@ -64,7 +66,7 @@ async def http_error(_request: Request, error: StarletteHTTPException) -> JSONRe
         # A body that is not UTF-8 text cannot be JSON; name it like any other invalid body.
         return invalid_request([{"field": "body", "message": "Body is not valid JSON (it is not UTF-8 text)",
                                  "type": "json_invalid"}])
-    code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
+    code = getattr(error, "error", None) or HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
     return JSONResponse({"error": code, "message": str(error.detail), "errors": []},
                         status_code=error.status_code, headers=getattr(error, "headers", None))
 
@@ -74,7 +76,41 @@ def error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
 
 
-def router(runtime: Runtime, public_base_url: str | None) -> APIRouter:
+class Refusal(StarletteHTTPException):
+    """A refusal whose code is not the status phrase, e.g. 503 'not_configured'."""
+
+    def __init__(self, status_code: int, error: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail=message, headers=headers)
+        self.error = error
+
+
+STAFF_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody, "description": "No staff token, or a wrong one (`Authorization: Bearer <token>`).",
+          "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}},
+    503: {"model": ErrorBody, "description": "Staff access is not configured on this intake (STAFF_API_TOKEN)."},
+}
+
+
+def staff_only(staff_api_token: str | None):
+    """A dependency that lets through a request bearing the staff token. Staff sign-in comes later; until then one
+    shared token (STAFF_API_TOKEN) protects the staff endpoints, and without it they answer 503."""
+    bearer = HTTPBearer(auto_error=False, description="The staff token, STAFF_API_TOKEN.")
+
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if not staff_api_token:
+            raise Refusal(503, "not_configured",
+                          "Staff access is not configured on this intake: set STAFF_API_TOKEN.")
+        if credentials is None or not hmac.compare_digest(credentials.credentials.encode(),
+                                                          staff_api_token.encode()):
+            raise Refusal(401, "unauthorized",
+                          "This endpoint is for L-AIF staff: send the staff token as 'Authorization: Bearer <token>'."
+                          if credentials is None else "The staff token is not valid.",
+                          headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
+def router(runtime: Runtime, public_base_url: str | None, staff_api_token: str | None = None) -> APIRouter:
     routes = APIRouter(prefix="/v1", tags=["applications"])
     tracer = runtime.tracing.get_tracer("aiguillage.intake")
     sessions = runtime.sessions
@@ -127,9 +163,20 @@ def router(runtime: Runtime, public_base_url: str | None) -> APIRouter:
         }
         if application.decision:
             decision = json.loads(application.decision)
-            body["decision"] = {key: decision[key] for key in
-                                ("outcome", "factory_id", "reasons", "policy_version", "decided_by")}
+            body["decision"] = {key: decision.get(key) for key in
+                                ("outcome", "factory_id", "reasons", "policy_version", "decided_by", "expert_name",
+                                 "waiting_for_expert")}
         return JSONResponse(body)
+
+    @routes.post("/simulate", response_model=simulation.Simulation, tags=["staff"],
+                 dependencies=[Depends(staff_only(staff_api_token))],
+                 summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
+                 description="The same application as `POST /v1/applications`, scored and decided under the current "
+                             "policies as triage and routing would. Not rate limited like submissions.",
+                 responses={422: {"description": "A field is missing or invalid; the message names it."},
+                            413: LIMIT_RESPONSES[413], **STAFF_RESPONSES})
+    def simulate(application: SubmitApplication) -> dict:  # a plain def: FastAPI runs it in a worker thread
+        return simulation.simulate(application)
 
     return routes
 

@@ -22,6 +22,8 @@ class IntakeSettings(Settings):
     # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     rate_limit_per_minute: int = Field(default=60, ge=0)
+    # The bearer token of the staff endpoints (POST /v1/simulate) until staff sign in; unset, they answer 503.
+    staff_api_token: str | None = None
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
@@ -44,6 +46,6 @@ async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
 
 app = http_app(runtime, title="Aiguillage intake",
                description="Applications to the Luxembourg AI Factory: submit one, follow it.")
-api.install(app, api.router(runtime, runtime.settings.public_base_url))
+api.install(app, api.router(runtime, runtime.settings.public_base_url, runtime.settings.staff_api_token))
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)

@@ -46,6 +46,8 @@ class DecisionView(BaseModel):
     reasons: list[str]
     policy_version: str
     decided_by: str
+    expert_name: str | None = None
+    waiting_for_expert: bool | None = None
 
 
 class TimelineView(BaseModel):

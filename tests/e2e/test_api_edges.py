@@ -29,6 +29,7 @@ from tests.support.kafka import message_count
 
 LIMIT = 64 * 1024  # MAX_BODY_BYTES: the default, which the session's intake runs with
 SUBMISSIONS_PER_MINUTE = 3  # RATE_LIMIT_PER_MINUTE of the rate-limited intake below
+STAFF_TOKEN = "generated-requests-staff-token"  # STAFF_API_TOKEN of the unlimited intake: dry runs answer too
 
 
 @contextmanager
@@ -47,7 +48,8 @@ def another_intake(system, var_dir: Path, **settings_env: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def unlimited_intake(system, tmp_path_factory):
-    with another_intake(system, tmp_path_factory.mktemp("unlimited-intake"), RATE_LIMIT_PER_MINUTE="0") as url:
+    with another_intake(system, tmp_path_factory.mktemp("unlimited-intake"), RATE_LIMIT_PER_MINUTE="0",
+                        STAFF_API_TOKEN=STAFF_TOKEN) as url:
         yield url
 
 
@@ -117,7 +119,8 @@ def test_generated_requests_get_no_server_error_and_every_refusal_says_why(syste
                       suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode))
             def exchange(case):
-                response = case.call(base_url=unlimited_intake, timeout=10)
+                response = case.call(base_url=unlimited_intake, timeout=10,
+                                     headers={"authorization": f"Bearer {STAFF_TOKEN}"})
                 # Then no answer is a server error, and every 4xx is JSON with an error and a message
                 case.validate_response(response, checks=[not_a_server_error, refusals_are_explained])
 

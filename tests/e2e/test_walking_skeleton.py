@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import httpx
 import pytest
 
 from contracts import reference
@@ -50,6 +51,11 @@ async def test_the_decision_and_the_email_agree(system, sample):
         assert reason in body
     if decision["factory_id"] and decision["outcome"] == "forward":
         assert reference.load().factory(decision["factory_id"]).name in body
+    if decision["outcome"] == "accept_local":  # an expert takes it, and the applicant is told who
+        assert decision["expert_name"] and decision["waiting_for_expert"] is False
+        assert decision["expert_name"] in body
+        experts = httpx.get(system.stack.url("routing") + "/v1/experts", timeout=5).json()["experts"]
+        assert any(e["name"] == decision["expert_name"] and 1 <= e["active"] <= e["max_active"] for e in experts)
     assert email["Subject"].strip() in status["timeline"][-1]["summary"]
 
 
@@ -119,7 +125,7 @@ async def test_bad_input_is_refused_with_the_field_named_and_nothing_is_publishe
 
 
 async def test_every_service_reports_healthy_and_exposes_metrics(system):
-    import httpx
+
 
     async with httpx.AsyncClient(timeout=5) as client:
         for service in ("intake", "triage", "routing", "notify"):
@@ -130,7 +136,7 @@ async def test_every_service_reports_healthy_and_exposes_metrics(system):
 
 
 async def test_intake_serves_the_openapi_and_asyncapi_documents(system):
-    import httpx
+
 
     async with httpx.AsyncClient(timeout=5) as client:
         openapi = (await client.get(system.intake + "/openapi.json")).json()
