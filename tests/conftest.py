@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.localnet import free_ports
-from infra.stack import SERVICES, Stack
 from infra.topics import create_topics
 from tests.support.kafka import kafka_broker
 from tests.support.postgres import postgres_server
-from tests.support.system import System
+from tests.support.system import running_system
 
 TIERS = ("unit", "contract", "integration", "e2e", "resilience", "browser")
 
@@ -54,14 +52,5 @@ def database(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def system(kafka_bootstrap: str, database, tmp_path_factory: pytest.TempPathFactory):
     """The whole system as `make up` runs it, on free ports, with its own var/ directory and databases."""
-    ports = free_ports(len(SERVICES) + 1)
-    databases = {f"{service.upper()}_DATABASE_URL": database(f"system_{service}") for service in SERVICES}
-    stack = Stack(tmp_path_factory.mktemp("var"), kafka_bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1],
-                  env=databases)
-    stack.start_mailbox()
-    stack.start_services()
-    try:
-        stack.wait_healthy(timeout=90)
-        yield System(stack)
-    finally:
-        stack.stop_all()
+    with running_system(kafka_bootstrap, database, tmp_path_factory.mktemp("var"), "system") as running:
+        yield running

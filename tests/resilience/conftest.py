@@ -9,11 +9,9 @@ import pytest
 
 from infra.kafka.cluster import LocalKafkaCluster
 from infra.kafka.local_kafka import ensure_libs
-from infra.localnet import free_ports
-from infra.stack import SERVICES, Stack
 from infra.topics import create_topics
 from tests.support.kafka import ROOT
-from tests.support.system import System
+from tests.support.system import running_system
 
 
 @pytest.fixture(scope="session")
@@ -30,15 +28,6 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def resilient_system(kafka_cluster: LocalKafkaCluster, database, tmp_path_factory: pytest.TempPathFactory):
-    ports = free_ports(len(SERVICES) + 1)
-    env = {f"{service.upper()}_DATABASE_URL": database(f"resilience_{service}") for service in SERVICES}
-    env.update(RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5", TRACES_EXPORTER="none")
-    stack = Stack(tmp_path_factory.mktemp("var"), kafka_cluster.bootstrap, dict(zip(SERVICES, ports)),
-                  smtp_port=ports[-1], env=env)
-    stack.start_mailbox()
-    stack.start_services()
-    try:
-        stack.wait_healthy(timeout=120)
-        yield System(stack)
-    finally:
-        stack.stop_all()
+    with running_system(kafka_cluster.bootstrap, database, tmp_path_factory.mktemp("var"), "resilience",
+                        RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5", TRACES_EXPORTER="none") as running:
+        yield running

@@ -5,13 +5,33 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
 
 from infra.mailbox import read_mailbox
-from infra.stack import Stack
+from infra.localnet import free_ports
+from infra.stack import SERVICES, Stack
+
+
+@contextmanager
+def running_system(bootstrap: str, database, var_dir: Path, name: str, **env: str) -> Iterator["System"]:
+    """The whole system as `make up` runs it, on free ports, in `var_dir`, each service with its own new
+    database named `<name>_<service>`; stopped at the end."""
+    ports = free_ports(len(SERVICES) + 1)
+    env = {**{f"{s.upper()}_DATABASE_URL": database(f"{name}_{s}") for s in SERVICES}, **env}
+    stack = Stack(var_dir, bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1], env=env)
+    stack.start_mailbox()
+    stack.start_services()
+    try:
+        stack.wait_healthy(timeout=120)
+        yield System(stack)
+    finally:
+        stack.stop_all()
 
 
 @dataclass
