@@ -111,6 +111,10 @@ class ApplicationScored(_Model):
     languages: list[str] = Field(default_factory=list,
                                  description="Countries whose national language the project names, e.g. ['GR'].")
     company_country: str | None = Field(default=None, description="The applicant's country (ISO 3166-1 alpha-2).")
+    company_size: CompanySize | None = None
+    summary: str | None = Field(default=None, description="The project summary, for a referral to a partner.")
+    data_readiness: DataReadiness | None = None
+    stage: Stage | None = None
 
 
 class DecisionMade(_Model):
@@ -140,3 +144,54 @@ class EmailSent(_Model):
     subject: str
     message_id: str = Field(description="RFC 5322 Message-ID; the same for every retry of one notice.")
     sent_at: datetime
+
+
+ReferralAnswer = Literal["accept", "decline", "need_more_information"]
+ReferralStep = Literal["offered", "accepted", "declined", "need_more_information", "expired", "exhausted"]
+
+
+class ReferredProject(_Model):
+    title: str
+    summary: str
+    sectors: list[str] = Field(description="Sectors triage found, from the sector vocabulary.")
+    data_readiness: DataReadiness
+    stage: Stage
+
+
+class ReferralOffered(_Model):
+    """The L-AIF offers an application to one partner factory (on that partner's own topic)."""
+
+    application_id: str
+    offer_id: str = Field(description="Id of this offer; a reply names it.")
+    factory_id: str = Field(description="The partner factory the offer is for.")
+    from_factory: str = Field(description="The factory that refers the project: 'lux-aif'.")
+    attempt: int = Field(description="1 for the first partner asked, 2 for the next, ...")
+    answer_by: datetime = Field(description="Deadline of the answer; after it the offer is escalated.")
+    project: ReferredProject
+    fit_score: int = Field(description="The partner's fit with the project, as triage scored it.")
+    reasons: list[str] = Field(default_factory=list, description="Why this partner fits.")
+    company_country: str | None = None
+    company_size: CompanySize | None = None
+    contact: Contact | None = Field(default=None, description="Only with the applicant's consent to share.")
+    company_name: str | None = Field(default=None, description="Only with the applicant's consent to share.")
+
+
+class ReferralReplied(_Model):
+    """A partner factory answers an offer (on the shared replies topic)."""
+
+    application_id: str
+    offer_id: str
+    factory_id: str = Field(description="The answering partner; it must be the one the offer was for.")
+    answer: ReferralAnswer = Field(description="accept, decline or need_more_information.")
+    reason: str | None = Field(default=None, description="Why, for a decline or a question.")
+
+
+class ReferralUpdated(_Model):
+    """A step of the referral exchange, for the timeline and the applicant's emails."""
+
+    application_id: str
+    factory_id: str | None
+    step: ReferralStep
+    attempt: int
+    reason: str
+    applicant: Applicant

@@ -41,17 +41,44 @@ DECISION_MADE = Topic(
     "aif.routing.decision-made.v1", events.DecisionMade, "routing", "lu.aif.routing.decision-made"
 )
 EMAIL_SENT = Topic("aif.notify.email-sent.v1", events.EmailSent, "notify", "lu.aif.notify.email-sent")
+REFERRAL_UPDATED = Topic(
+    "aif.routing.referral-updated.v1", events.ReferralUpdated, "routing", "lu.aif.routing.referral-updated"
+)
+REFERRAL_REPLIES = Topic(
+    "aif.referrals.replies.v1", events.ReferralReplied, "partner factories", "lu.aif.referrals.replied"
+)
 
-ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT)
+ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED,
+                          REFERRAL_REPLIES)
+REFERRAL_OFFER_PREFIX = "aif.referrals.to."
 
 
-def all_topic_names() -> list[str]:
+def referrals_to(factory_id: str) -> Topic:
+    """The topic only partner `factory_id` reads: the offers made to it."""
+    return Topic(f"{REFERRAL_OFFER_PREFIX}{factory_id}.v1", events.ReferralOffered, "routing",
+                 "lu.aif.referrals.offered")
+
+
+# The offer topics have one name per partner; this one stands for them all in the schemas and the AsyncAPI document.
+OFFERS = referrals_to("{factory_id}")
+PUBLISHED: tuple[Topic, ...] = (*ALL, OFFERS)
+PIPELINE: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT)
+
+
+def all_topics(factory_ids: list[str]) -> list[Topic]:
+    """The registry's topics and one offer topic per partner factory."""
+    return [*ALL, *(referrals_to(factory_id) for factory_id in factory_ids)]
+
+
+def all_topic_names(factory_ids: list[str] = ()) -> list[str]:  # type: ignore[assignment]
     """Every topic with its dead-letter twin, as created on the broker."""
-    return [name for topic in ALL for name in (topic.name, topic.dlq)]
+    return [name for topic in all_topics(list(factory_ids)) for name in (topic.name, topic.dlq)]
 
 
 def by_name(name: str) -> Topic:
     for topic in ALL:
         if topic.name == name:
             return topic
+    if name.startswith(REFERRAL_OFFER_PREFIX) and name.endswith(".v1"):
+        return referrals_to(name[len(REFERRAL_OFFER_PREFIX):-len(".v1")])
     raise KeyError(f"no topic named {name!r} in the registry")

@@ -33,20 +33,15 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.APPLICATION_SCORED, "intake.read-model.scored"),
         (topics.DECISION_MADE, "intake.read-model.decisions"),
         (topics.EMAIL_SENT, "intake.read-model.emails"),
+        (topics.REFERRAL_UPDATED, "intake.read-model.referrals"),
     ),
     "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
-    "routing": ((topics.APPLICATION_SCORED, "routing"),),
-    "notify": ((topics.DECISION_MADE, "notify"),),
+    "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals")),
+    "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals")),
 }
 
-# The partner topics join the registry in contracts.topics with the referral exchange; until then they are
-# named here, and routing's and intake's own rights on them come with that exchange.
-REFERRAL_REPLIES = "aif.referrals.replies.v1"
+# Incoming referrals (a partner sending a project to Luxembourg) join the registry with intake's reader of them.
 REFERRALS_INCOMING = "aif.referrals.incoming.v1"
-
-
-def referrals_to(factory_id: str) -> str:
-    return f"aif.referrals.to.{factory_id}.v1"
 
 
 @dataclass(frozen=True)
@@ -71,15 +66,17 @@ def service_acls(service: str) -> list[Acl]:
     acls += [Acl(principal, "Read", "group", group) for _, group in subscriptions]
     acls += [Acl(principal, "Write", "topic", topic.name) for topic in topics.ALL if topic.writer == service]
     acls += [Acl(principal, "Write", "topic", topic.dlq) for topic, _ in subscriptions]
+    if service == "routing":  # the offers, one topic per partner
+        acls += [Acl(principal, "Write", "topic", topics.referrals_to(f.id).name) for f in reference.load().partners]
     return acls
 
 
 def partner_acls(factory_id: str) -> list[Acl]:
     principal = f"User:{factory_id}"
     return [
-        Acl(principal, "Read", "topic", referrals_to(factory_id)),
+        Acl(principal, "Read", "topic", topics.referrals_to(factory_id).name),
         Acl(principal, "Read", "group", factory_id),
-        Acl(principal, "Write", "topic", REFERRAL_REPLIES),
+        Acl(principal, "Write", "topic", topics.REFERRAL_REPLIES.name),
         Acl(principal, "Write", "topic", REFERRALS_INCOMING),
     ]
 

@@ -12,12 +12,14 @@ import os
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from contracts import topics
+from contracts import reference, topics
 
 
 def planned(replication_factor: int) -> list[NewTopic]:
+    """The registry's topics and one offer topic per partner factory of the reference data, with .dlq twins."""
+    partners = [factory.id for factory in reference.load().partners]
     return [NewTopic(name, num_partitions=topic.partitions, replication_factor=replication_factor)
-            for topic in topics.ALL for name in (topic.name, topic.dlq)]
+            for topic in topics.all_topics(partners) for name in (topic.name, topic.dlq)]
 
 
 async def create_topics(bootstrap: str, replication_factor: int = 1) -> list[str]:

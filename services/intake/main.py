@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade, EmailSent
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT
+from contracts.events import ApplicationScored, DecisionMade, EmailSent, ReferralUpdated
+from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED
 from services.intake import api, limits, read_model
 from services.runtime.broker import subscribe
 from services.runtime.service import build_runtime, http_app
@@ -37,6 +37,11 @@ async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
 @subscribe(runtime.broker, DECISION_MADE, group_id=f"{SERVICE}.read-model.decisions")
 async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
     await runtime.process_once(envelope, read_model.when_decision_made(envelope))
+
+
+@subscribe(runtime.broker, REFERRAL_UPDATED, group_id=f"{SERVICE}.read-model.referrals")
+async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
+    await runtime.process_once(envelope, read_model.when_referral_updated(envelope))
 
 
 @subscribe(runtime.broker, EMAIL_SENT, group_id=f"{SERVICE}.read-model.emails")

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade, EmailSent
+from contracts.events import ApplicationScored, DecisionMade, EmailSent, ReferralUpdated
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.telemetry import current_trace_id
 
@@ -63,6 +63,10 @@ def when_decision_made(envelope: Envelope[DecisionMade]) -> Work:
         application.advance("decided")
 
     return record(envelope, decision_summary(envelope.data), update)
+
+
+def when_referral_updated(envelope: Envelope[ReferralUpdated]) -> Work:
+    return record(envelope, envelope.data.reason, lambda application: None)
 
 
 def when_email_sent(envelope: Envelope[EmailSent]) -> Work:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
-from contracts.events import DecisionMade, EmailSent
-from contracts.topics import DECISION_MADE, EMAIL_SENT
+from contracts.events import DecisionMade, EmailSent, ReferralUpdated
+from contracts.topics import DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED
 from services.notify import mailer
 from services.notify.models import Notice
-from services.notify.render import render_decision
+from services.notify.render import Email, render_decision, render_referral_accepted
 from services.runtime.broker import subscribe
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
@@ -22,7 +22,6 @@ from services.runtime.settings import Settings
 from services.runtime.telemetry import current_trace_id
 
 SERVICE = "notify"
-NOTICE_DECISION = "decision"
 
 
 class NotifySettings(Settings):
@@ -39,21 +38,20 @@ settings: NotifySettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
 
 
-@subscribe(runtime.broker, DECISION_MADE, group_id=SERVICE)
-async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
-    decision = envelope.data
-    email = render_decision(decision, reference)
+async def send_once(envelope: Envelope, application_id: str, notice_kind: str, email: Email) -> None:
+    """Email the applicant about `notice_kind` once, however often the event causing it is delivered."""
     async with runtime.sessions() as session:
-        notice = await session.get(Notice, (decision.application_id, NOTICE_DECISION))
+        notice = await session.get(Notice, (application_id, notice_kind))
         if notice is not None and notice.sent_at is not None:
             return  # sent and announced before: a redelivery
         if notice is None:
-            notice = Notice(application_id=decision.application_id, notice_kind=NOTICE_DECISION,
-                            message_id=f"<{derived_event_id(decision.application_id, NOTICE_DECISION)}@aiguillage>",
+            notice = Notice(application_id=application_id, notice_kind=notice_kind,
+                            message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>",
                             to=email.to, subject=email.subject, language=email.language)
             session.add(notice)
             await session.commit()
-        headers = {"X-Application-Id": decision.application_id, "X-Trace-Id": current_trace_id() or ""}
+        headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
+                   "X-Trace-Id": current_trace_id() or ""}
         await mailer.send(
             mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers),
             host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
@@ -62,12 +60,28 @@ async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
         # The mark and its announcement commit together.
         notice.sent_at = now()
         session.add(notice)
-        sent = EmailSent(application_id=decision.application_id, notice_kind=NOTICE_DECISION, to=notice.to,
+        sent = EmailSent(application_id=application_id, notice_kind=notice_kind, to=notice.to,
                          language=notice.language, subject=notice.subject, message_id=notice.message_id,
                          sent_at=notice.sent_at)
         runtime.emit(session, EMAIL_SENT, caused_by(envelope, EMAIL_SENT, sent, service=SERVICE))
         await session.commit()
     runtime.relay.wake()
+
+
+@subscribe(runtime.broker, DECISION_MADE, group_id=SERVICE)
+async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
+    decision = envelope.data
+    # One email per decision the applicant needs to hear of: a forward to the next partner is a new one.
+    kind = f"decision:{decision.outcome}:{decision.factory_id or '-'}"
+    await send_once(envelope, decision.application_id, kind, render_decision(decision, reference))
+
+
+@subscribe(runtime.broker, REFERRAL_UPDATED, group_id=f"{SERVICE}.referrals")
+async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
+    step = envelope.data
+    if step.step == "accepted":
+        await send_once(envelope, step.application_id, f"referral-accepted:{step.factory_id}",
+                        render_referral_accepted(step, reference))
 
 
 app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.")

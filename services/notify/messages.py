@@ -86,6 +86,18 @@ WAITING = {
           "Person, die frei wird, und wir schreiben Ihnen dann wieder.",
 }
 
+REFERRAL_ACCEPTED_SUBJECT = {
+    "en": "{factory} has taken on your AI project '{title}'",
+    "fr": "{factory} prend en charge votre projet d'IA « {title} »",
+    "de": "{factory} übernimmt Ihr KI-Projekt „{title}“",
+}
+
+REFERRAL_ACCEPTED = {
+    "en": "Good news: {factory} accepted our referral of your project and will contact you directly.",
+    "fr": "Bonne nouvelle : {factory} a accepté notre recommandation de votre projet et vous contactera directement.",
+    "de": "Gute Nachricht: {factory} hat unsere Empfehlung Ihres Projekts angenommen und meldet sich direkt bei Ihnen.",
+}
+
 GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}
 # The reasons come from the scoring and routing rules, which speak English for now.
 REASONS = {"en": "Why:", "fr": "Pourquoi (détail de l'évaluation, en anglais) :",

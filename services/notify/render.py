@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.events import DecisionMade
+from contracts.events import DecisionMade, ReferralUpdated
 from contracts.reference import Reference
 from services.notify import messages as m
 
@@ -47,3 +47,14 @@ def _contact(factory, lang: str) -> str:
     if factory.website:
         return f"https://{factory.website}"
     return m.THROUGH_HOST[lang].format(host=factory.host)
+
+
+def render_referral_accepted(step: ReferralUpdated, reference: Reference) -> Email:
+    lang = step.applicant.language
+    factory = reference.factory(step.factory_id) if step.factory_id else None
+    name = f"{factory.name} ({factory.country})" if factory else ""
+    paragraphs = [m.GREETING[lang].format(name=step.applicant.contact_name),
+                  m.REFERRAL_ACCEPTED[lang].format(factory=name), m.SIGNATURE[lang]]
+    return Email(to=step.applicant.email,
+                 subject=m.REFERRAL_ACCEPTED_SUBJECT[lang].format(factory=name, title=step.applicant.project_title),
+                 body="\n\n".join(paragraphs) + "\n", language=lang)

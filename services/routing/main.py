@@ -3,18 +3,22 @@ Run: uvicorn services.routing.main:app"""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE
+from contracts.events import ApplicationScored, DecisionMade, ReferralReplied
+from contracts.topics import APPLICATION_SCORED, DECISION_MADE, REFERRAL_REPLIES
+from services.routing import referrals
 from services.routing.capacity import active_projects, take_on, waiting_queue
 from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
 from services.routing.handlers import load_policy, when_application_scored_decide_route
 from services.runtime.broker import subscribe
+from services.runtime.dead_letter import PermanentError
 from services.runtime.db import as_utc
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
@@ -27,6 +31,11 @@ class RoutingSettings(Settings):
     experts_file: Path = DEFAULT_EXPERTS
     # Overrides every expert's max_active of the roster (e.g. to try a smaller team).
     expert_max_active: int | None = None
+    # The referral exchange: how long a partner has to answer, how many partners are asked at most, and how
+    # often overdue offers are looked for.
+    referral_answer_seconds: float = 2 * 24 * 3600
+    referral_max_hops: int = 3
+    referral_check_seconds: float = 1.0
 
 
 runtime = build_runtime(SERVICE, settings_class=RoutingSettings)
@@ -34,6 +43,24 @@ settings: RoutingSettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
 policy = load_policy()
 experts = load_experts(settings.experts_file, settings.expert_max_active)
+
+
+def new_decision(scored: ApplicationScored, outcome: str, factory_id: str | None, reasons: list[str]) -> DecisionMade:
+    return DecisionMade(application_id=scored.application_id, outcome=outcome, factory_id=factory_id,
+                        reasons=reasons, policy_version=f"{scored.policy_version}+{policy.version}",
+                        decided_by=SERVICE, consent_to_share=scored.consent_to_share, applicant=scored.applicant)
+
+
+exchange = referrals.Exchange(reference.home_factory, timedelta(seconds=settings.referral_answer_seconds),
+                              settings.referral_max_hops, runtime.emit, new_decision)
+
+
+def candidates_for(scored: ApplicationScored, chosen: str) -> list[dict]:
+    """The partners that fit well enough, the chosen one first, then by fit."""
+    fitting = [f for f in scored.partner_fit if f.score >= policy.forward_min_score or f.factory_id == chosen]
+    ordered = sorted(fitting, key=lambda f: f.factory_id != chosen)
+    return [{"factory_id": f.factory_id, "name": reference.factory(f.factory_id).name, "score": f.score,
+             "reasons": f.reasons} for f in ordered]
 
 
 async def with_expert(session: AsyncSession, scored: ApplicationScored, decision: DecisionMade) -> DecisionMade:
@@ -54,12 +81,40 @@ async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
     async def decide_and_announce(session: AsyncSession) -> None:
         final = await with_expert(session, envelope.data, decision) if decision.outcome == "accept_local" else decision
         runtime.emit(session, DECISION_MADE, caused_by(envelope, DECISION_MADE, final, service=SERVICE))
+        if decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
+            await referrals.open_exchange(session, envelope, candidates_for(envelope.data, decision.factory_id),
+                                          exchange)
 
     await runtime.process_once(envelope, decide_and_announce)
 
 
+@subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals")
+async def on_referral_replied(envelope: Envelope[ReferralReplied]) -> None:
+    reply = envelope.data
+    if envelope.source != f"/partners/{reply.factory_id}":
+        raise PermanentError(f"a reply in the name of {reply.factory_id} came from {envelope.source}")
+
+    async def take_answer(session: AsyncSession) -> None:
+        await referrals.answer(session, reply, exchange)
+
+    await runtime.process_once(envelope, take_answer)
+
+
+async def expire_overdue_offers(rt) -> None:
+    async def sweep() -> None:
+        while True:
+            async with rt.sessions() as session:
+                if await referrals.expire_due(session, exchange):
+                    await session.commit()
+                    rt.relay.wake()
+            await asyncio.sleep(settings.referral_check_seconds)
+
+    rt.spawn(sweep(), name="referral-deadlines")
+
+
 app = http_app(runtime, title="Aiguillage routing",
-               description="Decisions: accept (with an expert), forward, decline or review.")
+               description="Decisions: accept (with an expert), forward, decline or review; referrals to partners.",
+               on_startup=[expire_overdue_offers])
 
 
 @app.get("/v1/experts", tags=["experts"], summary="Each expert's active projects against their capacity, and the "

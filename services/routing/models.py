@@ -29,4 +29,32 @@ class WaitingForExpert(SQLModel, table=True):
     queued_at: datetime = utc_timestamp(index=True)
 
 
-TABLES = (ExpertAssignment, WaitingForExpert, OutboxMessage, ProcessedEvent)
+
+
+class ReferralCase(SQLModel, table=True):
+    """A forwarded application and the partners that may take it, best first."""
+
+    __tablename__ = "referral_case"
+
+    application_id: str = Field(primary_key=True)
+    correlation_id: str
+    candidates: str = Field(description="JSON list of {factory_id, name, score, reasons}, best first.")
+    scored: str = Field(description="The ApplicationScored payload the offers are built from, JSON.")
+    status: str = "open"  # open, accepted, exhausted, expired
+
+
+class ReferralOffer(SQLModel, table=True):
+    __tablename__ = "referral_offer"
+
+    offer_id: str = Field(primary_key=True)
+    application_id: str = Field(index=True)
+    factory_id: str
+    attempt: int
+    status: str = Field(default="offered", index=True)  # offered, accepted, declined, need_more_information, expired
+    offered_at: datetime = utc_timestamp()
+    answer_by: datetime = utc_timestamp()
+    answered_at: datetime | None = utc_timestamp(default=None)
+    reason: str | None = None
+
+
+TABLES = (ExpertAssignment, WaitingForExpert, ReferralCase, ReferralOffer, OutboxMessage, ProcessedEvent)

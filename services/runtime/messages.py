@@ -25,6 +25,15 @@ def caused_by(cause: Envelope, topic: Topic, data: BaseModel, *, service: str, d
     )
 
 
+def follow_up(cause_id: str, topic: Topic, data: BaseModel, *, service: str, subject: str, correlation_id: str,
+              discriminator: str = "") -> Envelope:
+    """An event caused by a fact that is not a message (a deadline passed, a stored step): its id is derived
+    from the fact's id, so announcing the same fact twice yields the same event."""
+    return _envelope(topic, data, service=service, subject=subject,
+                     event_id=derived_event_id(cause_id + discriminator, topic.event_type),
+                     correlation_id=correlation_id, causation_id=cause_id)
+
+
 def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, event_id: str,
               correlation_id: str, causation_id: str | None = None) -> Envelope:
     return Envelope[topic.payload](

@@ -31,6 +31,8 @@ def when_application_submitted_score_it(
                      for f in scores.partner_fit],
         languages=list(scores.languages),
         company_country=submitted.company.country,
+        company_size=submitted.company.size,
+        summary=project.summary, data_readiness=project.data_readiness, stage=project.stage,
         flags=list(scores.flags),
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(

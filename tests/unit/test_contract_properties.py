@@ -19,7 +19,7 @@ from contracts import reference, topics
 from contracts.envelope import Envelope
 from contracts.events import (
     COUNTRY_PATTERN, EMAIL_PATTERN, Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent,
-    PartnerFit, RuleResult, SectorFinding,
+    PartnerFit, RuleResult, SectorFinding, ReferralReplied, ReferralUpdated,
 )
 from infra import samples
 from services.intake.api import describe, error_handlers, field_name
@@ -128,8 +128,13 @@ def submitted_event(application: SubmitApplication, application_id: str, at) -> 
 
 
 submitted = st.builds(submitted_event, valid_applications(), ids, times)
+referral_updated = st.builds(ReferralUpdated, application_id=ids, factory_id=st.none() | ids, reason=texts,
+                             applicant=applicants)
+referral_replied = st.builds(ReferralReplied, application_id=ids, offer_id=ids, factory_id=ids,
+                             reason=st.none() | texts)
 PAYLOADS = {topics.APPLICATION_SUBMITTED.name: submitted, topics.APPLICATION_SCORED.name: scored,
-            topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed}
+            topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed,
+            topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied}
 
 
 def validates_or_locates_every_error(model: type[BaseModel], document) -> None:
