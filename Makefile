@@ -14,10 +14,12 @@ help:
 	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
+	@echo "make test-e2e   the integration and e2e tests"
 	@echo "make test-resilience  the fault-injection tests, with their counts"
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
 	@echo "make dead-letters  list what waits on the dead-letter topics (then: python -m infra.dead_letters replay <id>)"
 	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
+	@echo "make clean      stop everything and delete var/"
 
 setup: .venv/.synced var/kafka/libs/.fetched
 

@@ -24,20 +24,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# One line of printable text: it becomes an email header (a line break there would inject another header).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class Company(_Model):
-    name: str = Field(min_length=1, max_length=200, description="Legal name of the applying company.")
+    name: str = Field(min_length=1, max_length=200, pattern=ONE_LINE, description="Legal name of the applying company.")
     country: str = Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code, e.g. 'LU'.")
     size: CompanySize = Field(description="startup, sme, large or public_body.")
 
 
 class Contact(_Model):
-    name: str = Field(min_length=1, max_length=200, description="Name of the person to write to.")
+    name: str = Field(min_length=1, max_length=200, pattern=ONE_LINE, description="Name of the person to write to.")
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254, description="Where the applicant's emails go.")
     language: Language = Field(description="Language of every email to the applicant: en, fr or de.")
 
 
 class Project(_Model):
-    title: str = Field(min_length=3, max_length=200, description="Short title of the AI project.")
+    title: str = Field(min_length=3, max_length=200, pattern=ONE_LINE, description="Short title of the AI project.")
     summary: str = Field(min_length=20, max_length=5000, description="What the project does, in EN, FR or DE.")
     declared_sectors: list[str] = Field(
         default_factory=list, max_length=10, description="Sectors the applicant names, from the sector vocabulary."

@@ -5,7 +5,8 @@
     python -m infra.stack down   # stops what `up` started, leaves no process behind
     python -m infra.stack status
 
-KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started. Ports: KAFKA_PORT (9092),
+KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started (missing topics are created
+with TOPIC_REPLICATION_FACTOR replicas, default 1). Ports: KAFKA_PORT (9092),
 SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002), NOTIFY_PORT (8003).
 <SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database.
 """
@@ -181,7 +182,8 @@ def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
         print("starting Kafka (KRaft, one node) ...", flush=True)
         kafka.start()
     print(f"Kafka: {stack.bootstrap}", flush=True)
-    asyncio.run(create_topics(stack.bootstrap))
+    # On an existing cluster, the replication it can give (TOPIC_REPLICATION_FACTOR, 3 on a production cluster).
+    asyncio.run(create_topics(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1"))))
     stack.start_mailbox(detached)
     stack.start_services(detached)
     print("starting intake, triage, routing and notify ...", flush=True)
@@ -211,16 +213,22 @@ def main() -> int:
         print("Aiguillage stopped.")
         return 0
     detached = command == "up"
+    if detached and all(_healthy(stack.url(s) + "/healthz") for s in SERVICES):
+        print("Aiguillage is already up (make down stops it).")
+        return 0
     if detached:
         stack.stop_all()  # a half-started earlier `up` leaves nothing behind
+
     def _stop(*_):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)  # also when started from a script that ignores SIGINT
+    keep_running = False
     try:
         bring_up(stack, kafka, detached)
         if detached:
+            keep_running = True
             print("Stop with: make down")
             return 0
         print("Press Ctrl-C to stop.", flush=True)
@@ -230,12 +238,14 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         return 0
-    except RuntimeError as error:
+    except Exception as error:  # noqa: BLE001 - whatever failed, nothing half-started stays behind
         print(f"error: {error}", file=sys.stderr)
-        detached = False  # nothing half-started stays behind
         return 1
     finally:
-        if not detached:
+        if not keep_running:
+            # A second Ctrl-C must not cut the stopping short and leave a broker behind.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             print("stopping ...", flush=True)
             stack.stop_all()
             if kafka:

@@ -11,6 +11,13 @@ from services.runtime.dead_letter import PermanentError
 
 
 def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
+    try:
+        return _message(email, sender=sender, message_id=message_id, headers=headers)
+    except ValueError as error:  # a header the email standard cannot carry: retrying cannot help
+        raise PermanentError(f"the email cannot be built: {error}") from error
+
+
+def _message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
     message = EmailMessage()
     message.set_content(email.body)  # first: set_content drops any Content-* header set before it
     message["From"] = sender

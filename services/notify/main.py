@@ -8,6 +8,9 @@ same Message-ID, which receiving systems use to drop the copy.
 
 from __future__ import annotations
 
+from pydantic import model_validator
+from sqlmodel import select
+
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, ReferralUpdated
@@ -16,6 +19,7 @@ from services.notify import mailer
 from services.notify.models import Notice
 from services.notify.render import Email, render_decision, render_referral_accepted
 from services.runtime.broker import subscribe
+from services.runtime.db import insert_ignoring_duplicates
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -32,6 +36,12 @@ class NotifySettings(Settings):
     smtp_starttls: bool = False
     mail_from: str = "Luxembourg AI Factory <one-stop-shop@aifactory.lu>"
 
+    @model_validator(mode="after")
+    def no_password_in_clear(self) -> "NotifySettings":
+        if self.smtp_username and not self.smtp_starttls:
+            raise ValueError("SMTP_USERNAME is set but SMTP_STARTTLS is not: the password would cross in clear")
+        return self
+
 
 runtime = build_runtime(SERVICE, settings_class=NotifySettings)
 settings: NotifySettings = runtime.settings  # type: ignore[assignment]
@@ -41,15 +51,16 @@ reference = reference_data.load()
 async def send_once(envelope: Envelope, application_id: str, notice_kind: str, email: Email) -> None:
     """Email the applicant about `notice_kind` once, however often the event causing it is delivered."""
     async with runtime.sessions() as session:
-        notice = await session.get(Notice, (application_id, notice_kind))
-        if notice is not None and notice.sent_at is not None:
+        await session.exec(insert_ignoring_duplicates(session, Notice).values(  # type: ignore[call-overload]
+            application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
+            language=email.language, message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>"))
+        await session.commit()
+        # Held until the mark commits: an instance given the same decision by a rebalance waits here, then
+        # finds the notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
+        notice = (await session.exec(select(Notice).where(Notice.application_id == application_id)
+                                     .where(Notice.notice_kind == notice_kind).with_for_update())).one()
+        if notice.sent_at is not None:
             return  # sent and announced before: a redelivery
-        if notice is None:
-            notice = Notice(application_id=application_id, notice_kind=notice_kind,
-                            message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>",
-                            to=email.to, subject=email.subject, language=email.language)
-            session.add(notice)
-            await session.commit()
         headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
                    "X-Trace-Id": current_trace_id() or ""}
         await mailer.send(

@@ -78,12 +78,12 @@ EXPERT = {
 }
 
 WAITING = {
-    "en": "All our experts for your field are fully booked at the moment: your project waits for the first one "
-          "who is free, and we will write to you again then.",
-    "fr": "Tous nos experts de votre domaine sont pris pour le moment : votre projet attend le premier qui se "
-          "libère, et nous vous écrirons alors.",
-    "de": "Alle unsere Fachleute für Ihr Gebiet sind derzeit ausgelastet: Ihr Projekt wartet auf die erste "
-          "Person, die frei wird, und wir schreiben Ihnen dann wieder.",
+    "en": "All our experts for your field are fully booked at the moment: your project waits in our queue, and "
+          "we will write to you again as soon as an expert takes it on.",
+    "fr": "Tous nos experts de votre domaine sont pris pour le moment : votre projet attend dans notre file, et "
+          "nous vous écrirons dès qu'un expert le prendra en charge.",
+    "de": "Alle unsere Fachleute für Ihr Gebiet sind derzeit ausgelastet: Ihr Projekt wartet in unserer "
+          "Warteschlange, und wir schreiben Ihnen wieder, sobald es jemand übernimmt.",
 }
 
 REFERRAL_ACCEPTED_SUBJECT = {

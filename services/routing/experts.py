@@ -49,7 +49,7 @@ def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, in
     free = [e for e in skilled if active.get(e.id, 0) < e.max_active]
     if not free:
         return Assignment(None, f"Every expert for {', '.join(sectors) or 'this project'} is at capacity: the "
-                                "application waits in the queue and goes to the first expert who is free.")
+                                "application waits in the queue (GET /v1/experts on routing) for staff to assign it.")
     best = min(free, key=lambda e: (-overlap(e), active.get(e.id, 0), e.id))
     skills = ", ".join(s for s in best.skills if s in sectors) or "general intake"
     return Assignment(best, f"Assigned to {best.name} (skills: {skills}), who now carries "

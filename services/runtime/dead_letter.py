@@ -32,6 +32,7 @@ class PermanentError(Exception):
     """Raised by a handler for a message that will never succeed, however often it is retried."""
 
 
+MAX_BACKOFF_SECONDS = 30.0
 PERMANENT = (PermanentError, ValidationError, json.JSONDecodeError, UnicodeDecodeError)
 
 
@@ -49,13 +50,17 @@ def dead_letter_middleware(service: str, max_attempts: int, backoff_seconds: flo
                     if attempt >= max_attempts:
                         return await self._dead_letter(msg, error, attempt)
                     log.warning("%s: attempt %d failed (%s), retrying", _origin(msg), attempt, error)
-                    await asyncio.sleep(backoff_seconds * 2 ** (attempt - 1))
+                    # Capped, so a long series of retries never outlasts the consumer's poll interval.
+                    await asyncio.sleep(min(backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
 
         async def _dead_letter(self, msg, error: BaseException, attempts: int) -> None:
+            # A validation error names the fields, not their values: the headers must not copy personal data.
+            description = (str([(e["loc"], e["msg"]) for e in error.errors(include_input=False)])
+                           if isinstance(error, ValidationError) else str(error))
             raw = msg.raw_message
             headers = {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for k, v in raw.headers}
             headers.update({
-                HEADER_ERROR: str(error)[:2000],
+                HEADER_ERROR: description[:2000],
                 HEADER_ERROR_TYPE: type(error).__name__,
                 HEADER_SERVICE: service,
                 HEADER_ATTEMPTS: str(attempts),
@@ -63,7 +68,8 @@ def dead_letter_middleware(service: str, max_attempts: int, backoff_seconds: flo
             })
             broker = self.context.get("broker")
             await broker.publish(raw.value, topic=raw.topic + DLQ_SUFFIX, key=raw.key, headers=headers)
-            log.error("%s: sent to %s after %d attempt(s): %s", _origin(msg), raw.topic + DLQ_SUFFIX, attempts, error)
+            log.error("%s: sent to %s after %d attempt(s): %s", _origin(msg), raw.topic + DLQ_SUFFIX, attempts,
+                      description)
 
     return DeadLetterMiddleware
 

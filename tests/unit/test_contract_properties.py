@@ -76,8 +76,10 @@ def near_valid_applications(draw) -> dict:
 
 
 
-def sized_text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    return st.text(min_size=min_size, max_size=max_size)
+def sized_text(min_size: int, max_size: int, *, one_line: bool = False) -> st.SearchStrategy[str]:
+    # One-line fields (names, titles) become email headers: no control characters there.
+    alphabet = st.characters(exclude_categories=("Cs", "Cc") if one_line else ("Cs",))
+    return st.text(alphabet=alphabet, min_size=min_size, max_size=max_size)
 
 
 @st.composite
@@ -85,12 +87,12 @@ def valid_applications(draw) -> SubmitApplication:
     """Any application the API must accept, drawn from the field constraints of the contract."""
     sectors = sorted(reference.load().sectors)
     return SubmitApplication.model_validate({
-        "company": {"name": draw(sized_text(1, 200)), "country": draw(st.from_regex(COUNTRY_PATTERN, fullmatch=True)),
+        "company": {"name": draw(sized_text(1, 200, one_line=True)), "country": draw(st.from_regex(COUNTRY_PATTERN, fullmatch=True)),
                     "size": draw(st.sampled_from(["startup", "sme", "large", "public_body"]))},
-        "contact": {"name": draw(sized_text(1, 200)),
+        "contact": {"name": draw(sized_text(1, 200, one_line=True)),
                     "email": draw(st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(lambda e: len(e) <= 254)),
                     "language": draw(st.sampled_from(["en", "fr", "de"]))},
-        "project": {"title": draw(sized_text(3, 200)), "summary": draw(sized_text(20, 600)),
+        "project": {"title": draw(sized_text(3, 200, one_line=True)), "summary": draw(sized_text(20, 600)),
                     "declared_sectors": draw(st.lists(st.sampled_from(sectors), max_size=10)),
                     "data_readiness": draw(st.sampled_from(["none", "partial", "ready"])),
                     "stage": draw(st.sampled_from(["idea", "prototype", "pilot", "production"]))},

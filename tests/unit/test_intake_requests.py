@@ -38,3 +38,14 @@ def test_the_published_form_lists_the_sector_vocabulary():
     schema = SubmitApplication.model_json_schema()
     items = schema["$defs"]["ProjectInput"]["properties"]["declared_sectors"]["items"]
     assert {"insurance", "cybersecurity", "space"} <= set(items["enum"])
+
+
+@pytest.mark.parametrize(("field", "value"), [("project.title", "Fraud detection\r\nBcc: someone@elsewhere.example"),
+                                              ("contact.name", "Anne\nWeber"), ("company.name", "Moselle\x00Re")])
+def test_a_line_break_in_a_name_or_title_is_refused_it_would_become_an_email_header(field, value):
+    body = copy.deepcopy(samples.MOSELLE_RE.body)
+    part, key = field.split(".")
+    body[part][key] = value
+    with pytest.raises(ValidationError) as refused:
+        SubmitApplication.model_validate(body)
+    assert [".".join(map(str, e["loc"])) for e in refused.value.errors()] == [field]

@@ -121,4 +121,4 @@ def test_an_accepted_project_names_its_expert_or_says_it_waits():
     )
     assert "Sofia Rossi will be your expert at the L-AIF." in render_decision(decision, REFERENCE).body
     waiting = decision.model_copy(update={"expert_name": None, "waiting_for_expert": True})
-    assert "your project waits for the first one who is free" in render_decision(waiting, REFERENCE).body
+    assert "your project waits in our queue" in render_decision(waiting, REFERENCE).body
