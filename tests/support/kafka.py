@@ -114,14 +114,15 @@ def traceparent_trace_id(headers) -> str | None:
     return None
 
 
-async def publish_raw(bootstrap: str, topic: str, key: bytes, value: bytes, headers=None):
+async def publish_raw(bootstrap: str, topic: str, key: bytes, value: bytes, headers=None,
+                      partition: int | None = None):
     """Put bytes on a topic as any producer could (a replay, a buggy partner): returns the record's metadata."""
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        return await producer.send_and_wait(topic, value, key=key, headers=list(headers or ()))
+        return await producer.send_and_wait(topic, value, key=key, headers=list(headers or ()), partition=partition)
     finally:
         await producer.stop()
 
