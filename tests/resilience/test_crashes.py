@@ -9,6 +9,7 @@ import pytest
 
 from contracts.topics import APPLICATION_SUBMITTED
 from infra.stack import SERVICES
+from tests.support.kafka import wait_for_members
 from tests.support.load import submit_stream, tally
 
 STREAM = 150
@@ -54,11 +55,15 @@ async def test_the_partition_leader_killed_mid_stream_loses_no_acknowledged_appl
 
 async def test_second_instances_joining_and_leaving_move_partitions_without_loss(resilient_system):
     stack = resilient_system.stack
+    joined: list[bool] = []
 
     async def rebalance() -> None:
         for service in ("triage", "routing"):
             stack.start_service(service, instance=f"{service}-2")
         await asyncio.to_thread(stack.wait_healthy, ("triage-2", "routing-2"), 60)
+        for group in ("triage", "routing"):  # the second instances did join, and took partitions
+            await wait_for_members(resilient_system.bootstrap, group, 2)
+        joined.append(True)
         await asyncio.sleep(3)
         for name in ("triage-2", "routing-2"):
             stack.stop(name)  # leave gracefully: the group rebalances again
@@ -66,4 +71,5 @@ async def test_second_instances_joining_and_leaving_move_partitions_without_loss
     stream = await submit_stream(resilient_system, STREAM, fault_at=STREAM // 4, fault=rebalance)
     result = await tally(resilient_system, stream, STREAM)
     print(result.line("rebalance"))
+    assert joined, "the second instances never joined their groups"
     result.assert_invariants()

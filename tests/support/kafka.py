@@ -159,3 +159,21 @@ async def wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float 
     finally:
         await admin.close()
         await consumer.stop()
+
+
+async def wait_for_members(bootstrap: str, group: str, count: int, timeout: float = 60) -> None:
+    """Wait until consumer group `group` has `count` members in a stable state (after a rebalance)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                (response,) = await admin.describe_consumer_groups([group])
+                description = response.to_object()["groups"][0]
+                if description["state"] == "Stable" and len(description["members"]) == count:
+                    return
+                await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
