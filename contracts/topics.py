@@ -70,10 +70,6 @@ def all_topics(factory_ids: list[str]) -> list[Topic]:
     return [*ALL, *(referrals_to(factory_id) for factory_id in factory_ids)]
 
 
-def all_topic_names(factory_ids: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-    """Every topic with its dead-letter twin, as created on the broker."""
-    return [name for topic in all_topics(list(factory_ids)) for name in (topic.name, topic.dlq)]
-
 
 def by_name(name: str) -> Topic:
     for topic in ALL:

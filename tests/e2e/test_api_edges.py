@@ -21,11 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from contracts.topics import APPLICATION_SUBMITTED
 from infra import samples
 from infra.localnet import free_port
 from infra.stack import Stack
-from tests.support.kafka import message_count
 
 LIMIT = 64 * 1024  # MAX_BODY_BYTES: the default, which the session's intake runs with
 SUBMISSIONS_PER_MINUTE = 3  # RATE_LIMIT_PER_MINUTE of the rate-limited intake below
@@ -64,30 +62,6 @@ def as_client(address: str) -> dict[str, str]:
     """Requests from `address`: the tests run on 127.0.0.1, which uvicorn trusts as a proxy (its default
     FORWARDED_ALLOW_IPS), so it takes the client address from X-Forwarded-For, as behind a reverse proxy."""
     return {"x-forwarded-for": address}
-
-
-async def pending_in_outbox(system) -> int:
-    """How many events intake has stored but not yet published."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from services.runtime.db import async_url
-
-    engine = create_async_engine(async_url(system.stack.service_env("intake")["DATABASE_URL"]))
-    try:
-        async with engine.connect() as connection:
-            return (await connection.exec_driver_sql(
-                "SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar_one()
-    finally:
-        await engine.dispose()
-
-
-async def counts(system, timeout: float = 20) -> tuple[int, int]:
-    """Stored applications and submitted events, once intake's outbox has published what it holds (earlier
-    tests' applications included), so that the two counts do not move under the test."""
-    async with asyncio.timeout(timeout):
-        while await pending_in_outbox(system):
-            await asyncio.sleep(0.1)
-    return await system.stored_applications(), await message_count(system.bootstrap, APPLICATION_SUBMITTED.name)
 
 
 # -- whatever a client sends ----------------------------------------------------------------------------------
@@ -138,7 +112,7 @@ def padded(body: dict, size: int) -> bytes:
 
 async def test_a_body_over_the_limit_gets_413_naming_it_and_nothing_is_stored_or_published(system):
     # Given the counts of stored applications and submitted events
-    stored_before, published_before = await counts(system)
+    stored_before, published_before = await system.counts()
 
     # When a valid application is sent with a body one byte over the limit (Content-Length says so)
     response = await system.submit(padded(samples.MOSELLE_RE.body, LIMIT + 1))
@@ -148,7 +122,7 @@ async def test_a_body_over_the_limit_gets_413_naming_it_and_nothing_is_stored_or
     assert response.json() == {"error": "payload_too_large", "errors": [],
                                "message": "The request body is larger than the limit of 65536 bytes (64 KiB)."}
     # And nothing was stored or published
-    assert await counts(system) == (stored_before, published_before)
+    assert await system.counts() == (stored_before, published_before)
 
 
 async def test_a_body_of_exactly_the_limit_is_accepted(system):
@@ -161,7 +135,7 @@ async def test_a_body_of_exactly_the_limit_is_accepted(system):
 
 async def test_a_streamed_body_growing_past_the_limit_is_refused_before_it_ends(system):
     # Given the counts of stored applications and submitted events
-    stored_before, published_before = await counts(system)
+    stored_before, published_before = await system.counts()
 
     # When a client streams a chunked body, announcing no length, past the limit and does not end it
     address = urlsplit(system.intake)
@@ -184,7 +158,7 @@ async def test_a_streamed_body_growing_past_the_limit_is_refused_before_it_ends(
         writer.close()
     assert answer["error"] == "payload_too_large" and "65536 bytes" in answer["message"]
     # And nothing was stored or published
-    assert await counts(system) == (stored_before, published_before)
+    assert await system.counts() == (stored_before, published_before)
 
 
 # -- the rate limit -------------------------------------------------------------------------------------------
@@ -197,7 +171,7 @@ async def submit(intake: str, body: dict, address: str) -> httpx.Response:
 
 async def test_a_client_over_the_rate_limit_gets_429_with_retry_after_and_nothing_is_stored(system, limited_intake):
     # Given a client that submitted as many applications as the burst allows, all accepted
-    stored_before, published_before = await counts(system)
+    stored_before, published_before = await system.counts()
     client = "198.51.100.1"
     for sample in samples.ALL[:SUBMISSIONS_PER_MINUTE]:
         accepted = await submit(limited_intake, sample.body, client)
@@ -214,7 +188,7 @@ async def test_a_client_over_the_rate_limit_gets_429_with_retry_after_and_nothin
     assert f"Try again in {refused.headers['retry-after']} s" in refused.json()["message"]
     # And nothing was stored or published for it: only the accepted ones were
     burst = SUBMISSIONS_PER_MINUTE
-    assert await counts(system) == (stored_before + burst, published_before + burst)
+    assert await system.counts() == (stored_before + burst, published_before + burst)
 
 
 async def test_the_rate_limit_is_per_client_address(limited_intake):

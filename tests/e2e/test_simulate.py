@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from infra import samples
-from tests.e2e.test_api_edges import another_intake, counts
+from tests.e2e.test_api_edges import another_intake
 
 STAFF_TOKEN = "staff-token-for-the-e2e-tests"
 STAFF = {"authorization": f"Bearer {STAFF_TOKEN}"}
@@ -45,7 +45,7 @@ async def test_a_dry_run_without_the_staff_token_gets_401(staff_intake, headers)
 
 async def test_staff_get_the_decision_and_nothing_is_stored_or_published(system, staff_intake):
     # Given the counts of stored applications and submitted events
-    before = await counts(system)
+    before = await system.counts()
 
     # When staff run every sample dry
     answers = {sample.story: await simulate(staff_intake, sample.body, STAFF) for sample in samples.ALL}
@@ -61,7 +61,7 @@ async def test_staff_get_the_decision_and_nothing_is_stored_or_published(system,
                                          "partner_fit"}
         assert len(result["scores"]["partner_fit"]) <= 3
     # And nothing was stored or published
-    assert await counts(system) == before
+    assert await system.counts() == before
 
 
 async def test_dry_runs_are_not_rate_limited_like_submissions(staff_intake):

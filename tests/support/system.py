@@ -89,8 +89,7 @@ class System:
             return []
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-    async def stored_applications(self) -> int:
-        """How many applications intake's database holds."""
+    async def _count_in_intake(self, sql: str) -> int:
         from sqlalchemy.ext.asyncio import create_async_engine
 
         from services.runtime.db import async_url
@@ -98,9 +97,21 @@ class System:
         engine = create_async_engine(async_url(self.stack.service_env("intake")["DATABASE_URL"]))
         try:
             async with engine.connect() as connection:
-                return (await connection.exec_driver_sql("SELECT count(*) FROM application")).scalar_one()
+                return (await connection.exec_driver_sql(sql)).scalar_one()
         finally:
             await engine.dispose()
 
-    async def settle(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def stored_applications(self) -> int:
+        """How many applications intake's database holds."""
+        return await self._count_in_intake("SELECT count(*) FROM application")
+
+    async def counts(self, timeout: float = 20) -> tuple[int, int]:
+        """Stored applications and submitted events, once intake's outbox has published all it holds: what a
+        request half-wrote would show here, and the two figures do not move under a test."""
+        from contracts.topics import APPLICATION_SUBMITTED
+        from tests.support.kafka import message_count
+
+        async with asyncio.timeout(timeout):
+            while await self._count_in_intake("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                await asyncio.sleep(0.1)
+        return await self.stored_applications(), await message_count(self.bootstrap, APPLICATION_SUBMITTED.name)
