@@ -119,6 +119,8 @@ class ApplicationScored(_Model):
     summary: str | None = Field(default=None, description="The project summary, for a referral to a partner.")
     data_readiness: DataReadiness | None = None
     stage: Stage | None = None
+    referred_by: str | None = Field(default=None, description="The partner factory that referred the project to "
+                                    "Luxembourg; it is never offered back to it.")
 
 
 class DecisionMade(_Model):
@@ -199,3 +201,18 @@ class ReferralUpdated(_Model):
     attempt: int
     reason: str
     applicant: Applicant
+
+
+class ReferralIncoming(_Model):
+    """A partner factory refers a project that fits Luxembourg (on the shared incoming topic); intake takes it
+    in as an application whose channel is 'partner:<factory-id>'."""
+
+    referral_id: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                             description="The partner's own id of the referral; sent again, it is one application.")
+    from_factory: str = Field(description="The referring partner factory; it must be the sender.")
+    company: Company
+    contact: Contact
+    project: Project
+    consent: Consent = Field(description="The applicant's consent as the referring partner collected it.")
+    note: str | None = Field(default=None, max_length=2000,
+                             description="Why the partner thinks the project fits Luxembourg.")

@@ -24,6 +24,9 @@ class Topic:
     schema_version: int = 1
     partitions: int = DEFAULT_PARTITIONS
     key: str = "application_id"
+    # On a topic partner factories write: the payload field naming the partner, who must sign the message
+    # (contracts/signing.py).
+    signed_by: str | None = None
 
     @property
     def dlq(self) -> str:
@@ -45,11 +48,16 @@ REFERRAL_UPDATED = Topic(
     "aif.routing.referral-updated.v1", events.ReferralUpdated, "routing", "lu.aif.routing.referral-updated"
 )
 REFERRAL_REPLIES = Topic(
-    "aif.referrals.replies.v1", events.ReferralReplied, "partner factories", "lu.aif.referrals.replied"
+    "aif.referrals.replies.v1", events.ReferralReplied, "partner factories", "lu.aif.referrals.replied",
+    signed_by="factory_id",
+)
+REFERRALS_INCOMING = Topic(
+    "aif.referrals.incoming.v1", events.ReferralIncoming, "partner factories", "lu.aif.referrals.incoming",
+    key="referral_id", signed_by="from_factory",
 )
 
 ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED,
-                          REFERRAL_REPLIES)
+                          REFERRAL_REPLIES, REFERRALS_INCOMING)
 REFERRAL_OFFER_PREFIX = "aif.referrals.to."
 
 
@@ -68,7 +76,6 @@ PIPELINE: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISI
 def all_topics(factory_ids: list[str]) -> list[Topic]:
     """The registry's topics and one offer topic per partner factory."""
     return [*ALL, *(referrals_to(factory_id) for factory_id in factory_ids)]
-
 
 
 def by_name(name: str) -> Topic:

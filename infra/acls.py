@@ -34,15 +34,12 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.DECISION_MADE, "intake.read-model.decisions"),
         (topics.EMAIL_SENT, "intake.read-model.emails"),
         (topics.REFERRAL_UPDATED, "intake.read-model.referrals"),
+        (topics.REFERRALS_INCOMING, "intake.incoming-referrals"),
     ),
     "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
     "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals")),
     "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals")),
 }
-
-# Incoming referrals (a partner sending a project to Luxembourg) join the registry with intake's reader of them.
-REFERRALS_INCOMING = "aif.referrals.incoming.v1"
-
 
 @dataclass(frozen=True)
 class Acl:
@@ -77,7 +74,7 @@ def partner_acls(factory_id: str) -> list[Acl]:
         Acl(principal, "Read", "topic", topics.referrals_to(factory_id).name),
         Acl(principal, "Read", "group", factory_id),
         Acl(principal, "Write", "topic", topics.REFERRAL_REPLIES.name),
-        Acl(principal, "Write", "topic", REFERRALS_INCOMING),
+        Acl(principal, "Write", "topic", topics.REFERRALS_INCOMING.name),
     ]
 
 

@@ -25,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra import credentials
 from infra.kafka.local_kafka import LocalKafka
 from infra.localnet import free_port
 from infra.topics import create_topics
@@ -98,6 +99,7 @@ class Stack:
                            env=self.service_env(service), check=True, stdout=subprocess.DEVNULL)
 
     def start_services(self, detached: bool = False) -> None:
+        credentials.ensure(self.var_dir)  # the partners' signing keys the services check messages with
         self.migrate()
         for service in SERVICES:
             self.start_service(service, detached)

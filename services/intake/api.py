@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-import secrets
 import uuid
 from http import HTTPStatus
 
@@ -23,17 +21,13 @@ from contracts.topics import APPLICATION_SUBMITTED
 from services.intake import simulation
 from services.intake.limits import RESPONSES as LIMIT_RESPONSES, ErrorBody
 from services.intake.models import ApplicationRecord, TimelineEntry
+from services.intake.take_in import take_in, token_hash
 from services.intake.requests import Accepted, StatusView, SubmitApplication
 from services.runtime.db import as_utc
 from services.runtime.messages import first_event
 from services.runtime.service import Runtime
-from services.runtime.telemetry import current_trace_id
 
 SERVICE = "intake"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def field_name(location: tuple) -> str:
@@ -120,21 +114,13 @@ def router(runtime: Runtime, public_base_url: str | None, staff_api_token: str |
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             **LIMIT_RESPONSES})
     async def submit(application: SubmitApplication, request: Request) -> JSONResponse:
-        application_id, token = str(uuid.uuid4()), secrets.token_urlsafe(24)
+        application_id = str(uuid.uuid4())
         with tracer.start_as_current_span("submit application", attributes={"application_id": application_id}):
             submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel="api",
                                              **application.model_dump())
             envelope = first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
             async with sessions() as session:
-                session.add(ApplicationRecord(
-                    id=application_id, token_hash=_hash(token), channel=submitted.channel,
-                    submitted=submitted.model_dump_json(), created_at=submitted.submitted_at,
-                    updated_at=submitted.submitted_at,
-                ))
-                session.add(TimelineEntry(event_id=envelope.id, application_id=application_id,
-                                          time=envelope.time, event=envelope.type,
-                                          summary="Application received", trace_id=current_trace_id()))
-                runtime.emit(session, APPLICATION_SUBMITTED, envelope)
+                token = take_in(session, runtime.emit, envelope, "Application received")
                 await session.commit()
         runtime.relay.wake()
         base = (public_base_url or str(request.base_url)).rstrip("/")
@@ -148,7 +134,7 @@ def router(runtime: Runtime, public_base_url: str | None, staff_api_token: str |
     async def status(application_id: str, token: str = Query(description="The secret of the status link.")):
         async with sessions() as session:
             application = await session.get(ApplicationRecord, application_id)
-            if application is None or not hmac.compare_digest(application.token_hash, _hash(token)):
+            if application is None or not hmac.compare_digest(application.token_hash, token_hash(token)):
                 return JSONResponse({"error": "not_found", "message": "No application with this id and token."},
                                     status_code=404)
             timeline = (await session.exec(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade, EmailSent, ReferralUpdated
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED
-from services.intake import api, limits, read_model
+from contracts.events import ApplicationScored, DecisionMade, EmailSent, ReferralIncoming, ReferralUpdated
+from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED, REFERRALS_INCOMING
+from services.intake import api, incoming, limits, read_model
 from services.runtime.broker import subscribe
+from services.runtime.partners import PartnerKeys
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
 
@@ -27,6 +28,13 @@ class IntakeSettings(Settings):
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
+partner_keys = PartnerKeys.load(runtime.settings.partner_keys_path())
+
+
+@subscribe(runtime.broker, REFERRALS_INCOMING, group_id=f"{SERVICE}.incoming-referrals", partner_keys=partner_keys)
+async def on_referral_incoming(envelope: Envelope[ReferralIncoming]) -> None:
+    """A partner factory refers a project to Luxembourg (signed by that partner, checked before this runs)."""
+    await runtime.process_once(envelope, incoming.when_referral_incoming(envelope, runtime.emit))
 
 
 @subscribe(runtime.broker, APPLICATION_SCORED, group_id=f"{SERVICE}.read-model.scored")

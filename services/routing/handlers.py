@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from contracts.events import ApplicationScored, DecisionMade
+from contracts.events import ApplicationScored, DecisionMade, PartnerFit
 from contracts.reference import Reference
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
@@ -18,12 +18,17 @@ def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
     return Policy(**{**raw, "purpose_sectors": tuple(raw.get("purpose_sectors", ()))})
 
 
+def eligible_partners(scored: ApplicationScored) -> list[PartnerFit]:
+    """The partners the project may go to: never back to the partner that referred it to Luxembourg."""
+    return [fit for fit in scored.partner_fit if fit.factory_id != scored.referred_by]
+
+
 def case_of(scored: ApplicationScored, reference: Reference) -> Case:
     return Case(
         sectors=tuple(Sector(s.sector, s.declared, len(s.evidence)) for s in scored.sectors),
         readiness=scored.readiness_score,
         candidates=tuple(Candidate(f.factory_id, reference.factory(f.factory_id).name, f.score,
-                                   tuple(f.focus_sectors), f.same_country) for f in scored.partner_fit),
+                                   tuple(f.focus_sectors), f.same_country) for f in eligible_partners(scored)),
         flags=tuple(scored.flags), languages=tuple(scored.languages), consent_to_share=scored.consent_to_share,
     )
 
@@ -36,10 +41,12 @@ def scope_of(reference: Reference) -> Scope:
 def when_application_scored_decide_route(scored: ApplicationScored, reference: Reference,
                                          policy: Policy) -> DecisionMade:
     decision = decide(case_of(scored, reference), scope_of(reference), policy)
+    referred = ([f"{reference.factory(scored.referred_by).name} referred the project to Luxembourg: it is not "
+                 "offered back to them."] if scored.referred_by else [])
     return DecisionMade(
         application_id=scored.application_id, outcome=decision.outcome, factory_id=decision.factory_id,
         # The decision's own sentences first, then the scoring rules it rests on.
-        reasons=[*decision.reasons, *(rule.reason for rule in scored.rules)],
+        reasons=[*decision.reasons, *referred, *(rule.reason for rule in scored.rules)],
         policy_version=f"{scored.policy_version}+{policy.version}",
         decided_by="routing", consent_to_share=scored.consent_to_share, applicant=scored.applicant,
     )

@@ -16,11 +16,11 @@ from contracts.topics import APPLICATION_SCORED, DECISION_MADE, REFERRAL_REPLIES
 from services.routing import referrals
 from services.routing.capacity import active_projects, take_on, waiting_queue
 from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
-from services.routing.handlers import load_policy, when_application_scored_decide_route
+from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
 from services.runtime.broker import subscribe
-from services.runtime.dead_letter import PermanentError
 from services.runtime.db import as_utc
 from services.runtime.messages import caused_by
+from services.runtime.partners import PartnerKeys
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
 
@@ -43,6 +43,7 @@ settings: RoutingSettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
 policy = load_policy()
 experts = load_experts(settings.experts_file, settings.expert_max_active)
+partner_keys = PartnerKeys.load(settings.partner_keys_path())
 
 
 def new_decision(scored: ApplicationScored, outcome: str, factory_id: str | None, reasons: list[str]) -> DecisionMade:
@@ -57,7 +58,7 @@ exchange = referrals.Exchange(reference.home_factory, timedelta(seconds=settings
 
 def candidates_for(scored: ApplicationScored, chosen: str) -> list[dict]:
     """The partners that fit well enough, the chosen one first, then by fit."""
-    fitting = [f for f in scored.partner_fit if f.score >= policy.forward_min_score or f.factory_id == chosen]
+    fitting = [f for f in eligible_partners(scored) if f.score >= policy.forward_min_score or f.factory_id == chosen]
     ordered = sorted(fitting, key=lambda f: f.factory_id != chosen)
     return [{"factory_id": f.factory_id, "name": reference.factory(f.factory_id).name, "score": f.score,
              "reasons": f.reasons} for f in ordered]
@@ -88,14 +89,12 @@ async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
     await runtime.process_once(envelope, decide_and_announce)
 
 
-@subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals")
+@subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals", partner_keys=partner_keys)
 async def on_referral_replied(envelope: Envelope[ReferralReplied]) -> None:
-    reply = envelope.data
-    if envelope.source != f"/partners/{reply.factory_id}":
-        raise PermanentError(f"a reply in the name of {reply.factory_id} came from {envelope.source}")
+    """A partner's answer, signed by that partner (checked before this handler runs)."""
 
     async def take_answer(session: AsyncSession) -> None:
-        await referrals.answer(session, reply, exchange)
+        await referrals.answer(session, envelope.data, exchange)
 
     await runtime.process_once(envelope, take_answer)
 

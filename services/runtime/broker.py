@@ -15,14 +15,16 @@ from faststream.message import StreamMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.middlewares import AckPolicy
+from faststream.security import SASLScram512
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from contracts import signing
 from contracts.envelope import Envelope
 from contracts.topics import Topic, by_name
 from services.runtime.dead_letter import PermanentError, dead_letter_middleware
+from services.runtime.partners import PartnerKeys
 from services.runtime.settings import Settings
-
 
 
 async def decode_envelope(message: StreamMessage[Any]) -> Any:
@@ -39,6 +41,20 @@ async def decode_envelope(message: StreamMessage[Any]) -> Any:
     return body
 
 
+def signed_by_partner(keys: PartnerKeys, claimed_field: str):
+    """The decoder of a topic partners write: the envelope must be signed by the partner its source names, and
+    its payload's `claimed_field` (e.g. `factory_id`) must name that same partner; else a dead letter naming why."""
+
+    async def decoder(message: StreamMessage[Any]) -> Any:
+        body = await decode_envelope(message)
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        keys.check(body.get("source"), data.get(claimed_field), message.body,
+                   (message.headers or {}).get(signing.KAFKA_HEADER))
+        return body
+
+    return decoder
+
+
 SUBSCRIBER_DEFAULTS: dict[str, Any] = {
     "ack_policy": AckPolicy.NACK_ON_ERROR,
     "auto_offset_reset": "earliest",
@@ -53,6 +69,8 @@ def make_broker(settings: Settings, tracing: TracerProvider, registry: Collector
         acks="all",
         enable_idempotence=True,
         allow_auto_create_topics=False,
+        security=(SASLScram512(settings.kafka_username, settings.kafka_password)
+                  if settings.kafka_username and settings.kafka_password else None),
         # Outermost first: dead-lettering sees the error after telemetry has recorded it.
         middlewares=(
             dead_letter_middleware(settings.service_name, settings.max_attempts, settings.retry_backoff_seconds),
@@ -62,8 +80,14 @@ def make_broker(settings: Settings, tracing: TracerProvider, registry: Collector
     )
 
 
-def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, **options: Any):
-    """Decorator registering a handler of `topic` in consumer group `group_id` with the reliability settings."""
+def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, *, partner_keys: PartnerKeys | None = None,
+              **options: Any):
+    """Decorator registering a handler of `topic` in consumer group `group_id` with the reliability settings.
+    A topic partners write needs their `partner_keys`: every message on it must be signed by its partner."""
+    if topic.signed_by:
+        if partner_keys is None:
+            raise ValueError(f"{topic.name} is written by partner factories: subscribing needs their keys")
+        options = {"decoder": signed_by_partner(partner_keys, topic.signed_by), **options}
     return broker.subscriber(topic.name, group_id=group_id, **{**SUBSCRIBER_DEFAULTS, **options})
 
 

@@ -13,6 +13,9 @@ class Settings(BaseSettings):
 
     service_name: str = "aiguillage"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Set both on a cluster with authentication: the service's SASL/SCRAM-SHA-512 user (its ACLs name it).
+    kafka_username: str | None = None
+    kafka_password: str | None = None
     # Unset: an SQLite file per service under var_dir. Set it per service process for PostgreSQL.
     database_url: str | None = None
     var_dir: Path = Path("var")
@@ -20,6 +23,9 @@ class Settings(BaseSettings):
     # Retry, then dead letter.
     max_attempts: int = 3
     retry_backoff_seconds: float = 0.2
+
+    # The partner factories' signing keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
+    partner_keys_file: Path | None = None
 
     # Telemetry: spans as JSON lines in var/traces/<service>.jsonl, or nowhere.
     traces_exporter: Literal["file", "none"] = "file"
@@ -29,6 +35,9 @@ class Settings(BaseSettings):
 
     def db_url(self) -> str:
         return self.database_url or self.sqlite_url()
+
+    def partner_keys_path(self) -> Path:
+        return self.partner_keys_file or self.var_dir / "secrets" / "partner-keys.json"
 
 
 def load(service_name: str, settings_class: type[Settings] = Settings) -> Settings:

@@ -34,6 +34,7 @@ def when_application_submitted_score_it(
         company_size=submitted.company.size,
         summary=project.summary, data_readiness=project.data_readiness, stage=project.stage,
         flags=list(scores.flags),
+        referred_by=submitted.channel.removeprefix("partner:") if submitted.channel.startswith("partner:") else None,
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(
             company_name=submitted.company.name, contact_name=submitted.contact.name,

@@ -23,7 +23,7 @@ def partners(system):
     """JAIF declines every offer, AI2F accepts: a partner simulator on the same public message API."""
     simulator = subprocess.Popen(
         [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "ai2f=accept",
-         "--bootstrap", system.bootstrap], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+         "--bootstrap", system.bootstrap, "--secrets", str(system.stack.var_dir / "secrets")], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert "answering" in simulator.stdout.readline()
     yield

@@ -19,7 +19,7 @@ from contracts import reference, topics
 from contracts.envelope import Envelope
 from contracts.events import (
     COUNTRY_PATTERN, EMAIL_PATTERN, Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent,
-    PartnerFit, RuleResult, SectorFinding, ReferralReplied, ReferralUpdated,
+    PartnerFit, RuleResult, SectorFinding, ReferralIncoming, ReferralReplied, ReferralUpdated,
 )
 from infra import samples
 from services.intake.api import describe, error_handlers, field_name
@@ -134,9 +134,19 @@ referral_updated = st.builds(ReferralUpdated, application_id=ids, factory_id=st.
                              applicant=applicants)
 referral_replied = st.builds(ReferralReplied, application_id=ids, offer_id=ids, factory_id=ids,
                              reason=st.none() | texts)
+
+
+def incoming_referral(application: SubmitApplication, referral_id: str, from_factory: str,
+                      note: str | None) -> ReferralIncoming:
+    return ReferralIncoming(referral_id=referral_id, from_factory=from_factory, note=note,
+                            **application.model_dump())
+
+
+referral_incoming = st.builds(incoming_referral, valid_applications(), ids, ids, st.none() | texts)
 PAYLOADS = {topics.APPLICATION_SUBMITTED.name: submitted, topics.APPLICATION_SCORED.name: scored,
             topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed,
-            topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied}
+            topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied,
+            topics.REFERRALS_INCOMING.name: referral_incoming}
 
 
 def validates_or_locates_every_error(model: type[BaseModel], document) -> None:

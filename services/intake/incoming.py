@@ -1,0 +1,59 @@
+"""Incoming referrals: a partner factory sends a project that fits Luxembourg, and intake takes it in as an
+application like any other, with 'partner:<factory-id>' as its channel (routing never offers it back).
+
+The partner's own referral id names the application: the same referral sent twice, even as two different
+messages, is one application.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import reference
+from contracts.envelope import Envelope, now
+from contracts.events import ApplicationSubmitted, ReferralIncoming
+from contracts.topics import APPLICATION_SUBMITTED
+from services.intake.models import ApplicationRecord
+from services.intake.take_in import Emit, take_in
+from services.runtime.messages import follow_up
+
+SERVICE = "intake"
+_REFERRAL_NAMESPACE = uuid.UUID("0d7c3c1e-5a2b-4f0e-8e43-2b6f1d9a7c10")
+
+
+def application_id_of(referral: ReferralIncoming) -> str:
+    return str(uuid.uuid5(_REFERRAL_NAMESPACE, f"{referral.from_factory}/{referral.referral_id}"))
+
+
+def summary_of(referral: ReferralIncoming, unknown_sectors: list[str]) -> str:
+    name = reference.load().factory(referral.from_factory).name
+    parts = [f"Referred by {name} (their reference {referral.referral_id})"]
+    if referral.note:
+        parts.append(f"their note: {referral.note}")
+    if unknown_sectors:
+        parts.append(f"sectors not in our vocabulary left out: {', '.join(unknown_sectors)}")
+    return "; ".join(parts)
+
+
+def when_referral_incoming(envelope: Envelope[ReferralIncoming], emit: Emit):
+    """The work of taking the referral in, in the inbox's transaction."""
+    referral = envelope.data
+    application_id = application_id_of(referral)
+
+    async def work(session: AsyncSession) -> None:
+        if await session.get(ApplicationRecord, application_id) is not None:
+            return  # the partner sent this referral before
+        known = reference.load().sectors
+        unknown = [sector for sector in referral.project.declared_sectors if sector not in known]
+        project = referral.project.model_copy(update={
+            "declared_sectors": [s for s in dict.fromkeys(referral.project.declared_sectors) if s in known]})
+        submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(),
+                                         channel=f"partner:{referral.from_factory}", company=referral.company,
+                                         contact=referral.contact, project=project, consent=referral.consent)
+        event = follow_up(envelope.id, APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id,
+                          correlation_id=envelope.correlation_id)
+        take_in(session, emit, event, summary_of(referral, unknown))
+
+    return work
