@@ -15,6 +15,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from contracts import reference
 
@@ -42,6 +43,12 @@ class Credentials:
 
     def password(self, user: str) -> str:
         return self.kafka_passwords()[user]
+
+
+def sasl(user: str, password: str) -> dict[str, Any]:
+    """aiokafka's client settings to sign in as a SASL/SCRAM-SHA-512 user."""
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": user, "sasl_plain_password": password}
 
 
 def _write_private(path: Path, content: dict) -> None:

@@ -18,24 +18,17 @@ import os
 import signal
 import uuid
 from pathlib import Path
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts import signing, topics
 from contracts.envelope import Envelope, now
 from contracts.events import ReferralIncoming, ReferralOffered, ReferralReplied
-from infra.credentials import Credentials
+from infra.credentials import Credentials, sasl
 
 ANSWERS = {"accept": "accept", "decline": "decline", "need-info": "need_more_information"}
 REASONS = {"decline": "Our experts are fully booked for this quarter.",
            "need-info": "Please tell us the size of the data set."}
-
-
-def sasl(user: str, password: str) -> dict[str, Any]:
-    """aiokafka's settings for a SASL/SCRAM-SHA-512 user."""
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": user, "sasl_plain_password": password}
 
 
 def reply_to(offer: Envelope[ReferralOffered], rule: str, factory_id: str | None = None) -> Envelope[ReferralReplied]:

@@ -8,7 +8,8 @@
 KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started (missing topics are created
 with TOPIC_REPLICATION_FACTOR replicas, default 1). Ports: KAFKA_PORT (9092),
 SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002), NOTIFY_PORT (8003).
-<SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database.
+<SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database, and
+<SERVICE>_KAFKA_USERNAME / <SERVICE>_KAFKA_PASSWORD its SASL/SCRAM user on a cluster with authentication.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from infra.localnet import free_port
 from infra.topics import create_topics
 
 SERVICES = ("intake", "triage", "routing", "notify")
+# Settings each service has its own value of, given as <SERVICE>_<SETTING>: its database, its Kafka user.
+PER_SERVICE = ("DATABASE_URL", "KAFKA_USERNAME", "KAFKA_PASSWORD")
 DEFAULT_PORTS = {"intake": 8000, "triage": 8001, "routing": 8002, "notify": 8003}
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,9 +57,10 @@ class Stack:
     def service_env(self, service: str) -> dict[str, str]:
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT), "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                "VAR_DIR": str(self.var_dir), "SMTP_PORT": str(self.smtp_port)}
-        env.pop("DATABASE_URL", None)
-        if url := env.get(f"{service.upper()}_DATABASE_URL"):
-            env["DATABASE_URL"] = url
+        for setting in PER_SERVICE:  # e.g. INTAKE_DATABASE_URL becomes intake's DATABASE_URL
+            env.pop(setting, None)
+            if value := env.get(f"{service.upper()}_{setting}"):
+                env[setting] = value
         return env
 
     def start(self, name: str, command: list[str], env: dict[str, str], detached: bool) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -22,9 +23,10 @@ def planned(replication_factor: int) -> list[NewTopic]:
             for topic in topics.all_topics(partners) for name in (topic.name, topic.dlq)]
 
 
-async def create_topics(bootstrap: str, replication_factor: int = 1) -> list[str]:
-    """Create what is missing; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+async def create_topics(bootstrap: str, replication_factor: int = 1, **client_options: Any) -> list[str]:
+    """Create what is missing; returns the names created. `client_options` are aiokafka's, e.g. the operator's
+    SASL settings (infra.credentials.sasl) on a cluster with authentication."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000, **client_options)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -31,7 +31,6 @@ READY_LINE = b"Kafka Server started (kafka.server.KafkaRaftServer)"
 BROKER_SETTINGS = """\
 process.roles=broker,controller
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 offsets.topic.num.partitions=1
 transaction.state.log.num.partitions=1
 share.coordinator.state.topic.num.partitions=1
@@ -209,10 +208,13 @@ class LocalKafka:
     def _write_configs(self) -> None:
         self.config_file.write_text(BROKER_SETTINGS + replication_settings(self.replicas) + self._quorum_settings() + (
             f"node.id={self.node_id}\n"
-            f"listeners=PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}\n"
-            f"advertised.listeners=PLAINTEXT://{HOST}:{self.port}\n"
-            f"log.dirs={(self.data_dir / 'data').as_posix()}\n"))
+            f"log.dirs={(self.data_dir / 'data').as_posix()}\n") + self._listener_settings())
         (self.data_dir / "log4j2.properties").write_text(LOG4J2)
+
+    def _listener_settings(self) -> str:
+        return ("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n"
+                f"listeners=PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}\n"
+                f"advertised.listeners=PLAINTEXT://{HOST}:{self.port}\n")
 
     def _quorum_settings(self) -> str:
         return f"controller.quorum.bootstrap.servers={HOST}:{self.controller_port}\n"
@@ -220,7 +222,10 @@ class LocalKafka:
     def _format(self) -> None:
         """Format the log dir as a new cluster whose only controller is this node (--standalone)."""
         self._storage_tool("format", "--cluster-id", new_cluster_id(), "--config", str(self.config_file),
-                           "--standalone")
+                           "--standalone", *self._format_options())
+
+    def _format_options(self) -> list[str]:
+        return []
 
     def _storage_tool(self, *args: str) -> str:
         result = subprocess.run(["java", "-cp", str(self.libs_dir / "*"), "kafka.tools.StorageTool", *args],
@@ -257,6 +262,38 @@ class LocalKafka:
             if tail:
                 parts.append(f"--- last {len(tail)} lines of {path} ---\n" + "\n".join(tail))
         return "\n".join(parts) or "(no log output)"
+
+
+class SecuredKafka(LocalKafka):
+    """A node as production runs one: every client authenticates (SASL/SCRAM-SHA-512 on the client listener)
+    and is authorised by ACLs (StandardAuthorizer; no ACL, no access). `users` maps each SCRAM user to its
+    password; they are created when the log dir is formatted. `admin` is the operator: a super user, as is
+    the controller listener's principal, which is bound to the loopback address."""
+
+    def __init__(self, data_dir: Path, port: int = 9092, controller_port: int | None = None, *,
+                 users: dict[str, str], admin: str = "admin", **options) -> None:
+        super().__init__(data_dir, port, controller_port, **options)
+        if admin not in users:
+            raise ValueError(f"the operator {admin!r} needs a password among the users")
+        self.users, self.admin = dict(users), admin
+
+    def _listener_settings(self) -> str:
+        jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{self.admin}" '
+                f'password="{self.users[self.admin]}";')
+        return ("listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT\n"
+                f"listeners=SASL_PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}\n"
+                f"advertised.listeners=SASL_PLAINTEXT://{HOST}:{self.port}\n"
+                "inter.broker.listener.name=SASL_PLAINTEXT\n"
+                "sasl.enabled.mechanisms=SCRAM-SHA-512\n"
+                "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512\n"
+                f"listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}\n"
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n"
+                "allow.everyone.if.no.acl.found=false\n"
+                f"super.users=User:{self.admin};User:ANONYMOUS\n")
+
+    def _format_options(self) -> list[str]:
+        return [option for user, password in self.users.items()
+                for option in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]")]
 
 
 def configured_port(data_dir: Path) -> int | None:

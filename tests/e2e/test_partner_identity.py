@@ -31,9 +31,9 @@ def credentials(system) -> Credentials:
     return Credentials(system.stack.var_dir / "secrets")
 
 
-def partner(system, factory_id: str, *, key_of: str | None = None) -> Partner:
-    """A client of partner `factory_id`, signing with its own key (or, for a forger, with `key_of`'s)."""
-    return Partner(factory_id, credentials(system).signing_key(key_of or factory_id), system.bootstrap)
+def partner(system, factory_id: str) -> Partner:
+    """A client of partner `factory_id`, signing with its own key."""
+    return Partner(factory_id, credentials(system).signing_key(factory_id), system.bootstrap)
 
 
 async def wait_for(fetch, condition, timeout: float = 30):
@@ -72,9 +72,8 @@ async def test_a_partner_cannot_answer_in_another_partners_name(system):
 
     # When AI Factory France (ai2f) declines it in JAIF's name: signed with its own key, with JAIF's key
     # unknown to it, and unsigned
-    async with partner(system, "jaif", key_of="ai2f") as forger:
-        await forger.send(topics.REFERRAL_REPLIES, reply_to(offer, "decline"))
     async with partner(system, "ai2f") as ai2f:
+        await ai2f.send(topics.REFERRAL_REPLIES, reply_to(offer, "decline"))
         await ai2f.send(topics.REFERRAL_REPLIES, reply_to(offer, "decline", factory_id="jaif").model_copy(
             update={"source": signing.partner_source("ai2f"), "id": "ai2f-speaks-for-jaif"}))
         await ai2f.producer.send_and_wait(topics.REFERRAL_REPLIES.name, reply_to(offer, "accept").model_copy(
@@ -138,8 +137,8 @@ async def test_a_partners_referral_becomes_an_application_and_is_never_offered_b
 async def test_a_referral_in_another_partners_name_is_refused(system):
     # Given AI Factory France sending a referral in JAIF's name, signed with its own key
     sent = incoming("jaif", f"FORGED-{time.time_ns()}")
-    async with partner(system, "jaif", key_of="ai2f") as forger:
-        await forger.send(topics.REFERRALS_INCOMING, referral(sent))
+    async with partner(system, "ai2f") as ai2f:
+        await ai2f.send(topics.REFERRALS_INCOMING, referral(sent))
     # Then it is on the dead-letter topic with the reason, and no application was made of it
     (refused,) = await wait_for(lambda: dead_letters(system, topics.REFERRALS_INCOMING, sent.referral_id),
                                 lambda found: len(found) == 1)

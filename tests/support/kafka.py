@@ -55,9 +55,10 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicParti
     return [TopicPartition(topic, p) for p in sorted(partitions)]
 
 
-async def read_topic(bootstrap: str, topic: str, timeout: float = 10) -> list:
-    """Every record on `topic` from the beginning up to its current end, without joining a group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def read_topic(bootstrap: str, topic: str, timeout: float = 10, **client_options) -> list:
+    """Every record on `topic` from the beginning up to its current end, without joining a group.
+    `client_options` are aiokafka's, e.g. SASL settings on a cluster with authentication."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options)
     await consumer.start()
     try:
         partitions = await _partitions(consumer, topic)

@@ -1,0 +1,177 @@
+"""Security on the broker, as production runs it: every client signs in with its own SASL/SCRAM user and ACLs
+say what it may read and write. A partner factory reads only its own offer topic and writes only replies and
+incoming referrals; what it writes must be signed in its own name. The services run on the same broker with
+their own users, so the ACLs of infra/acls.py are proven sufficient as well as tight."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
+
+from contracts import topics
+from contracts.envelope import Envelope
+from contracts.events import ReferralOffered
+from infra import acls, credentials, samples
+from infra.credentials import sasl
+from infra.kafka.local_kafka import SecuredKafka, ensure_libs
+from infra.localnet import free_ports
+from infra.partner_simulator import Partner, reply_to
+from infra.topics import create_topics
+from services.runtime.dead_letter import HEADER_ERROR
+from tests.support.kafka import ROOT, read_topic
+from tests.support.system import System, running_system
+
+SERVICES = ("intake", "triage", "routing", "notify")
+
+
+@pytest.fixture(scope="module")
+def secured(database, tmp_path_factory: pytest.TempPathFactory):
+    """A broker with SCRAM users for the operator, the services and the 12 partners, the project's ACLs
+    applied, and the whole system running on it, each service as its own user."""
+    var_dir = tmp_path_factory.mktemp("secured-var")
+    users = credentials.ensure(var_dir).kafka_passwords()
+    kafka = SecuredKafka(tmp_path_factory.mktemp("secured-kafka"), *free_ports(2), users=users,
+                         libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
+    kafka.start()
+    try:
+        asyncio.run(create_topics(kafka.bootstrap, **sasl("admin", users["admin"])))
+        asyncio.run(acls.apply(kafka.bootstrap, "admin", users["admin"]))
+        env = {f"{service.upper()}_{name}": value for service in SERVICES
+               for name, value in (("KAFKA_USERNAME", service), ("KAFKA_PASSWORD", users[service]))}
+        with running_system(kafka.bootstrap, database, var_dir, "secured", **env) as system:
+            yield Secured(kafka, system, users)
+    finally:
+        kafka.stop()
+
+
+class Secured:
+    def __init__(self, kafka: SecuredKafka, system: System, users: dict[str, str]) -> None:
+        self.kafka, self.system, self.users = kafka, system, users
+
+    def as_user(self, user: str) -> dict:
+        return sasl(user, self.users[user])
+
+    def partner(self, factory_id: str) -> Partner:
+        """Partner `factory_id`, signed in to the broker and signing as itself."""
+        keys = credentials.Credentials(self.system.stack.var_dir / "secrets")
+        return Partner(factory_id, keys.signing_key(factory_id), self.kafka.bootstrap, self.users[factory_id])
+
+    async def read(self, topic: str) -> list:
+        return await read_topic(self.kafka.bootstrap, topic, **self.as_user("admin"))
+
+    def denials(self, principal: str) -> list[str]:
+        """The broker's log lines of the operations it denied `principal`."""
+        log = self.kafka.log_file.read_text(errors="replace")
+        return [line for line in log.splitlines() if f"Principal = User:{principal} is Denied" in line]
+
+
+async def read_as(secured: Secured, user: str, topic: str, group: str | None = None) -> list:
+    """What `user` reads of `topic` in consumer group `group` (by default the one named after it)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=secured.kafka.bootstrap, group_id=group or user,
+                                auto_offset_reset="earliest", enable_auto_commit=False, **secured.as_user(user))
+    try:
+        await consumer.start()
+        batches = await consumer.getmany(timeout_ms=3000)
+        return [record for records in batches.values() for record in records]
+    finally:
+        await consumer.stop()
+
+
+async def wait_for(fetch, condition, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while not condition(found := await fetch()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout} s; last: {found!r}")
+        await asyncio.sleep(0.2)
+    return found
+
+
+def consenting_application(person: str) -> dict:
+    body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
+    body["consent"]["share_with_partner_factories"] = True
+    body["contact"].update(name=person, email=f"{person.split()[-1].lower()}@rhein-radiologie.example")
+    return body
+
+
+async def offered(secured: Secured, factory_id: str, application_id: str) -> list[Envelope[ReferralOffered]]:
+    return [Envelope[ReferralOffered].model_validate_json(r.value)
+            for r in await secured.read(topics.referrals_to(factory_id).name) if r.key == application_id.encode()]
+
+
+async def test_the_referral_exchange_works_on_the_secured_broker_and_a_partner_reads_only_its_own_offers(secured):
+    # Given an application forwarded with consent: routing, signed in as itself, offers it to JAIF
+    response = await secured.system.submit(consenting_application("Dr. Ida Roth"))
+    application_id, status_url = response.json()["application_id"], response.json()["status_url"]
+    (offer,) = await wait_for(lambda: offered(secured, "jaif", application_id), lambda found: len(found) == 1)
+
+    # When JAIF reads its own topic, signed in as itself, it finds the offer
+    mine = await read_as(secured, "jaif", topics.referrals_to("jaif").name)
+    assert application_id.encode() in [record.key for record in mine]
+    # But AI Factory France, signed in as itself, is refused JAIF's topic, and the broker logs the denial
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_as(secured, "ai2f", topics.referrals_to("jaif").name)
+    assert any(f"Topic:LITERAL:{topics.referrals_to('jaif').name} " in line for line in secured.denials("ai2f"))
+
+    # When AI Factory France answers in JAIF's name (it may write the replies topic, but has only its own key)
+    async with secured.partner("ai2f") as ai2f:
+        await ai2f.send(topics.REFERRAL_REPLIES, reply_to(offer, "decline"))
+    # Then routing dead-letters it with the reason, and the offer still waits for JAIF
+    (refused,) = await wait_for(
+        lambda: secured.read(topics.REFERRAL_REPLIES.dlq), lambda found: len(found) == 1)
+    assert dict(refused.headers)[HEADER_ERROR].decode().startswith("the signature is not partner jaif's")
+
+    # When JAIF accepts, signed in and signing as itself
+    async with secured.partner("jaif") as jaif:
+        await jaif.send(topics.REFERRAL_REPLIES, reply_to(offer, "accept"))
+    # Then the applicant sees the acceptance and gets its email: nothing was lost on the way
+    await secured.system.wait_until(
+        status_url, lambda s: any("accepted the referral" in e["summary"] for e in s["timeline"]))
+    emails = await secured.system.wait_for_emails(application_id, count=2)
+    assert sorted(email["X-Notice-Kind"] for email in emails) == ["decision:forward:jaif", "referral-accepted:jaif"]
+
+
+@pytest.mark.parametrize("topic", [topics.DECISION_MADE.name, topics.referrals_to("jaif").name,
+                                   topics.APPLICATION_SUBMITTED.name])
+async def test_a_partner_cannot_write_where_only_the_services_write(secured, topic):
+    # Given JAIF, signed in as itself
+    producer = AIOKafkaProducer(bootstrap_servers=secured.kafka.bootstrap, acks="all", enable_idempotence=True,
+                                request_timeout_ms=10000, **secured.as_user("jaif"))
+    await producer.start()
+    try:
+        before = len(await secured.read(topic))
+        # When it tries to write a decision, an offer to itself, or an application of its own
+        with pytest.raises(TopicAuthorizationFailedError):
+            await producer.send_and_wait(topic, b'{"forged": true}', key=b"forged")
+    finally:
+        await producer.stop()
+    # Then the broker refuses it, logs it, and the topic holds nothing more
+    assert any(f"Topic:LITERAL:{topic} " in line for line in secured.denials("jaif"))
+    assert len(await secured.read(topic)) == before
+
+
+async def test_a_partner_cannot_read_another_services_topics_or_groups(secured):
+    # Given JAIF, signed in as itself: it may not read the decisions, nor join routing's consumer group
+    with pytest.raises(TopicAuthorizationFailedError):
+        await read_as(secured, "jaif", topics.DECISION_MADE.name)
+    with pytest.raises(GroupAuthorizationFailedError):
+        await read_as(secured, "jaif", topics.referrals_to("jaif").name, group="routing")
+
+
+async def test_a_client_without_valid_credentials_is_refused(secured):
+    # Given a client that says it is JAIF with a wrong password, and one that does not sign in at all
+    wrong = {**secured.as_user("jaif"), "sasl_plain_password": "not-the-password"}
+    for options in (wrong, {}):
+        consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=secured.kafka.bootstrap,
+                                    request_timeout_ms=5000, **options)
+        # When it connects, Then it is refused before it can read anything
+        try:
+            with pytest.raises(KafkaError):
+                await asyncio.wait_for(consumer.start(), timeout=20)
+        finally:
+            await consumer.stop()
+
