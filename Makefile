@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas dead-letters migrate clean .java .postgres
+.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas asyncapi dead-letters migrate clean .java .postgres
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-e2e   the integration and e2e tests"
 	@echo "make test-resilience  the fault-injection tests, with their counts"
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
+	@echo "make asyncapi   export the partners' contract: AsyncAPI document and JSON Schemas (OUT=var/contract)"
 	@echo "make dead-letters  list what waits on the dead-letter topics (then: python -m infra.dead_letters replay <id>)"
 	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
 	@echo "make clean      stop everything and delete var/"
@@ -78,6 +79,10 @@ test-resilience: setup
 
 schemas: setup
 	$(PY) -m contracts.schemas
+
+asyncapi: OUT ?= var/contract
+asyncapi: setup
+	$(PY) -m contracts.asyncapi --out $(OUT)
 
 dead-letters: setup
 	$(PY) -m infra.dead_letters list

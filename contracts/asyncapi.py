@@ -1,33 +1,186 @@
-"""The AsyncAPI 3.0 document of every topic, generated from the registry and the payload models.
+"""The AsyncAPI 3.0 document of every topic, generated from the registry and the payload models, and its export.
 
-Served by intake at `/asyncapi.json`; partner factories build their clients from it and the JSON Schemas.
+Served by intake at `/asyncapi.json`; partner factories build their clients from it and the JSON Schemas, which
+
+    python -m contracts.asyncapi [--out var/contract]        (or: make asyncapi [OUT=...])
+
+writes as `asyncapi.json` and `schemas/<topic>.json`.
+
+FastStream describes the channels, the payloads and the server's SASL/SCRAM security, from the application's
+side: it sends on the topics it writes and receives on the ones partners write. What FastStream cannot say is
+added to its output here, in AsyncAPI's own fields where there is one (message headers, the Kafka key binding,
+the offer topics' parameter, the partners' envelope `source` as a payload constraint) and in `x-` extensions
+where there is none (the signature rule, the partners' ACLs, where a key's value comes from).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
+from urllib.parse import unquote
 
 from faststream.kafka import KafkaBroker
+from faststream.security import SASLScram512
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel
 
+from contracts import reference, schemas, signing
 from contracts.envelope import Envelope
-from contracts.topics import PUBLISHED
+from contracts.topics import ALL, OFFERS, PUBLISHED, Topic
 
 TITLE = "Aiguillage message API"
 VERSION = "1.0.0"
+DEFAULT_OUT = Path("var/contract")
+CONTENT_TYPE = "application/cloudevents+json"
+# The Kafka bindings' version FastStream gives its channel bindings; the message bindings added here match it.
+KAFKA_BINDING_VERSION = "0.4.0"
+FACTORY_ID = "factory_id"  # the parameter of the offer topics' name, as in topics.OFFERS
+PARTNER = "{%s}" % FACTORY_ID  # any partner factory's id, in names and rules
+SECURITY_SCHEME = "scram512"  # FastStream's name for SASL/SCRAM-SHA-512
+PARTNER_WRITES: tuple[Topic, ...] = tuple(topic for topic in ALL if topic.signed_by)
+
+
+def _description(topic: Topic) -> str:
+    return (f"{' '.join((topic.payload.__doc__ or '').split())} Written by {topic.writer}; keyed by {topic.key}; "
+            f"{topic.partitions} partitions; dead letters on {topic.dlq}.").strip()
+
+
+def _reader_of(payload: type[BaseModel]) -> Callable:
+    """A handler that only declares what it receives: FastStream describes a subscriber by its handler's
+    signature. It is never called."""
+
+    async def handler(envelope) -> None: ...
+
+    handler.__annotations__ = {"envelope": Envelope[payload], "return": None}
+    return handler
+
+
+def _generated() -> dict:
+    """FastStream's document: a broker that never connects, with a publisher for every topic the application
+    writes and a subscriber for every topic partners write."""
+    broker = KafkaBroker("127.0.0.1:9092", specification_url="{bootstrap}",
+                         security=SASLScram512(PARTNER, "<password>"),
+                         description="The Luxembourg AI Factory's Kafka cluster.")
+    for topic in PUBLISHED:
+        if topic.signed_by:
+            broker.subscriber(topic.name, title=topic.name, description=_description(topic))(
+                _reader_of(topic.payload))
+        else:
+            broker.publisher(topic.name, title=topic.name, schema=Envelope[topic.payload],
+                             description=_description(topic))
+    offers, replies, incoming = OFFERS.name, *(topic.name for topic in PARTNER_WRITES)
+    spec = AsyncAPI(
+        broker, title=TITLE, version=VERSION,
+        description="Events of the Luxembourg AI Factory's application routing, as CloudEvents 1.0 envelopes in "
+                    f"structured JSON mode ({CONTENT_TYPE}).\n\nA partner factory signs in to Kafka as its own "
+                    f"SASL/SCRAM-SHA-512 user, reads the offers made to it on {offers} in consumer group "
+                    f"{PARTNER}, answers them on {replies} and refers projects to Luxembourg on {incoming}. "
+                    f"What it sends has the envelope source {signing.partner_source(PARTNER)} and is signed "
+                    f"with its own key in the {signing.KAFKA_HEADER} header.")
+    return spec.to_specification().to_jsonable()
+
+
+def partner_acls() -> list[dict[str, str]]:
+    """What a partner factory's Kafka user may do (the same bindings as the operators apply), with its id as
+    the parameter `{factory_id}`."""
+    rights = [("Read", "topic", OFFERS.name), ("Read", "group", PARTNER)]
+    rights += [("Write", "topic", topic.name) for topic in PARTNER_WRITES]
+    return [{"principal": f"User:{PARTNER}", "operation": operation, "resourceType": kind, "resource": resource}
+            for operation, kind, resource in rights]
+
+
+def _headers(topic: Topic) -> dict:
+    properties = {"content-type": {"type": "string", "const": CONTENT_TYPE,
+                                   "description": "The value is a CloudEvent in structured JSON mode."}}
+    if topic.signed_by:
+        properties[signing.KAFKA_HEADER] = {
+            "type": "string",
+            "pattern": f"^{re.escape(signing.SCHEME)}[0-9a-f]{{64}}$",
+            "description": f"{signing.SCHEME}<hex HMAC-SHA256 of the message value, the envelope's JSON bytes exactly "
+                           "as sent, with the signing key of the partner factory the envelope source names>; "
+                           f"data.{topic.signed_by} must name that same partner. In a shell: "
+                           "printf '%s' \"$value\" | openssl dgst -sha256 -hmac \"$key\"",
+            "x-signature": {
+                "algorithm": "HMAC-SHA256", "input": "$message.payload", "encoding": "hex", "prefix": signing.SCHEME,
+                "key": "the signing key issued to the partner factory with its credentials",
+                "signer": "$message.payload#/source", "claimed": f"$message.payload#/data/{topic.signed_by}",
+            },
+        }
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _key(topic: Topic) -> dict:
+    return {"type": "string", "description": f"data.{topic.key}: the messages of one {topic.key} stay in order.",
+            "x-location": f"$message.payload#/data/{topic.key}"}
+
+
+def _envelope_rules(topic: Topic) -> dict:
+    """What the envelope schema leaves open but every message on `topic` has: its event type, its schema
+    version (readers refuse any other) and, from a partner, the partner's own source."""
+    properties = {"type": {"const": topic.event_type},
+                  "schema_version": {"const": topic.schema_version, "description": "Readers refuse any other."}}
+    if topic.signed_by:
+        properties["source"] = {
+            "type": "string", "pattern": f"^{re.escape(signing.PARTNER_SOURCE_PREFIX)}.+$",
+            "description": f"{signing.partner_source(PARTNER)}: the sending partner factory, whose key signs the "
+                           "message.",
+        }
+    return {"properties": properties}
+
+
+def _complete(document: dict) -> dict:
+    """Add to FastStream's document what it cannot say."""
+    (server,) = document["servers"].values()
+    server["variables"] = {"bootstrap": {"description": "The brokers' addresses, given to each partner factory "
+                                                         "with its credentials."}}
+    document["components"]["securitySchemes"][SECURITY_SCHEME].update({
+        "description": "SASL/SCRAM-SHA-512, one user per partner factory named after its factory id. A partner may "
+                       f"read only {OFFERS.name} (its own id), in consumer group {PARTNER}, and write only "
+                       f"{' and '.join(topic.name for topic in PARTNER_WRITES)} (x-acls).",
+        "x-acls": partner_acls(),
+    })
+    document["channels"][OFFERS.name]["parameters"] = {FACTORY_ID: {
+        "description": "The id of the partner factory the offers are for; only its user may read them.",
+        "examples": [factory.id for factory in reference.load().partners],
+    }}
+    for topic in PUBLISHED:
+        for ref in document["channels"][topic.name]["messages"].values():
+            message = document["components"]["messages"][unquote(ref["$ref"].rsplit("/", 1)[1])]
+            message.update({
+                "name": topic.event_type,
+                "contentType": CONTENT_TYPE,
+                "correlationId": {"location": "$message.payload#/correlation_id",
+                                  "description": "Shared by every event of one application's journey."},
+                "headers": _headers(topic),
+                "bindings": {"kafka": {"key": _key(topic), "bindingVersion": KAFKA_BINDING_VERSION}},
+                "payload": {"allOf": [message["payload"], _envelope_rules(topic)]},
+            })
+    return document
 
 
 @cache
 def document() -> dict:
-    # A broker that never connects: it only describes the channels.
-    broker = KafkaBroker("127.0.0.1:9092", description="The Luxembourg AI Factory's Kafka cluster")
-    for topic in PUBLISHED:
-        broker.publisher(
-            topic.name, title=topic.name, schema=Envelope[topic.payload],
-            description=f"{topic.payload.__doc__ or ''} Written by {topic.writer}; keyed by {topic.key}; "
-                        f"{topic.partitions} partitions; dead letters on {topic.dlq}.".strip(),
-        )
-    spec = AsyncAPI(broker, title=TITLE, version=VERSION,
-                    description="Events of the Luxembourg AI Factory's application routing, as CloudEvents 1.0 "
-                                "envelopes in structured JSON mode.")
-    return spec.to_specification().to_jsonable()
+    return _complete(_generated())
+
+
+def export(directory: Path = DEFAULT_OUT) -> list[Path]:
+    """Write the document and the JSON Schema of every published message: what a partner builds its client from."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "asyncapi.json"
+    path.write_text(json.dumps(document(), indent=2) + "\n", encoding="utf-8")
+    return [path, *schemas.export(directory / "schemas")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m contracts.asyncapi", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write (default: {DEFAULT_OUT})")
+    for path in export(parser.parse_args().out):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

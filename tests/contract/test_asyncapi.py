@@ -1,0 +1,133 @@
+"""The AsyncAPI document is all a partner factory needs: every topic it reads or writes is there with the
+message's headers, key and payload, the signature rule where it must sign, and the rights of its Kafka user.
+`make asyncapi` exports it with the JSON Schemas, which are the committed snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from contracts import asyncapi, reference, schemas, signing, topics
+from infra.acls import partner_acls
+from tests.contract.test_schemas import committed
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTNER_FACING = (topics.OFFERS, topics.REFERRAL_REPLIES, topics.REFERRALS_INCOMING)
+
+
+def resolve(root: dict, ref: str) -> dict:
+    """What a local `$ref` (`#/a/b`, percent-encoded) names in the document `root`."""
+    node = root
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[unquote(part).replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def message_of(document: dict, channel: dict) -> dict:
+    """The one message a channel of the document carries."""
+    (ref,) = channel["messages"].values()
+    return resolve(document, ref["$ref"])
+
+
+def inlined(schema: object, root: dict) -> object:
+    """`schema` with every `$ref` replaced by what it names in `root`: a document's schema and a snapshot's
+    compare equal whatever their reference paths."""
+    if isinstance(schema, list):
+        return [inlined(item, root) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        return {**inlined(resolve(root, schema["$ref"]), root), **inlined(rest, root)}
+    return {k: inlined(v, root) for k, v in schema.items() if k != "$defs"}
+
+
+def without_title(schema: dict) -> dict:
+    return {k: v for k, v in schema.items() if k != "title"}
+
+
+@pytest.mark.parametrize("topic", PARTNER_FACING, ids=lambda t: t.name)
+def test_a_partner_facing_channel_gives_its_headers_key_and_payload(topic):
+    document = asyncapi.document()
+    channel = document["channels"][topic.name]
+    message = message_of(document, channel)
+    assert channel["address"] == topic.name
+    # Headers: the content type always, the signature exactly where the partner signs
+    assert message["headers"]["properties"]["content-type"]["const"] == "application/cloudevents+json"
+    assert (signing.KAFKA_HEADER in message["headers"]["required"]) == bool(topic.signed_by)
+    # Key: a payload field, named where its value comes from
+    assert message["bindings"]["kafka"]["key"]["x-location"] == f"$message.payload#/data/{topic.key}"
+    assert topic.key in topic.payload.model_fields
+    # Payload: the committed envelope schema, with the event type and schema version it carries
+    envelope, rules = message["payload"]["allOf"]
+    assert without_title(inlined(envelope, document)) == without_title(inlined(committed(topic), committed(topic)))
+    assert rules["properties"]["type"]["const"] == topic.event_type
+    assert rules["properties"]["schema_version"]["const"] == topic.schema_version
+
+
+@pytest.mark.parametrize("topic", topics.PUBLISHED, ids=lambda t: t.name)
+def test_the_signature_is_required_exactly_on_the_topics_partners_sign(topic):
+    document = asyncapi.document()
+    headers = message_of(document, document["channels"][topic.name])["headers"]
+    assert (signing.KAFKA_HEADER in headers["properties"]) == (signing.KAFKA_HEADER in headers["required"]) \
+        == bool(topic.signed_by)
+
+
+@pytest.mark.parametrize("topic", [t for t in topics.PUBLISHED if t.signed_by], ids=lambda t: t.name)
+def test_the_signature_rule_of_the_document_is_the_one_readers_check(topic):
+    document = asyncapi.document()
+    message = message_of(document, document["channels"][topic.name])
+    header = message["headers"]["properties"][signing.KAFKA_HEADER]
+    rule = header["x-signature"]
+    key, value = "a partner's key", b'{"source":"/partners/jaif"}'
+    # Followed to the letter, the rule gives the signature readers accept
+    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("HMAC-SHA256", "$message.payload", "hex")
+    signature = rule["prefix"] + hmac.new(key.encode(), value, hashlib.sha256).hexdigest()
+    assert re.fullmatch(header["pattern"], signature) and signing.matches(key, value, signature)
+    assert rule["claimed"] == f"$message.payload#/data/{topic.signed_by}"
+    # And the source it names must be the partner's own
+    source = message["payload"]["allOf"][1]["properties"]["source"]["pattern"]
+    assert re.fullmatch(source, signing.partner_source("jaif")) and not re.fullmatch(source, "/aiguillage/routing")
+
+
+def test_partners_write_on_the_topics_the_application_receives_and_read_the_ones_it_sends():
+    operations = asyncapi.document()["operations"]
+    assert {name: operations[name]["action"] for name in (t.name for t in PARTNER_FACING)} == {
+        topics.OFFERS.name: "send", topics.REFERRAL_REPLIES.name: "receive", topics.REFERRALS_INCOMING.name: "receive"}
+
+
+def test_the_offer_topics_name_their_partner_as_a_parameter():
+    parameter = asyncapi.document()["channels"][topics.OFFERS.name]["parameters"]["factory_id"]
+    assert parameter["examples"] == [factory.id for factory in reference.load().partners]
+    assert topics.OFFERS.name.replace("{factory_id}", "jaif") == topics.referrals_to("jaif").name
+
+
+def test_the_server_asks_for_scram_and_the_document_grants_partners_what_the_operators_apply():
+    document = asyncapi.document()
+    (server,) = document["servers"].values()
+    (requirement,) = server["security"]
+    scheme = resolve(document, requirement["$ref"])
+    assert scheme["type"] == "scramSha512"
+    granted = {(acl["principal"], acl["operation"], acl["resourceType"], acl["resource"])
+               for acl in json.loads(json.dumps(scheme["x-acls"]).replace("{factory_id}", "jaif"))}
+    assert granted == {(acl.principal, acl.operation, acl.resource_type, acl.resource) for acl in partner_acls("jaif")}
+
+
+def test_make_asyncapi_exports_the_document_and_the_committed_schemas(tmp_path):
+    out = tmp_path / "contract"
+    run = subprocess.run([sys.executable, "-m", "contracts.asyncapi", "--out", str(out)], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    written = {out / "asyncapi.json", *(schemas.snapshot_path(topic, out / "schemas") for topic in topics.PUBLISHED)}
+    assert set(run.stdout.splitlines()) == {f"wrote {path}" for path in written}
+    assert {path for path in out.rglob("*") if path.is_file()} == written
+    assert json.loads((out / "asyncapi.json").read_text()) == json.loads(json.dumps(asyncapi.document()))
+    for topic in topics.PUBLISHED:
+        assert json.loads(schemas.snapshot_path(topic, out / "schemas").read_text()) == committed(topic), topic.name
