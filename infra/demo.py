@@ -1,4 +1,5 @@
-"""Submit the sample applications to a running system and print their decisions.
+"""Submit the sample applications to a running system and print their decisions; then play two partner
+factories with the partner simulator and show a referral declined by one and accepted by the next.
 
 Run: python -m infra.demo [--url http://127.0.0.1:8000]  (or `make demo`, which starts the system first)
 """
@@ -6,23 +7,54 @@ Run: python -m infra.demo [--url http://127.0.0.1:8000]  (or `make demo`, which 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
 from infra import samples
 
+ROOT = Path(__file__).resolve().parent.parent
+REFERRAL_STEP = "lu.aif.routing.referral-updated"
 
-def wait_for_decision(client: httpx.Client, status_url: str, timeout: float = 30) -> dict:
+
+def wait_for(client: httpx.Client, status_url: str, condition, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = client.get(status_url).json()
-        if "decision" in status:
+        if condition(status := client.get(status_url).json()):
             return status
         time.sleep(0.2)
-    raise TimeoutError(f"no decision after {timeout:.0f} s at {status_url}")
+    raise TimeoutError(f"not reached after {timeout:.0f} s at {status_url}")
+
+
+def referral_exchange(client: httpx.Client, url: str) -> None:
+    """JAIF declines every offer and AI Factory France accepts, played by the partner simulator over the same
+    signed message API a real partner uses."""
+    sign_in = ["--sasl"] if os.environ.get("KAFKA_AUTH") == "scram" else []  # as `make up` started Kafka
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "ai2f=accept",
+         *sign_in], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+    try:
+        body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
+        body["consent"]["share_with_partner_factories"] = True
+        accepted = client.post(f"{url}/v1/applications", json=body)
+        accepted.raise_for_status()
+        status = wait_for(client, accepted.json()["status_url"],
+                          lambda s: any(e["summary"].endswith("accepted the referral")
+                                        for e in s["timeline"] if e["event"] == REFERRAL_STEP))
+        print("\nRhein Radiologie again, now consenting to share: the partner simulator plays JAIF (declines) "
+              "and AI Factory France (accepts)")
+        for entry in status["timeline"]:
+            if entry["event"] == REFERRAL_STEP:
+                print(f"    - {entry['summary']}")
+        print(f"  status link: {accepted.json()['status_url']}")
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
 
 
 def main() -> int:
@@ -33,13 +65,14 @@ def main() -> int:
         for sample in samples.ALL:
             accepted = client.post(f"{url}/v1/applications", json=sample.body)
             accepted.raise_for_status()
-            status = wait_for_decision(client, accepted.json()["status_url"])
+            status = wait_for(client, accepted.json()["status_url"], lambda s: "decision" in s)
             decision = status["decision"]
             where = f" -> {decision['factory_id']}" if decision["factory_id"] else ""
             print(f"\n{sample.story}\n  {decision['outcome']}{where}")
             for reason in decision["reasons"]:
                 print(f"    - {reason}")
             print(f"  status link: {accepted.json()['status_url']}")
+        referral_exchange(client, url)
     print("\nThe emails are in var/mail/ (one .eml file each).")
     return 0
 

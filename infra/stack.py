@@ -6,7 +6,9 @@
     python -m infra.stack status
 
 KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started (missing topics are created
-with TOPIC_REPLICATION_FACTOR replicas, default 1). Ports: KAFKA_PORT (9092),
+with TOPIC_REPLICATION_FACTOR replicas, default 1). KAFKA_AUTH=scram: the local broker authenticates every
+client (SASL/SCRAM-SHA-512) and enforces the ACLs of infra/acls.py, as production does; each service signs in
+as its own user, with the passwords generated into var/secrets/kafka-users.json. Ports: KAFKA_PORT (9092),
 SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002), NOTIFY_PORT (8003).
 <SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database, and
 <SERVICE>_KAFKA_USERNAME / <SERVICE>_KAFKA_PASSWORD its SASL/SCRAM user on a cluster with authentication.
@@ -26,14 +28,16 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra import credentials
-from infra.kafka.local_kafka import LocalKafka
+from infra import acls, credentials
+from infra.kafka.local_kafka import LocalKafka, SecuredKafka
 from infra.localnet import free_port
 from infra.topics import create_topics
 
 SERVICES = ("intake", "triage", "routing", "notify")
 # Settings each service has its own value of, given as <SERVICE>_<SETTING>: its database, its Kafka user.
 PER_SERVICE = ("DATABASE_URL", "KAFKA_USERNAME", "KAFKA_PASSWORD")
+# The state of the local broker under var/, and of the one with authentication (KAFKA_AUTH=scram).
+LOCAL_KAFKA_DIR, SCRAM_KAFKA_DIR = "kafka", "kafka-scram"
 DEFAULT_PORTS = {"intake": 8000, "triage": 8001, "routing": 8002, "notify": 8003}
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,22 +178,42 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def scram_env(users: dict[str, str]) -> dict[str, str]:
+    """The settings that sign each service in to Kafka as its own SCRAM user."""
+    return {f"{service.upper()}_{setting}": value for service in SERVICES
+            for setting, value in (("KAFKA_USERNAME", service), ("KAFKA_PASSWORD", users[service]))}
+
+
 def from_environment() -> tuple[Stack, LocalKafka | None]:
     var_dir = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    kafka = None if external else LocalKafka(var_dir / "kafka", int(os.environ.get("KAFKA_PORT", "9092")))
+    kafka_port = int(os.environ.get("KAFKA_PORT", "9092"))
+    env: dict[str, str] = {}
+    kafka: LocalKafka | None = None
+    if os.environ.get("KAFKA_AUTH") == "scram" and not external:
+        users = credentials.ensure(var_dir).kafka_passwords()
+        kafka = SecuredKafka(var_dir / SCRAM_KAFKA_DIR, kafka_port, users=users,
+                             libs_dir=var_dir / LOCAL_KAFKA_DIR / "libs")
+        env = scram_env(users)
+    elif not external:
+        kafka = LocalKafka(var_dir / LOCAL_KAFKA_DIR, kafka_port)
     ports = {service: int(os.environ.get(f"{service.upper()}_PORT", port)) for service, port in DEFAULT_PORTS.items()}
-    stack = Stack(var_dir, external or kafka.bootstrap, ports, int(os.environ.get("SMTP_PORT", "8025")))  # type: ignore[union-attr]
+    stack = Stack(var_dir, external or kafka.bootstrap, ports, int(os.environ.get("SMTP_PORT", "8025")), env)  # type: ignore[union-attr]
     return stack, kafka
 
 
 def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
     if kafka and not kafka.is_running():
-        print("starting Kafka (KRaft, one node) ...", flush=True)
+        print(f"starting Kafka (KRaft, one node{', SASL/SCRAM and ACLs' if isinstance(kafka, SecuredKafka) else ''})"
+              " ...", flush=True)
         kafka.start()
     print(f"Kafka: {stack.bootstrap}", flush=True)
+    operator = credentials.sasl(kafka.admin, kafka.users[kafka.admin]) if isinstance(kafka, SecuredKafka) else {}
     # On an existing cluster, the replication it can give (TOPIC_REPLICATION_FACTOR, 3 on a production cluster).
-    asyncio.run(create_topics(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1"))))
+    asyncio.run(create_topics(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1")), **operator))
+    if isinstance(kafka, SecuredKafka):
+        print(f"{asyncio.run(acls.apply(stack.bootstrap, kafka.admin, kafka.users[kafka.admin]))} ACL bindings "
+              "applied; partners sign in with var/secrets/kafka-users.json", flush=True)
     stack.start_mailbox(detached)
     stack.start_services(detached)
     print("starting intake, triage, routing and notify ...", flush=True)
@@ -214,8 +238,9 @@ def main() -> int:
         return 0 if all(states.values()) else 1
     if command == "down":
         stack.stop_all()
-        if kafka:
-            kafka.stop()
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):  # either local broker, whichever `up` started
+            for broker_dir in (LOCAL_KAFKA_DIR, SCRAM_KAFKA_DIR):
+                LocalKafka(stack.var_dir / broker_dir).stop()
         print("Aiguillage stopped.")
         return 0
     detached = command == "up"

@@ -21,13 +21,11 @@ from infra.credentials import sasl
 from infra.kafka.local_kafka import SecuredKafka, ensure_libs
 from infra.localnet import free_ports
 from infra.partner_simulator import Partner, reply_to
+from infra.stack import scram_env
 from infra.topics import create_topics
 from services.runtime.dead_letter import HEADER_ERROR
 from tests.support.kafka import ROOT, read_topic
 from tests.support.system import System, running_system
-
-SERVICES = ("intake", "triage", "routing", "notify")
-
 
 @pytest.fixture(scope="module")
 def secured(database, tmp_path_factory: pytest.TempPathFactory):
@@ -41,9 +39,7 @@ def secured(database, tmp_path_factory: pytest.TempPathFactory):
     try:
         asyncio.run(create_topics(kafka.bootstrap, **sasl("admin", users["admin"])))
         asyncio.run(acls.apply(kafka.bootstrap, "admin", users["admin"]))
-        env = {f"{service.upper()}_{name}": value for service in SERVICES
-               for name, value in (("KAFKA_USERNAME", service), ("KAFKA_PASSWORD", users[service]))}
-        with running_system(kafka.bootstrap, database, var_dir, "secured", **env) as system:
+        with running_system(kafka.bootstrap, database, var_dir, "secured", **scram_env(users)) as system:
             yield Secured(kafka, system, users)
     finally:
         kafka.stop()
