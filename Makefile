@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas asyncapi dead-letters migrate clean .java .postgres
+.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas asyncapi dead-letters migrate clean .java .postgres .kcat
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -42,6 +42,12 @@ setup: .venv/.synced var/kafka/libs/.fetched
 	   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/aiguillage.conf && \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql)
 
+# kcat, a Kafka client that is not Python, shows in the tests that a partner can work from the published contract
+# alone; installed from Debian's packages when missing.
+.kcat:
+	@command -v kcat >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat)
+
 var/kafka/libs/.fetched: infra/kafka/pom.xml
 	@$(MAKE) -s .java
 	$(PY) -c "from pathlib import Path; from infra.kafka.local_kafka import ensure_libs; ensure_libs(Path('var/kafka/libs'))"
@@ -63,14 +69,14 @@ demo: up
 	$(PY) -m infra.demo
 
 test: setup
-	@$(MAKE) -s .postgres
+	@$(MAKE) -s .postgres .kcat
 	$(PY) -m pytest
 
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract"
 
 test-e2e: setup
-	@$(MAKE) -s .postgres
+	@$(MAKE) -s .postgres .kcat
 	$(PY) -m pytest -m "integration or e2e"
 
 test-resilience: setup

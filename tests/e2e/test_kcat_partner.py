@@ -1,0 +1,141 @@
+"""A partner factory without Python works from the published contract alone: it reads the AsyncAPI document
+intake serves, writes its referral as plain JSON, signs it with openssl and sends it with kcat. What the
+document says is enough for the referral to become an application, and a wrong signature is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+
+from contracts import topics
+from infra.credentials import Credentials
+from tests.contract.test_asyncapi import message_of
+from tests.e2e.test_partner_identity import error_of, wait_for
+from tests.support.kafka import read_topic
+
+INCOMING = "aif.referrals.incoming.v1"  # what JAIF was told: the topic to refer projects to Luxembourg on
+
+
+def kcat() -> str:
+    if path := shutil.which("kcat"):
+        return path
+    pytest.fail("kcat is not installed: `make test` (or `make test-e2e`) installs it from Debian's packages")
+
+
+def jaif_referral(referral_id: str, company: str) -> dict:
+    """JAIF's referral as JAIF's own program writes it: plain JSON, a CloudEvents envelope in its own name."""
+    event_id = str(uuid.uuid4())
+    return {
+        "id": event_id,
+        "source": "/partners/jaif",
+        "type": "lu.aif.referrals.incoming",
+        "specversion": "1.0",
+        "time": "2026-03-02T09:30:00Z",
+        "subject": referral_id,
+        "datacontenttype": "application/json",
+        "correlation_id": event_id,
+        "schema_version": 1,
+        "data": {
+            "referral_id": referral_id,
+            "from_factory": "jaif",
+            "company": {"name": company, "country": "LU", "size": "sme"},
+            "contact": {"name": "Claire Hoffmann", "email": "claire.hoffmann@kirchberg-ledger.example",
+                        "language": "fr"},
+            "project": {
+                "title": "Fraud detection for instant payments",
+                "summary": "We train a graph neural network on card and instant payment flows to flag fraud in "
+                           "real time for Luxembourg banks.",
+                "declared_sectors": ["finance", "cybersecurity"],
+                "data_readiness": "ready",
+                "stage": "pilot",
+            },
+            "consent": {"share_with_partner_factories": True},
+            "note": "The company is based in Luxembourg.",
+        },
+    }
+
+
+def at(value: dict, location: str) -> str:
+    """The part of the message `location` (an AsyncAPI runtime expression `$message.payload#/a/b`) names."""
+    expression, _, pointer = location.partition("#")
+    assert expression == "$message.payload", location
+    for part in pointer.removeprefix("/").split("/"):
+        value = value[part]
+    return value
+
+
+def openssl_hmac_sha256(key: str, path: Path) -> str:
+    """The hex HMAC-SHA256 of the file's bytes, as a shell computes it."""
+    run = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", key, "-r", str(path)],
+                         capture_output=True, text=True, check=True)
+    return run.stdout.split()[0]
+
+
+def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path) -> None:
+    """One message whose value is the whole file: kcat splits its input on newlines, but never a file it is given
+    as an argument without -l."""
+    command = [kcat(), "-P", "-b", bootstrap, "-t", topic, "-k", key]
+    for name, value in headers.items():
+        command += ["-H", f"{name}={value}"]
+    run = subprocess.run([*command, str(value_file)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, f"kcat failed: {run.stderr}"
+
+
+async def test_a_partner_with_kcat_and_openssl_refers_a_project_from_the_published_contract(system, tmp_path):
+    kcat()
+    # Given the contract as intake publishes it, and JAIF's signing key
+    async with httpx.AsyncClient(timeout=10) as client:
+        document = (await client.get(f"{system.intake}/asyncapi.json")).json()
+    (channel,) = [c for c in document["channels"].values() if c["address"] == INCOMING]
+    message = message_of(document, channel)
+    key_location = message["bindings"]["kafka"]["key"]["x-location"]
+    [(signature_header, rule)] = [(name, schema["x-signature"])
+                                  for name, schema in message["headers"]["properties"].items() if "x-signature" in schema]
+    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("HMAC-SHA256", "$message.payload", "hex")
+    jaif_key = Credentials(system.stack.var_dir / "secrets").signing_key("jaif")
+
+    def send(referral: dict, signing_key: str) -> None:
+        """What JAIF's shell script does: check the JSON against the contract, sign its bytes, send them."""
+        jsonschema.validate(referral, {**message["payload"], "components": document["components"]})
+        value_file = tmp_path / f"{at(referral, key_location)}.json"
+        value_file.write_bytes(json.dumps(referral).encode())  # no newline at the end: the bytes signed are sent
+        headers = {"content-type": message["headers"]["properties"]["content-type"]["const"],
+                   signature_header: rule["prefix"] + openssl_hmac_sha256(signing_key, value_file)}
+        jsonschema.validate(headers, message["headers"])
+        kcat_produce(system.bootstrap, channel["address"], at(referral, key_location), headers, value_file)
+
+    # When JAIF refers Kirchberg Ledger's project, and sends another referral signed with a key not its own
+    suffix = time.time_ns()
+    company = f"Kirchberg Ledger {suffix}"
+    send(jaif_referral(f"JAIF-KCAT-{suffix}", company), jaif_key)
+    forged_id = f"JAIF-KCAT-FORGED-{suffix}"
+    send(jaif_referral(forged_id, f"Forged Ledger {suffix}"), "not jaif's key")
+
+    # Then the referral is an application from JAIF, with the company JAIF named
+    def from_jaif(records) -> list[dict]:
+        return [event["data"] for event in (json.loads(r.value) for r in records)
+                if event["data"]["channel"] == "partner:jaif" and event["data"]["company"]["name"] == company]
+
+    submitted = await wait_for(lambda: read_topic(system.bootstrap, topics.APPLICATION_SUBMITTED.name), from_jaif)
+    (application,) = from_jaif(submitted)
+    # And routing decides it, under a named policy
+    key = application["application_id"].encode()
+    decisions = await wait_for(lambda: read_topic(system.bootstrap, topics.DECISION_MADE.name),
+                               lambda records: [r for r in records if r.key == key])
+    (decision,) = [json.loads(r.value)["data"] for r in decisions if r.key == key]
+    assert decision["outcome"] in ("accept_local", "forward", "decline", "review") and decision["policy_version"]
+    # And the referral with the wrong signature is on the dead-letter topic, saying why, and made no application
+    refused = await wait_for(lambda: read_topic(system.bootstrap, topics.REFERRALS_INCOMING.dlq),
+                             lambda records: [r for r in records if r.key == forged_id.encode()])
+    (dead_letter,) = [r for r in refused if r.key == forged_id.encode()]
+    assert "the signature is not partner jaif's" in error_of(dead_letter)
+    assert not [r for r in await read_topic(system.bootstrap, topics.APPLICATION_SUBMITTED.name)
+                if json.loads(r.value)["data"]["company"]["name"] == f"Forged Ledger {suffix}"]
