@@ -1,0 +1,131 @@
+"""What every producer writes, every consumer reads: for each topic, messages built as their producer builds them
+(the services' own handler functions, the partner simulator for what partners send) validate against the
+committed JSON Schema and the AsyncAPI document, which is what partners code against, and go through the
+consumers' own parser, decoder (schema version, partner signature) and model."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import jsonschema
+import pytest
+from aiokafka import ConsumerRecord
+from faststream.kafka.message import KafkaMessage
+from faststream.kafka.parser import AioKafkaParser
+
+from contracts import asyncapi, reference, signing, topics
+from contracts.envelope import Envelope, derived_event_id, now
+from contracts.events import EmailSent, ReferralIncoming
+from infra import samples
+from infra.partner_simulator import ANSWERS, referral, reply_to
+from services.notify.render import render_decision
+from services.routing import referrals
+from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
+from services.runtime.broker import decode_envelope, signed_by_partner
+from services.runtime.messages import caused_by, first_event
+from services.runtime.partners import PartnerKeys
+from services.triage.handlers import when_application_submitted_score_it
+from services.triage.policy import load_policy as load_triage_policy
+from tests.contract.test_asyncapi import message_of
+from tests.contract.test_schemas import committed
+from tests.unit.test_triage_handler import submitted
+
+REFERENCE = reference.load()
+PARTNER_KEYS = PartnerKeys({factory.id: f"{factory.id}'s signing key" for factory in REFERENCE.partners})
+
+
+class Session:
+    """Where routing's referral exchange stores its rows: here, nowhere. The events it announces are what counts."""
+
+    def add(self, row: object) -> None:
+        pass
+
+
+async def offers_and_steps(scored: Envelope) -> list[Envelope]:
+    """What routing announces when it opens a referral exchange: the offer to the best partner and its step.
+    Opened here for every sample, with or without consent, so that the offer's optional fields come both ways."""
+    emitted: list[Envelope] = []
+    exchange = referrals.Exchange(REFERENCE.home_factory, timedelta(days=5), max_hops=3,
+                                  emit=lambda _session, _topic, envelope: emitted.append(envelope),
+                                  decide=None)  # opening an exchange decides nothing
+    candidates = [{"factory_id": fit.factory_id, "name": REFERENCE.factory(fit.factory_id).name, "score": fit.score,
+                   "reasons": fit.reasons} for fit in eligible_partners(scored.data)]
+    await referrals.open_exchange(Session(), scored, candidates, exchange)
+    return emitted
+
+
+def email_sent(decision: Envelope) -> Envelope:
+    """notify's announcement of the decision email it rendered (services/notify/main.py, `send_once`)."""
+    application_id, email = decision.data.application_id, render_decision(decision.data, REFERENCE)
+    kind = f"decision:{decision.data.outcome}:{decision.data.factory_id or '-'}"
+    sent = EmailSent(application_id=application_id, notice_kind=kind, to=email.to, language=email.language,
+                     subject=email.subject, message_id=f"<{derived_event_id(application_id, kind)}@aiguillage>",
+                     sent_at=now())
+    return caused_by(decision, topics.EMAIL_SENT, sent, service="notify")
+
+
+@pytest.fixture(scope="module")
+async def produced() -> dict[str, list[Envelope]]:
+    """Every sample application through every producer, by the registry's topic name."""
+    triage_policy, routing_policy = load_triage_policy(), load_policy()
+    made: list[Envelope] = []
+    for number, sample in enumerate(samples.ALL):
+        application = submitted(sample, f"app-{number}")
+        application_event = first_event(topics.APPLICATION_SUBMITTED, application, service="intake",
+                                        subject=application.application_id)
+        scored = caused_by(application_event, topics.APPLICATION_SCORED,
+                           when_application_submitted_score_it(application, REFERENCE, triage_policy),
+                           service="triage")
+        decision = caused_by(scored, topics.DECISION_MADE,
+                             when_application_scored_decide_route(scored.data, REFERENCE, routing_policy),
+                             service="routing")
+        exchange = await offers_and_steps(scored)
+        offers = [envelope for envelope in exchange if envelope.type == topics.OFFERS.event_type]
+        replies = [reply_to(offer, rule) for offer in offers for rule in ANSWERS]
+        incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
+        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming]
+    by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
+    for envelope in made:
+        (topic,) = [t for t in topics.PUBLISHED if t.event_type == envelope.type]
+        by_topic[topic.name].append(envelope)
+    return by_topic
+
+
+def record(topic_name: str, envelope: Envelope) -> ConsumerRecord:
+    """The Kafka record a producer writes: keyed by the subject, the JSON value, signed when a partner sends it."""
+    value = envelope.model_dump_json().encode()
+    headers = [("content-type", b"application/cloudevents+json")]
+    if topics.by_name(topic_name).signed_by:
+        key = PARTNER_KEYS.key_of(signing.partner_of(envelope.source))
+        headers.append((signing.KAFKA_HEADER, signing.sign(key, value).encode()))
+    return ConsumerRecord(topic=topic_name, partition=0, offset=0, timestamp=0, timestamp_type=0,
+                          key=envelope.subject.encode(), value=value, checksum=None, serialized_key_size=-1,
+                          serialized_value_size=len(value), headers=headers)
+
+
+async def consumed(topic: topics.Topic, kafka_record: ConsumerRecord) -> Envelope:
+    """The record as a consumer's handler gets it: FastStream's parser, the service's decoder, the model."""
+    message = await AioKafkaParser(KafkaMessage, None).parse_message(kafka_record)
+    decoder = signed_by_partner(PARTNER_KEYS, topic.signed_by) if topic.signed_by else decode_envelope
+    return Envelope[topic.payload].model_validate(await decoder(message))
+
+
+@pytest.mark.parametrize("topic", topics.PUBLISHED, ids=lambda t: t.name)
+async def test_every_producers_messages_are_what_every_consumer_reads(topic, produced):
+    document = asyncapi.document()
+    message = message_of(document, document["channels"][topic.name])
+    payload_schema = {**message["payload"], "components": document["components"]}
+    assert produced[topic.name], f"no producer sample for {topic.name}"
+    for envelope in produced[topic.name]:
+        # The topic it goes to: one per partner for the offers
+        name = topics.referrals_to(envelope.data.factory_id).name if topic is topics.OFFERS else topic.name
+        kafka_record = record(name, envelope)
+        value = json.loads(kafka_record.value)
+        # Then it is what the published contract says: schema, document, headers, key
+        jsonschema.validate(value, committed(topic))
+        jsonschema.validate(value, payload_schema)
+        jsonschema.validate({k: v.decode() for k, v in kafka_record.headers}, message["headers"])
+        assert kafka_record.key.decode() == value["data"][topic.key]
+        # And every consumer reads it as it was written
+        assert await consumed(topic, kafka_record) == envelope
