@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from contracts import reference, schemas, signing
 from contracts.envelope import Envelope
-from contracts.topics import ALL, OFFERS, PUBLISHED, Topic
+from contracts.topics import ALL, OFFERS, PUBLISHED, REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
 
 TITLE = "Aiguillage message API"
 VERSION = "1.0.0"
@@ -39,7 +39,7 @@ CONTENT_TYPE = "application/cloudevents+json"
 # The Kafka bindings' version FastStream gives its channel bindings; the message bindings added here match it.
 KAFKA_BINDING_VERSION = "0.4.0"
 FACTORY_ID = "factory_id"  # the parameter of the offer topics' name, as in topics.OFFERS
-PARTNER = "{%s}" % FACTORY_ID  # any partner factory's id, in names and rules
+PARTNER = f"{{{FACTORY_ID}}}"  # any partner factory's id, in names and rules
 SECURITY_SCHEME = "scram512"  # FastStream's name for SASL/SCRAM-SHA-512
 PARTNER_WRITES: tuple[Topic, ...] = tuple(topic for topic in ALL if topic.signed_by)
 
@@ -72,13 +72,13 @@ def _generated() -> dict:
         else:
             broker.publisher(topic.name, title=topic.name, schema=Envelope[topic.payload],
                              description=_description(topic))
-    offers, replies, incoming = OFFERS.name, *(topic.name for topic in PARTNER_WRITES)
     spec = AsyncAPI(
         broker, title=TITLE, version=VERSION,
         description="Events of the Luxembourg AI Factory's application routing, as CloudEvents 1.0 envelopes in "
                     f"structured JSON mode ({CONTENT_TYPE}).\n\nA partner factory signs in to Kafka as its own "
-                    f"SASL/SCRAM-SHA-512 user, reads the offers made to it on {offers} in consumer group "
-                    f"{PARTNER}, answers them on {replies} and refers projects to Luxembourg on {incoming}. "
+                    f"SASL/SCRAM-SHA-512 user, reads the offers made to it on {OFFERS.name} in consumer "
+                    f"group {PARTNER}, answers them on {REFERRAL_REPLIES.name} and refers projects to Luxembourg on "
+                    f"{REFERRALS_INCOMING.name}. "
                     f"What it sends has the envelope source {signing.partner_source(PARTNER)} and is signed "
                     f"with its own key in the {signing.KAFKA_HEADER} header.")
     return spec.to_specification().to_jsonable()
