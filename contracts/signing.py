@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 KAFKA_HEADER = "aif-signature"
 HTTP_PARTNER = "X-AIF-Partner"
@@ -33,6 +34,15 @@ def sign(key: str, payload: bytes) -> str:
 
 def http_payload(timestamp: str, method: str, path: str, body: bytes) -> bytes:
     return f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+
+
+def http_headers(factory_id: str, key: str, method: str, path: str, body: bytes,
+                 timestamp: int | None = None) -> dict[str, str]:
+    """The three headers with which partner `factory_id` signs a bridge request with its `key`; `path` is the
+    URL path without the query, `timestamp` (Unix seconds) the current time unless given."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {HTTP_PARTNER: factory_id, HTTP_TIMESTAMP: stamp,
+            HTTP_SIGNATURE: sign(key, http_payload(stamp, method, path, body))}
 
 
 def matches(key: str, payload: bytes, signature: str | None) -> bool:
