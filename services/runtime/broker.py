@@ -8,6 +8,7 @@ published before the group joined is missed) and NACK_ON_ERROR: the offset is co
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -80,15 +81,23 @@ def make_broker(settings: Settings, tracing: TracerProvider, registry: Collector
     )
 
 
-def subscribe(broker: KafkaBroker, topic: Topic, group_id: str, *, partner_keys: PartnerKeys | None = None,
-              **options: Any):
+def subscribe(broker: KafkaBroker, topic: Topic | Sequence[Topic], group_id: str, *,
+              partner_keys: PartnerKeys | None = None, **options: Any):
     """Decorator registering a handler of `topic` in consumer group `group_id` with the reliability settings.
-    A topic partners write needs their `partner_keys`: every message on it must be signed by its partner."""
-    if topic.signed_by:
+    A topic partners write needs their `partner_keys`: every message on it must be signed by its partner.
+    Several topics of one kind (e.g. every partner's offer topic) are read by one consumer: one group member
+    instead of one per topic."""
+    read = [topic] if isinstance(topic, Topic) else list(topic)
+    names = ", ".join(t.name for t in read)
+    signed_by = {t.signed_by for t in read}
+    if len(signed_by) != 1:
+        raise ValueError(f"one subscriber reads topics that are signed alike, not [{names}]")
+    claimed = signed_by.pop()
+    if claimed:
         if partner_keys is None:
-            raise ValueError(f"{topic.name} is written by partner factories: subscribing needs their keys")
-        options = {"decoder": signed_by_partner(partner_keys, topic.signed_by), **options}
-    return broker.subscriber(topic.name, group_id=group_id, **{**SUBSCRIBER_DEFAULTS, **options})
+            raise ValueError(f"{names} is written by partner factories: subscribing needs their keys")
+        options = {"decoder": signed_by_partner(partner_keys, claimed), **options}
+    return broker.subscriber(*(t.name for t in read), group_id=group_id, **{**SUBSCRIBER_DEFAULTS, **options})
 
 
 async def publish(broker: KafkaBroker, topic: Topic, envelope: Envelope) -> None:
