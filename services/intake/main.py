@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from contracts import reference
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade, EmailSent, ReferralIncoming, ReferralUpdated
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED, REFERRALS_INCOMING
-from services.intake import api, incoming, limits, read_model
+from contracts.events import (
+    ApplicationScored, DecisionMade, EmailSent, ReferralIncoming, ReferralOffered, ReferralUpdated,
+)
+from contracts.topics import (
+    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED, REFERRALS_INCOMING, referrals_to,
+)
+from services.intake import api, bridge, incoming, limits, read_model
 from services.runtime.broker import subscribe
 from services.runtime.partners import PartnerKeys
-from services.runtime.service import build_runtime, http_app
+from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
 
 SERVICE = "intake"
@@ -25,6 +30,9 @@ class IntakeSettings(Settings):
     rate_limit_per_minute: int = Field(default=60, ge=0)
     # The bearer token of the staff endpoints (POST /v1/simulate) until staff sign in; unset, they answer 503.
     staff_api_token: str | None = None
+    # The partner bridge (services/intake/bridge.py): how far a request's timestamp may be from this server's
+    # time; a signed request is valid this long, and only once.
+    bridge_replay_window_seconds: int = Field(default=300, gt=0)
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
@@ -35,6 +43,12 @@ partner_keys = PartnerKeys.load(runtime.settings.partner_keys_path())
 async def on_referral_incoming(envelope: Envelope[ReferralIncoming]) -> None:
     """A partner factory refers a project to Luxembourg (signed by that partner, checked before this runs)."""
     await runtime.process_once(envelope, incoming.when_referral_incoming(envelope, runtime.emit))
+
+
+@subscribe(runtime.broker, [referrals_to(factory.id) for factory in reference.load().partners], group_id=bridge.GROUP)
+async def on_referral_offered(envelope: Envelope[ReferralOffered]) -> None:
+    """An offer to a partner factory, kept for the partner to fetch over the bridge if it has no Kafka."""
+    await runtime.process_once(envelope, bridge.when_offered(envelope))
 
 
 @subscribe(runtime.broker, APPLICATION_SCORED, group_id=f"{SERVICE}.read-model.scored")
@@ -57,8 +71,16 @@ async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
     await runtime.process_once(envelope, read_model.when_email_sent(envelope))
 
 
+async def forget_old_bridge_requests(rt: Runtime) -> None:
+    rt.spawn(bridge.forget_old_requests(rt.sessions, rt.settings.bridge_replay_window_seconds),
+             name="bridge-requests")
+
+
 app = http_app(runtime, title="Aiguillage intake",
-               description="Applications to the Luxembourg AI Factory: submit one, follow it.")
+               description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
+                           "without Kafka: the bridge under /v1/partners.",
+               on_startup=[forget_old_bridge_requests])
 api.install(app, api.router(runtime, runtime.settings.public_base_url, runtime.settings.staff_api_token))
+app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)

@@ -1,4 +1,5 @@
-"""intake's own data: the applications it took in, and the read model built from everyone's events."""
+"""intake's own data: the applications it took in, the read model built from everyone's events, and what the
+partner bridge keeps (the offers partners without Kafka fetch, the signed requests already seen)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,30 @@ class TimelineEntry(SQLModel, table=True):
     trace_id: str | None = None
 
 
-TABLES = (ApplicationRecord, TimelineEntry, OutboxMessage, ProcessedEvent)
+class BridgeOffer(SQLModel, table=True):
+    """An offer made to a partner, as the bridge serves it; pending until answered through the bridge or due."""
+
+    __tablename__ = "bridge_offer"
+
+    offer_id: str = Field(primary_key=True)
+    factory_id: str = Field(index=True)
+    application_id: str
+    envelope: str = Field(description="The offer's envelope, JSON: what the partner would read on Kafka.")
+    answer_by: datetime = utc_timestamp()
+    answer: str | None = None
+    answered_at: datetime | None = utc_timestamp(default=None)
+
+
+class BridgeRequest(SQLModel, table=True):
+    """A signed bridge request already taken: the same signature again is a replay. Rows whose timestamp has
+    left the replay window can never match a valid request again, and are deleted."""
+
+    __tablename__ = "bridge_request"
+
+    signature: str = Field(primary_key=True)
+    factory_id: str
+    signed_at: datetime = utc_timestamp(index=True)
+    seen_at: datetime = utc_timestamp()
+
+
+TABLES = (ApplicationRecord, TimelineEntry, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest)

@@ -1,0 +1,296 @@
+"""The HTTP bridge for partner factories without Kafka: what a partner reads and writes on its topics, over HTTP.
+
+- `GET /v1/partners/{factory_id}/offers`: the offers made to the partner that wait for its answer, each as the
+  envelope it would read on `aif.referrals.to.<factory-id>.v1`. Intake reads every partner's offer topic (consumer
+  group `intake.partner-bridge`) and keeps each offer until it is answered here or its deadline passes.
+- `POST /v1/partners/{factory_id}/replies`: the partner's answer to one of its offers, published on
+  `aif.referrals.replies.v1` in the partner's name and signed with its key, as the partner would.
+- `POST /v1/partners/{factory_id}/referrals`: a project the partner refers to Luxembourg, published on
+  `aif.referrals.incoming.v1` the same way; intake's own subscriber takes it in from there.
+
+The identity rules are the Kafka ones (contracts/signing.py): every request is signed by the partner with its
+own key (headers `X-AIF-Partner`, `X-AIF-Timestamp`, `X-AIF-Signature`), within the replay window around its
+timestamp, once, and only for itself. A refused request changes nothing and is logged. The signatures already
+seen are kept in the database, so that every intake replica refuses a replay; each one is recorded in the
+transaction of the request's effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import signing
+from contracts.envelope import Envelope, now
+from contracts.events import ReferralAnswer, ReferralIncoming, ReferralOffered, ReferralReplied
+from contracts.topics import REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
+from services.intake.api import Refusal
+from services.intake.incoming import application_id_of
+from services.intake.limits import ErrorBody
+from services.intake.models import BridgeOffer, BridgeRequest
+from services.runtime.db import SessionFactory, as_utc, insert_ignoring_duplicates
+from services.runtime.messages import caused_by, first_event
+from services.runtime.partners import PartnerKeys
+from services.runtime.service import Runtime
+
+SERVICE = "intake"
+GROUP = f"{SERVICE}.partner-bridge"
+HEADERS = (signing.HTTP_PARTNER, signing.HTTP_TIMESTAMP, signing.HTTP_SIGNATURE)
+FACTORY_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"  # as the reference data writes them, e.g. 'jaif', 'bsc-aif'
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A bridge request whose signature was checked: the partner that sent it, and what makes it unique."""
+
+    factory_id: str
+    method: str
+    path: str
+    signature: str
+    signed_at: datetime
+
+    def refusal(self, status: int, error: str, message: str) -> Refusal:
+        return refused(self.factory_id, self.method, self.path, Refusal(status, error, message))
+
+
+def refused(partner: str | None, method: str, path: str, refusal: Refusal) -> Refusal:
+    """`refusal`, logged: an operator sees who was refused what, and why."""
+    log.warning("partner bridge refused %s %r for partner %r (%d): %s", method, path, partner,
+                refusal.status_code, refusal.detail)
+    return refusal
+
+
+def may_not_act(partner: str, other: str) -> str:
+    return f"partner {partner} may not act for {other}"
+
+
+def authenticate(keys: PartnerKeys, headers: Mapping[str, str | None], *, method: str, path: str, body: bytes,
+                 factory_id: str, now: float, window: int) -> SignedRequest:
+    """The request of partner `headers[X-AIF-Partner]`, after checking that it signed it with its own key, within
+    `window` seconds of `now` (Unix seconds), and acts for itself (`factory_id` of the path); else a Refusal
+    naming what is wrong. Whether the request was seen before is checked in its transaction (`remember`)."""
+    if missing := [name for name in HEADERS if not headers.get(name)]:
+        raise Refusal(401, "unauthorized", f"missing header {', '.join(missing)}: every bridge request carries "
+                                           f"{', '.join(HEADERS)}, signed with the partner's key")
+    partner, timestamp, signature = (str(headers[name]) for name in HEADERS)
+    key = keys.key_of(partner)
+    if key is None:
+        raise Refusal(401, "unauthorized", f"unknown partner {partner!r}: no signing key is registered for it")
+    if not signing.matches(key, signing.http_payload(timestamp, method, path, body), signature):
+        raise Refusal(401, "unauthorized",
+                      f"signature does not match: {signing.HTTP_SIGNATURE} must be 'sha256=' and the hex HMAC-SHA256, "
+                      f"with partner {partner}'s signing key, of '<{signing.HTTP_TIMESTAMP}>\\n<METHOD>\\n<path>\\n' "
+                      "followed by the body")
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp) or abs(now - int(timestamp)) > window:
+        raise Refusal(401, "unauthorized",
+                      f"{signing.HTTP_TIMESTAMP} {timestamp!r} is outside the replay window of {window} s around "
+                      f"this server's time ({int(now)}): sign each request with the current Unix time in seconds")
+    if partner != factory_id:
+        raise Refusal(403, "forbidden", may_not_act(partner, factory_id))
+    return SignedRequest(partner, method, path, signature, datetime.fromtimestamp(int(timestamp), UTC))
+
+
+def signed_by_partner(keys: PartnerKeys, window: int):
+    """A dependency that lets through a request signed by the partner of its path (see `authenticate`)."""
+
+    async def check(
+        request: Request,
+        factory_id: Annotated[str, Path(pattern=FACTORY_ID, description="The partner's factory id, e.g. 'jaif'.")],
+        partner: Annotated[str | None, Header(alias=signing.HTTP_PARTNER,
+                                              description="The partner's factory id, e.g. 'jaif'.")] = None,
+        timestamp: Annotated[str | None, Header(alias=signing.HTTP_TIMESTAMP,
+                                                description="Unix time of the request, in seconds.")] = None,
+        signature: Annotated[str | None, Header(
+            alias=signing.HTTP_SIGNATURE,
+            description="`sha256=<hex>`: HMAC-SHA256 with the partner's key of `<timestamp>\\n<METHOD>\\n<path>\\n` "
+                        "followed by the body.")] = None,
+    ) -> SignedRequest:
+        try:
+            return authenticate(keys, dict(zip(HEADERS, (partner, timestamp, signature))), method=request.method,
+                                path=request.url.path, body=await request.body(), factory_id=factory_id,
+                                now=time.time(), window=window)
+        except Refusal as refusal:
+            raise refused(partner, request.method, request.url.path, refusal) from None
+
+    return check
+
+
+async def remember(session: AsyncSession, signed: SignedRequest) -> None:
+    """Record the request's signature in the caller's transaction; a signature seen before is a replay."""
+    statement = insert_ignoring_duplicates(session, BridgeRequest).values(
+        signature=signed.signature, factory_id=signed.factory_id, signed_at=signed.signed_at, seen_at=now())
+    if (await session.exec(statement)).rowcount != 1:  # type: ignore[call-overload]
+        raise signed.refusal(409, "replayed", "replayed: this signed request was received before; sign every "
+                                              "request anew, with the current time")
+
+
+async def forget_old_requests(sessions: SessionFactory, window: int) -> None:
+    """Now and then, forget the signatures whose timestamp has left the replay window: they can never be valid
+    again, so they need no remembering."""
+    while True:
+        try:
+            async with sessions() as session:
+                await session.exec(delete(BridgeRequest).where(  # type: ignore[call-overload]
+                    col(BridgeRequest.signed_at) < now() - timedelta(seconds=window)))
+                await session.commit()
+        except Exception:  # noqa: BLE001 - the database is away; the next round tries again
+            log.exception("partner bridge: forgetting old request signatures failed")
+        await asyncio.sleep(window)
+
+
+def when_offered(envelope: Envelope[ReferralOffered]):
+    """Keep the offer for its partner, in the inbox's transaction."""
+    offer = envelope.data
+
+    async def keep(session: AsyncSession) -> None:
+        session.add(BridgeOffer(offer_id=offer.offer_id, factory_id=offer.factory_id,
+                                application_id=offer.application_id, envelope=envelope.model_dump_json(),
+                                answer_by=offer.answer_by))
+
+    return keep
+
+
+def in_the_name_of(factory_id: str, envelope: Envelope) -> Envelope:
+    """An envelope built here, as partner `factory_id` sends it: its source names the partner."""
+    return envelope.model_copy(update={"source": signing.partner_source(factory_id)})
+
+
+class Reply(BaseModel):
+    """A partner's answer to one of its offers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offer_id: str = Field(description="The `data.offer_id` of the offer.")
+    answer: ReferralAnswer = Field(description="accept, decline or need_more_information.")
+    reason: str | None = Field(default=None, max_length=2000, description="Why, for a decline or a question.")
+
+
+class PartnerReferral(ReferralIncoming):
+    """The payload of `aif.referrals.incoming.v1`; `from_factory` may be left out: it is the partner of the path."""
+
+    from_factory: str | None = Field(default=None, description="The referring partner: the one of the path.")
+
+
+class Offers(BaseModel):
+    offers: list[Envelope[ReferralOffered]] = Field(description="Pending offers, the one due first first.")
+
+
+class Replied(BaseModel):
+    offer_id: str
+    event_id: str = Field(description="Id of the reply's envelope on aif.referrals.replies.v1.")
+
+
+class Referred(BaseModel):
+    referral_id: str
+    application_id: str = Field(description="The application the referral becomes in Luxembourg.")
+
+
+RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody, "description": "A signature header is missing, the partner is unknown, the signature "
+                                             "does not match, or the timestamp is outside the replay window."},
+    403: {"model": ErrorBody, "description": "The signing partner is not the partner of the path."},
+    409: {"model": ErrorBody, "description": "The same signed request was received before (a replay)."},
+}
+UNAVAILABLE = {503: {"model": ErrorBody, "description": "The message broker did not take the message; nothing "
+                                                        "was recorded: send the request again, signed anew."}}
+
+
+def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
+    routes = APIRouter(prefix="/v1/partners/{factory_id}", tags=["partner factories"], responses=RESPONSES)
+    authenticated = Depends(signed_by_partner(keys, window))
+    sessions = runtime.sessions
+
+    async def publish(topic: Topic, envelope: Envelope, signed: SignedRequest) -> None:
+        """Publish in the partner's name, signed with its key as the partner would sign it, and return once the
+        broker has acknowledged it (acks=all); else a 503 refusal."""
+        key = keys.key_of(signed.factory_id)
+        assert key is not None  # the request was signed with it
+        value = envelope.model_dump_json().encode()
+        try:
+            await runtime.broker.publish(value, topic=topic.name, key=envelope.subject.encode(), headers={
+                "content-type": "application/cloudevents+json", signing.KAFKA_HEADER: signing.sign(key, value)})
+        except Exception as error:  # noqa: BLE001 - whatever failed, nothing is recorded: the partner sends again
+            log.exception("partner bridge: publishing on %s for partner %s failed", topic.name, signed.factory_id)
+            raise signed.refusal(503, "broker_unavailable",
+                                 "the message broker did not take the message; nothing was recorded: send the "
+                                 "request again, signed anew") from error
+
+    @routes.get("/offers", response_model=Offers, summary="The offers waiting for this partner's answer")
+    async def offers(signed: SignedRequest = authenticated) -> dict:
+        async with sessions() as session:
+            await remember(session, signed)
+            pending = (await session.exec(
+                select(BridgeOffer).where(BridgeOffer.factory_id == signed.factory_id)
+                .where(col(BridgeOffer.answered_at).is_(None)).where(col(BridgeOffer.answer_by) > now())
+                .order_by(col(BridgeOffer.answer_by), col(BridgeOffer.offer_id))
+            )).all()
+            await session.commit()
+        return {"offers": [json.loads(offer.envelope) for offer in pending]}
+
+    @routes.post("/replies", status_code=202, response_model=Replied,
+                 summary="Answer an offer: published on aif.referrals.replies.v1 in the partner's name",
+                 responses={404: {"model": ErrorBody, "description": "No such offer was made to this partner."},
+                            409: {"model": ErrorBody, "description": "A replay, or the offer was answered already "
+                                                                     "or is past its deadline."},
+                            422: {"description": "A field is missing or invalid; the message names it."},
+                            **UNAVAILABLE})
+    async def reply(answer: Reply, signed: SignedRequest = authenticated) -> JSONResponse:
+        async with sessions() as session:
+            await remember(session, signed)
+            offer = (await session.exec(select(BridgeOffer).where(BridgeOffer.offer_id == answer.offer_id)
+                                        .with_for_update())).first()
+            if offer is None or offer.factory_id != signed.factory_id:
+                raise signed.refusal(404, "not_found", f"no offer {answer.offer_id} was made to {signed.factory_id}")
+            if offer.answered_at is not None:
+                raise signed.refusal(409, "already_answered", f"offer {offer.offer_id} was answered already "
+                                                              f"({offer.answer}): an answer is final")
+            if as_utc(offer.answer_by) <= now():
+                raise signed.refusal(409, "expired", f"offer {offer.offer_id} expired: its answer was due by "
+                                                     f"{as_utc(offer.answer_by):%Y-%m-%d %H:%M:%S} UTC")
+            offered = Envelope[ReferralOffered].model_validate_json(offer.envelope)
+            replied = ReferralReplied(application_id=offer.application_id, offer_id=offer.offer_id,
+                                      factory_id=signed.factory_id, answer=answer.answer, reason=answer.reason)
+            # Derived from the offer and the answer: the same answer sent again is the same event.
+            event = in_the_name_of(signed.factory_id, caused_by(offered, REFERRAL_REPLIES, replied, service=SERVICE,
+                                                                discriminator=f"/{answer.answer}"))
+            await publish(REFERRAL_REPLIES, event, signed)
+            offer.answer, offer.answered_at = answer.answer, now()
+            session.add(offer)
+            await session.commit()
+        return JSONResponse({"offer_id": offer.offer_id, "event_id": event.id}, status_code=202)
+
+    @routes.post("/referrals", status_code=202, response_model=Referred,
+                 summary="Refer a project to Luxembourg: published on aif.referrals.incoming.v1 in the partner's "
+                         "name",
+                 responses={422: {"description": "A field is missing or invalid; the message names it."},
+                            **UNAVAILABLE})
+    async def refer(body: PartnerReferral, signed: SignedRequest = authenticated) -> JSONResponse:
+        if body.from_factory not in (None, signed.factory_id):
+            raise signed.refusal(403, "forbidden", may_not_act(signed.factory_id, str(body.from_factory)))
+        referral = ReferralIncoming.model_validate({**body.model_dump(), "from_factory": signed.factory_id})
+        event = in_the_name_of(signed.factory_id, first_event(REFERRALS_INCOMING, referral, service=SERVICE,
+                                                              subject=referral.referral_id))
+        async with sessions() as session:
+            await remember(session, signed)
+            await publish(REFERRALS_INCOMING, event, signed)
+            await session.commit()
+        return JSONResponse({"referral_id": referral.referral_id, "application_id": application_id_of(referral)},
+                            status_code=202)
+
+    return routes
