@@ -164,35 +164,24 @@ async def pending_offer(system) -> Envelope[ReferralOffered]:
     return offer
 
 
-def with_headers(change):
-    """A request builder: the answer accept to the pending offer, its signed headers changed by `change`."""
-
-    def build(system, offer_id: str) -> tuple[str, dict, dict]:
-        payload = {"offer_id": offer_id, "answer": "accept"}
-        path = "/v1/partners/jaif/replies"
-        headers = jaif(system).headers("POST", path, json.dumps(payload).encode())
-        return path, payload, change(system, path, payload, headers)
-
-    return build
+# Ways of changing jaif's signed request (headers over `body` sent to `path`) into one that is not jaif's own.
+def forged(system, path: str, body: bytes, _headers: dict) -> dict:  # AI Factory France's key, in jaif's name
+    return BridgeClient(system, "jaif", key_of="ai2f").headers("POST", path, body)
 
 
-def forged(system, path, payload, _headers):  # signed with AI Factory France's key, in jaif's name
-    return BridgeClient(system, "jaif", key_of="ai2f").headers("POST", path, json.dumps(payload).encode())
+def stale(system, path: str, body: bytes, _headers: dict) -> dict:  # signed properly, but long ago
+    return jaif(system).headers("POST", path, body, timestamp=int(time.time()) - WINDOW - 60)
 
 
-def stale(system, path, payload, _headers):  # signed properly, but long ago
-    return jaif(system).headers("POST", path, json.dumps(payload).encode(), timestamp=int(time.time()) - WINDOW - 60)
+def as_ai2f(system, path: str, body: bytes, _headers: dict) -> dict:  # AI Factory France, acting on jaif's path
+    return BridgeClient(system, "ai2f").headers("POST", path, body)
 
 
-def as_ai2f(system, path, payload, _headers):  # AI Factory France, with its own key, acting on jaif's path
-    return BridgeClient(system, "ai2f").headers("POST", path, json.dumps(payload).encode())
-
-
-def unknown(_system, _path, _payload, headers):
+def unknown(_system, _path: str, _body: bytes, headers: dict) -> dict:
     return {**headers, signing.HTTP_PARTNER: "not-a-factory"}
 
 
-def unsigned(_system, _path, _payload, headers):
+def unsigned(_system, _path: str, _body: bytes, headers: dict) -> dict:
     return {name: value for name, value in headers.items() if name != signing.HTTP_SIGNATURE}
 
 
@@ -216,9 +205,12 @@ async def logged(system, *parts: str) -> str:
 @pytest.mark.parametrize("case", REFUSED)
 async def test_a_request_that_is_not_the_partners_own_is_refused_logged_and_changes_nothing(
         system, pending_offer, case):
+    # Given an offer that waits for jaif's answer
     change, status, partner, problem = REFUSED[case]
     offer_id = pending_offer.data.offer_id
-    path, payload, headers = with_headers(change)(system, offer_id)
+    path, payload = "/v1/partners/jaif/replies", {"offer_id": offer_id, "answer": "accept"}
+    body = json.dumps(payload).encode()
+    headers = change(system, path, body, jaif(system).headers("POST", path, body))
 
     # When jaif's offer is accepted by a request that is not jaif's own, or not signed as jaif signs
     response = await jaif(system).send("POST", path, payload, headers=headers)
