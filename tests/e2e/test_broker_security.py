@@ -6,8 +6,6 @@ their own users, so the ACLs of infra/acls.py are proven sufficient as well as t
 from __future__ import annotations
 
 import asyncio
-import copy
-import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -16,15 +14,15 @@ from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuth
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.events import ReferralOffered
-from infra import acls, credentials, samples
+from infra import acls, credentials
 from infra.credentials import sasl
 from infra.kafka.local_kafka import SecuredKafka, ensure_libs
 from infra.localnet import free_ports
 from infra.partner_simulator import Partner, reply_to
 from infra.stack import scram_env
 from infra.topics import create_topics
-from services.runtime.dead_letter import HEADER_ERROR
 from tests.support.kafka import ROOT, read_topic
+from tests.support.partners import consenting_rhein_radiologie, error_of, wait_for
 from tests.support.system import System, running_system
 
 @pytest.fixture(scope="module")
@@ -78,20 +76,6 @@ async def read_as(secured: Secured, user: str, topic: str, group: str | None = N
         await consumer.stop()
 
 
-async def wait_for(fetch, condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not condition(found := await fetch()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout} s; last: {found!r}")
-        await asyncio.sleep(0.2)
-    return found
-
-
-def consenting_application(person: str) -> dict:
-    body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
-    body["consent"]["share_with_partner_factories"] = True
-    body["contact"].update(name=person, email=f"{person.split()[-1].lower()}@rhein-radiologie.example")
-    return body
 
 
 async def offered(secured: Secured, factory_id: str, application_id: str) -> list[Envelope[ReferralOffered]]:
@@ -101,7 +85,7 @@ async def offered(secured: Secured, factory_id: str, application_id: str) -> lis
 
 async def test_the_referral_exchange_works_on_the_secured_broker_and_a_partner_reads_only_its_own_offers(secured):
     # Given an application forwarded with consent: routing, signed in as itself, offers it to JAIF
-    response = await secured.system.submit(consenting_application("Dr. Ida Roth"))
+    response = await secured.system.submit(consenting_rhein_radiologie("Dr. Ida Roth"))
     application_id, status_url = response.json()["application_id"], response.json()["status_url"]
     (offer,) = await wait_for(lambda: offered(secured, "jaif", application_id), lambda found: len(found) == 1)
 
@@ -119,7 +103,7 @@ async def test_the_referral_exchange_works_on_the_secured_broker_and_a_partner_r
     # Then routing dead-letters it with the reason, and the offer still waits for JAIF
     (refused,) = await wait_for(
         lambda: secured.read(topics.REFERRAL_REPLIES.dlq), lambda found: len(found) == 1)
-    assert dict(refused.headers)[HEADER_ERROR].decode().startswith("the signature is not partner jaif's")
+    assert error_of(refused).startswith("the signature is not partner jaif's")
 
     # When JAIF accepts, signed in and signing as itself
     async with secured.partner("jaif") as jaif:

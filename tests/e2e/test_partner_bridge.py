@@ -16,7 +16,8 @@ from contracts import reference, signing, topics
 from contracts.envelope import Envelope
 from contracts.events import ReferralOffered, ReferralReplied
 from services.intake.incoming import application_id_of
-from tests.e2e.test_partner_identity import consenting_rhein_radiologie, credentials, incoming, wait_for
+from tests.e2e.test_partner_identity import incoming
+from tests.support.partners import consenting_rhein_radiologie, credentials, referral_steps, wait_for
 from tests.support.kafka import read_topic
 
 WINDOW = 300  # BRIDGE_REPLAY_WINDOW_SECONDS: the default, which the session's intake runs with
@@ -88,9 +89,6 @@ async def pending_for(client: BridgeClient, application_id: str) -> list[Envelop
     return [offer for offer in await client.offers() if offer.data.application_id == application_id]
 
 
-def steps(status: dict) -> list[str]:
-    return [e["summary"] for e in status["timeline"] if e["event"] == topics.REFERRAL_UPDATED.event_type]
-
 
 async def replies_to(system, offer_id: str) -> list:
     return [r for r in await read_topic(system.bootstrap, topics.REFERRAL_REPLIES.name)
@@ -115,8 +113,8 @@ async def test_a_partner_without_kafka_fetches_its_offer_and_accepts_it_over_htt
     # Then the bridge took the answer, and the applicant sees the acceptance in their timeline
     assert response.status_code == 202, response.text
     assert response.json()["offer_id"] == offer.data.offer_id
-    status = await system.wait_until(status_url, lambda s: any("accepted the referral" in step for step in steps(s)))
-    assert f"{reference.load().factory('jaif').name} accepted the referral" in steps(status)[-1]
+    status = await system.wait_until(status_url, lambda s: any("accepted the referral" in step for step in referral_steps(s)))
+    assert f"{reference.load().factory('jaif').name} accepted the referral" in referral_steps(status)[-1]
     # And the answer went out as jaif would have sent it: in jaif's name, signed with jaif's key
     (record,) = await replies_to(system, offer.data.offer_id)
     sent = Envelope[ReferralReplied].model_validate_json(record.value)
@@ -269,6 +267,6 @@ async def test_a_replayed_request_is_refused_and_an_answer_is_taken_once(system)
     assert again.status_code == 409
     assert again.json()["message"] == f"offer {offer.data.offer_id} was answered already (accept): an answer is final"
     # And the partner's answer reached routing once: the applicant sees one acceptance, and one reply went out
-    status = await system.wait_until(status_url, lambda s: any("accepted the referral" in step for step in steps(s)))
-    assert len([step for step in steps(status) if "accepted the referral" in step]) == 1
+    status = await system.wait_until(status_url, lambda s: any("accepted the referral" in step for step in referral_steps(s)))
+    assert len([step for step in referral_steps(status) if "accepted the referral" in step]) == 1
     assert len(await replies_to(system, offer.data.offer_id)) == 1

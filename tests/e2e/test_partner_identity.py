@@ -4,45 +4,19 @@ project a partner refers to Luxembourg becomes an application like any other, ne
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 
 from contracts import reference, signing, topics
 from contracts.envelope import Envelope
 from contracts.events import DecisionMade, ReferralIncoming, ReferralOffered
-from infra import samples
-from infra.credentials import Credentials
-from infra.partner_simulator import Partner, referral, reply_to
+from infra.partner_simulator import referral, reply_to
 from services.intake.incoming import application_id_of
-from services.runtime.dead_letter import HEADER_ERROR
 from tests.support.kafka import read_topic
+from tests.support.partners import consenting_rhein_radiologie, error_of, partner, wait_for
 
 
-def consenting_rhein_radiologie(person: str) -> dict:
-    """Rhein Radiologie's health project, consenting to share, sent by another person than the sample's (other
-    tests check that the sample's contact never reaches a partner)."""
-    body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
-    body["consent"]["share_with_partner_factories"] = True
-    body["contact"].update(name=person, email=f"{person.split()[-1].lower()}@rhein-radiologie.example")
-    return body
 
 
-def credentials(system) -> Credentials:
-    return Credentials(system.stack.var_dir / "secrets")
-
-
-def partner(system, factory_id: str) -> Partner:
-    """A client of partner `factory_id`, signing with its own key."""
-    return Partner(factory_id, credentials(system).signing_key(factory_id), system.bootstrap)
-
-
-async def wait_for(fetch, condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not condition(found := await fetch()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout} s; last: {found!r}")
-        await asyncio.sleep(0.2)
-    return found
 
 
 async def offers_to(system, factory_id: str, application_id: str) -> list[Envelope[ReferralOffered]]:
@@ -54,9 +28,6 @@ async def offers_to(system, factory_id: str, application_id: str) -> list[Envelo
 async def dead_letters(system, topic: topics.Topic, application_id: str) -> list:
     return [r for r in await read_topic(system.bootstrap, topic.dlq) if r.key == application_id.encode()]
 
-
-def error_of(record) -> str:
-    return dict(record.headers)[HEADER_ERROR].decode()
 
 
 async def decisions_of(system, application_id: str) -> list[DecisionMade]:

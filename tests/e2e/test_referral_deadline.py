@@ -17,10 +17,10 @@ from infra.credentials import Credentials
 from infra.partner_simulator import Partner, reply_to
 from infra.topics import create_topics
 from tests.support.kafka import kafka_broker, read_topic, wait_caught_up
+from tests.support.partners import referral_steps
 from tests.support.system import running_system
 
 ANSWER_SECONDS = 3
-REFERRAL_STEP = "lu.aif.routing.referral-updated"
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +31,6 @@ def impatient_system(database, tmp_path_factory: pytest.TempPathFactory):
                             REFERRAL_ANSWER_SECONDS=str(ANSWER_SECONDS), REFERRAL_CHECK_SECONDS="0.5") as system:
             yield system
 
-
-def steps(status: dict) -> list[str]:
-    return [entry["summary"] for entry in status["timeline"] if entry["event"] == REFERRAL_STEP]
 
 
 async def test_an_offer_left_unanswered_goes_to_staff_and_a_late_answer_changes_nothing(impatient_system):
@@ -50,7 +47,7 @@ async def test_an_offer_left_unanswered_goes_to_staff_and_a_late_answer_changes_
 
     # Then the timeline shows the offer, then the escalation, and the decision says why
     name = reference.load().factory("jaif").name
-    offered, expired = steps(status)
+    offered, expired = referral_steps(status)
     assert offered.startswith(f"Offered to {name}")
     assert expired.startswith(f"{name} did not answer by") and "escalated to an intake expert" in expired
     assert status["decision"]["reasons"] == [expired]
@@ -69,6 +66,6 @@ async def test_an_offer_left_unanswered_goes_to_staff_and_a_late_answer_changes_
 
     # Then nothing changes: staff keep it, and no other email goes out
     late = await system.status(status_url)
-    assert steps(late) == steps(status) and late["decision"] == status["decision"]
+    assert referral_steps(late) == referral_steps(status) and late["decision"] == status["decision"]
     await asyncio.sleep(1)
     assert len(system.emails_to(application_id)) == 2

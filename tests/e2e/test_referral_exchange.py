@@ -14,8 +14,7 @@ from contracts import reference, topics
 from infra import samples
 from infra.stack import ROOT
 from tests.support.kafka import read_topic
-
-REFERRAL_STEP = "lu.aif.routing.referral-updated"
+from tests.support.partners import referral_steps
 
 
 @pytest.fixture
@@ -31,9 +30,6 @@ def partners(system):
     simulator.wait(timeout=10)
 
 
-def steps(status: dict) -> list[str]:
-    return [entry["summary"] for entry in status["timeline"] if entry["event"] == REFERRAL_STEP]
-
 
 async def test_a_health_project_declined_by_one_partner_goes_to_the_next_which_accepts(system, partners):
     # Given Rhein Radiologie, a German clinic group, this time consenting to share its application
@@ -44,11 +40,11 @@ async def test_a_health_project_declined_by_one_partner_goes_to_the_next_which_a
     application_id, status_url = response.json()["application_id"], response.json()["status_url"]
 
     # When the JUPITER AI Factory declines the offer and the next partner, AI Factory France, accepts
-    status = await system.wait_until(status_url, lambda s: any("accepted" in step for step in steps(s)))
+    status = await system.wait_until(status_url, lambda s: any("accepted" in step for step in referral_steps(s)))
 
     # Then the timeline shows each step of the exchange, in order
     names = {f: reference.load().factory(f).name for f in ("jaif", "ai2f")}
-    assert [step.split(" (")[0].split(":")[0] for step in steps(status)] == [
+    assert [step.split(" (")[0].split(":")[0] for step in referral_steps(status)] == [
         f"Offered to {names['jaif']}", f"{names['jaif']} declined the referral",
         f"Offered to {names['ai2f']}", f"{names['ai2f']} accepted the referral"]
     # And the current decision names the partner that accepted

@@ -11,7 +11,7 @@ import pytest
 from contracts.events import EmailSent
 from contracts.topics import EMAIL_SENT
 from services.runtime import dead_letter, db, migrations, telemetry
-from services.runtime.broker import make_broker, publish, subscribe
+from services.runtime.broker import make_broker, subscribe
 from services.runtime.messages import first_event
 from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
 from services.runtime.settings import Settings
