@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e test-resilience schemas asyncapi dead-letters migrate clean .java .postgres .kcat
+.PHONY: help setup run up down status demo test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate clean .java .postgres .kcat .chromium
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
 	@echo "make test-e2e   the integration and e2e tests"
+	@echo "make test-browser  the pages in a real Chromium (screenshots in test-output/screenshots/)"
 	@echo "make test-resilience  the fault-injection tests, with their counts"
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
 	@echo "make asyncapi   export the partners' contract: AsyncAPI document and JSON Schemas (OUT=var/contract)"
@@ -48,6 +49,11 @@ setup: .venv/.synced var/kafka/libs/.fetched
 	@command -v kcat >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat)
 
+# Debian's Chromium runs the browser tests (Playwright drives it; its own browser download is not used).
+.chromium:
+	@command -v chromium >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 var/kafka/libs/.fetched: infra/kafka/pom.xml
 	@$(MAKE) -s .java
 	$(PY) -c "from pathlib import Path; from infra.kafka.local_kafka import ensure_libs; ensure_libs(Path('var/kafka/libs'))"
@@ -69,7 +75,7 @@ demo: up
 	$(PY) -m infra.demo
 
 test: setup
-	@$(MAKE) -s .postgres .kcat
+	@$(MAKE) -s .postgres .kcat .chromium
 	$(PY) -m pytest
 
 test-unit: setup
@@ -78,6 +84,10 @@ test-unit: setup
 test-e2e: setup
 	@$(MAKE) -s .postgres .kcat
 	$(PY) -m pytest -m "integration or e2e"
+
+test-browser: setup
+	@$(MAKE) -s .postgres .kcat .chromium
+	$(PY) -m pytest -m browser
 
 test-resilience: setup
 	@$(MAKE) -s .postgres
@@ -97,4 +107,4 @@ migrate: setup
 	$(PY) -m services.runtime.migrations upgrade all
 
 clean: down
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache test-output

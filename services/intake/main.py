@@ -12,7 +12,7 @@ from contracts.events import (
 from contracts.topics import (
     APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED, REFERRALS_INCOMING, referrals_to,
 )
-from services.intake import api, bridge, incoming, limits, read_model
+from services.intake import api, bridge, incoming, limits, read_model, web
 from services.runtime.broker import subscribe
 from services.runtime.partners import PartnerKeys
 from services.runtime.service import Runtime, build_runtime, http_app
@@ -84,3 +84,4 @@ api.install(app, api.router(runtime, runtime.settings.public_base_url, runtime.s
 app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)
+web.install(app, runtime)
