@@ -1,6 +1,8 @@
 """The local SMTP server: keeps every message it receives as an .eml file, for people and tests to read.
 
-Run: python -m infra.mailbox [--dir var/mail] [--port 8025]. Any SMTP relay replaces it through notify's settings.
+Run: python -m infra.mailbox [--dir var/mail] [--port 8025] [--refuse-domain example.org ...]. Any SMTP relay
+replaces it through notify's settings. `--refuse-domain` makes it refuse recipients of a domain for good (550), as
+a relay with a wrong policy would: the tests use it to put an email on the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -19,11 +21,18 @@ from aiosmtpd.controller import Controller
 class SaveToFolder:
     """aiosmtpd handler: one file per message, named so that a listing is in arrival order."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, refused_domains: tuple[str, ...] = ()) -> None:
         self.folder = folder
+        self.refused_domains = tuple(domain.lower() for domain in refused_domains)
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._count = 0
+
+    async def handle_RCPT(self, _server, _session, envelope, address: str, _options) -> str:
+        if address.rpartition("@")[2].lower() in self.refused_domains:
+            return "550 5.7.1 Relaying to this domain is not allowed"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server, _session, envelope) -> str:
         with self._lock:
@@ -40,8 +49,8 @@ def read_mailbox(folder: Path) -> list[EmailMessage]:
             for path in sorted(folder.glob("*.eml"))]
 
 
-def serve(folder: Path, host: str, port: int) -> Controller:
-    controller = Controller(SaveToFolder(folder), hostname=host, port=port)
+def serve(folder: Path, host: str, port: int, refused_domains: tuple[str, ...] = ()) -> Controller:
+    controller = Controller(SaveToFolder(folder, refused_domains), hostname=host, port=port)
     controller.start()
     return controller
 
@@ -51,8 +60,10 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("var/mail"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--refuse-domain", action="append", default=[], metavar="DOMAIN",
+                        help="refuse recipients of this domain for good (550); may be repeated")
     args = parser.parse_args()
-    controller = serve(args.dir, args.host, args.port)
+    controller = serve(args.dir, args.host, args.port, tuple(args.refuse_domain))
     print(f"SMTP server on {args.host}:{args.port}, keeping messages in {args.dir}/", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

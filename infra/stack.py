@@ -77,9 +77,11 @@ class Stack:
         self.processes[name] = process
         (self.run_dir / f"{name}.pid").write_text(str(process.pid))
 
-    def start_mailbox(self, detached: bool = False) -> None:
+    def start_mailbox(self, detached: bool = False, *, refused_domains: tuple[str, ...] = ()) -> None:
+        refusing = [option for domain in refused_domains for option in ("--refuse-domain", domain)]
         self.start("mailbox", [sys.executable, "-m", "infra.mailbox", "--dir", str(self.var_dir / "mail"),
-                               "--port", str(self.smtp_port)], {**os.environ, "PYTHONPATH": str(ROOT)}, detached)
+                               "--port", str(self.smtp_port), *refusing], {**os.environ, "PYTHONPATH": str(ROOT)},
+                   detached)
 
     def start_service(self, service: str, detached: bool = False, *, instance: str | None = None,
                       extra_env: dict[str, str] | None = None) -> str:

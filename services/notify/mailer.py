@@ -7,7 +7,7 @@ import smtplib
 from email.message import EmailMessage
 
 from services.notify.render import Email
-from services.runtime.dead_letter import PermanentError
+from services.runtime.dead_letter import PermanentError, Unavailable
 
 
 def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
@@ -32,6 +32,18 @@ def _message(email: Email, *, sender: str, message_id: str, headers: dict[str, s
 
 def _send(message: EmailMessage, host: str, port: int, username: str | None, password: str | None,
           starttls: bool) -> None:
+    try:
+        _deliver(message, host, port, username, password, starttls)
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+        raise Unavailable(f"the SMTP server at {host}:{port} is away: {error}") from error
+    except smtplib.SMTPResponseException as error:
+        if 400 <= error.smtp_code < 500:  # "try again later": the relay's own words for an outage
+            raise Unavailable(f"the SMTP server answered {error.smtp_code}: {error.smtp_error!r}") from error
+        raise PermanentError(f"the SMTP server refused the email: {error.smtp_code} {error.smtp_error!r}") from error
+
+
+def _deliver(message: EmailMessage, host: str, port: int, username: str | None, password: str | None,
+             starttls: bool) -> None:
     with smtplib.SMTP(host, port, timeout=10) as smtp:
         if starttls:
             smtp.starttls()
@@ -40,7 +52,9 @@ def _send(message: EmailMessage, host: str, port: int, username: str | None, pas
         try:
             smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as refused:
-            # The server will never take this address: retrying cannot help, the dead-letter topic can.
+            if all(400 <= code < 500 for code, _ in refused.recipients.values()):
+                raise Unavailable(f"the SMTP server cannot take the recipient now: {refused.recipients}") from refused
+            # The server will not take this address: retrying cannot help, the dead-letter topic can.
             raise PermanentError(f"the SMTP server refused the recipient: {refused.recipients}") from refused
 
 

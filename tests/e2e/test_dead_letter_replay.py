@@ -53,8 +53,8 @@ async def dead_lettered(system, application_id: str, timeout: float = 30) -> Non
         await asyncio.sleep(0.2)
 
 
-async def mailbox_back(system, timeout: float = 15) -> None:
-    system.stack.start_mailbox()
+async def mailbox_back(system, timeout: float = 15, refused_domains: tuple[str, ...] = ()) -> None:
+    system.stack.start_mailbox(refused_domains=refused_domains)
     deadline = time.monotonic() + timeout
     while not port_open(system.stack.smtp_port):
         assert time.monotonic() < deadline, "the mailbox did not come back"
@@ -62,16 +62,18 @@ async def mailbox_back(system, timeout: float = 15) -> None:
 
 
 async def test_a_replayed_decision_reaches_the_applicant_exactly_once(system):
-    # Given the mailbox is down while Moselle Re's application is decided: notify cannot connect, retries,
-    # and sends the decision to its dead-letter topic; Anne Weber has no email
+    # Given a mail relay that refuses, by a wrong policy, every address of Moselle Re's domain while its
+    # application is decided: notify sends the decision to its dead-letter topic; Anne Weber has no email
     system.stack.stop("mailbox")
+    await mailbox_back(system, refused_domains=("moselle-re.example",))
     try:
         response = await system.submit(samples.MOSELLE_RE.body)
         application_id, status_url = response.json()["application_id"], response.json()["status_url"]
         await system.wait_until(status_url, lambda status: DECISION in events(status))
         await dead_lettered(system, application_id)
     finally:
-        # the fix: the mailbox is back (also for the other tests of the session, whatever happened above)
+        # the fix: the relay's policy is corrected (also for the other tests of the session, whatever happened)
+        system.stack.stop("mailbox")
         await mailbox_back(system)
     assert system.emails_to(application_id) == []
     assert EMAIL_SENT not in events(await system.status(status_url))
@@ -80,8 +82,8 @@ async def test_a_replayed_decision_reaches_the_applicant_exactly_once(system):
     code, out, err = await dead_letters(system, "list", "--topic", DECISION_MADE.name)
     assert code == 0, err
     (record_id, record), = [(i, r) for i, r in listed(out).items() if r["key"] == application_id]
-    assert record["service"] == "notify" and record["attempts"] == "3"
-    assert record["error"].startswith("ConnectionRefusedError")
+    assert record["service"] == "notify" and record["attempts"] == "1"
+    assert record["error"].startswith("PermanentError") and "550" in record["error"]
     assert record["origin"].startswith(DECISION_MADE.name + "[")
     code, out, err = await dead_letters(system, "replay", record_id)
     assert code == 0, err
@@ -125,3 +127,26 @@ async def test_a_replay_naming_an_unknown_record_replays_nothing(system):
     assert code != 0 and out == ""
     assert missing in err and found[0] not in err and "nothing replayed" in err
     assert await message_count(system.bootstrap, APPLICATION_SUBMITTED.name) == before
+
+
+async def test_an_outage_of_the_mail_relay_holds_the_email_back_and_never_dead_letters_it(system):
+    # Given the mailbox is down while Odyssea NLP's application is decided, for far longer than the retries
+    # of a failing message take (MAX_ATTEMPTS 3, about 0.6 s)
+    system.stack.stop("mailbox")
+    try:
+        response = await system.submit(samples.ODYSSEA_NLP.body)
+        application_id, status_url = response.json()["application_id"], response.json()["status_url"]
+        await system.wait_until(status_url, lambda status: DECISION in events(status))
+        await asyncio.sleep(5)
+        # Then nothing went to the dead-letter topic: notify waits for the relay
+        assert not [r for r in await read_topic(system.bootstrap, DECISION_MADE.dlq)
+                    if r.key == application_id.encode()]
+        assert system.emails_to(application_id) == []
+    finally:
+        # When the mailbox comes back
+        await mailbox_back(system)
+    # Then the applicant gets the email once, with no operator involved
+    (email,) = await system.wait_for_emails(application_id, timeout=60)
+    status = await system.wait_until(status_url, lambda status: EMAIL_SENT in events(status))
+    assert events(status).count(EMAIL_SENT) == 1
+    assert not [r for r in await read_topic(system.bootstrap, DECISION_MADE.dlq) if r.key == application_id.encode()]

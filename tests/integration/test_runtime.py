@@ -51,7 +51,7 @@ async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_witho
             return  # messages of other tests on the shared topic
         attempts[subject] = attempts.get(subject, 0) + 1
         if subject == hopeless or (subject == flaky and attempts[subject] < 3):
-            raise ConnectionError(f"the database is away ({attempts[subject]})")
+            raise LookupError(f"the application is unknown ({attempts[subject]})")
         processed.append(subject)
         if calm in processed:
             done.set()
@@ -76,8 +76,47 @@ async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_witho
     headers = dict(dead[0].headers)
     assert headers[dead_letter.HEADER_ATTEMPTS] == b"3"
     assert headers[dead_letter.HEADER_SERVICE] == b"retry-test"
-    assert headers[dead_letter.HEADER_ERROR] == b"the database is away (3)"
+    assert headers[dead_letter.HEADER_ERROR] == b"the application is unknown (3)"
     assert headers[dead_letter.HEADER_ORIGIN].startswith(EMAIL_SENT.name.encode())
+
+
+async def test_an_outage_longer_than_the_retries_holds_the_message_back_and_never_dead_letters_it(
+        kafka_bootstrap, tmp_path):
+    # Given a subscriber whose database is away for the first 6 deliveries of 'PATIENT-PUFFIN' (twice the
+    # retries a failing message gets), then back; and 'CALM-CAMEL' behind it on the same partition
+    run = uuid.uuid4().hex[:8]
+    patient, calm = f"PATIENT-PUFFIN-{run}", f"CALM-CAMEL-{run}"
+    broker = broker_for(kafka_bootstrap, tmp_path, "outage-test")
+    attempts: dict[str, int] = {}
+    processed: list[str] = []
+    done = asyncio.Event()
+
+    @subscribe(broker, EMAIL_SENT, group_id=f"outage-test-{run}")
+    async def on_email_sent(envelope: dict) -> None:
+        subject = envelope["subject"]
+        if run not in subject:
+            return
+        attempts[subject] = attempts.get(subject, 0) + 1
+        if subject == patient and attempts[subject] <= 6:
+            raise ConnectionRefusedError(f"the database is away ({attempts[subject]})")
+        processed.append(subject)
+        if calm in processed:
+            done.set()
+
+    await broker.start()
+    try:
+        # When both arrive
+        for subject in (patient, calm):
+            await broker.publish(event(subject).model_dump_json().encode(), topic=EMAIL_SENT.name,
+                                 key=b"same-partition", headers={})
+        await asyncio.wait_for(done.wait(), timeout=60)
+    finally:
+        await broker.stop()
+
+    # Then the patient one was delivered again until the database came back, in order, and is not a dead letter
+    assert processed == [patient, calm]
+    assert attempts == {patient: 7, calm: 1}
+    assert not [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.dlq) if patient.encode() in r.value]
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
