@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Language = Literal["en", "fr", "de"]
 CompanySize = Literal["startup", "sme", "large", "public_body"]
@@ -66,6 +66,14 @@ class ApplicationSubmitted(_Model):
     contact: Contact
     project: Project
     consent: Consent
+
+
+PARTNER_CHANNEL = "partner:"
+
+
+def referring_partner(channel: str) -> str | None:
+    """The partner factory that referred an application to Luxembourg, from its channel; None for 'web', 'api'."""
+    return channel.removeprefix(PARTNER_CHANNEL) if channel.startswith(PARTNER_CHANNEL) else None
 
 
 class Applicant(_Model):
@@ -216,3 +224,29 @@ class ReferralIncoming(_Model):
     consent: Consent = Field(description="The applicant's consent as the referring partner collected it.")
     note: str | None = Field(default=None, max_length=2000,
                              description="Why the partner thinks the project fits Luxembourg.")
+
+
+class OverrideRequested(_Model):
+    """A staff member replaces the current decision of an application with their own (a command, written by
+    intake's staff console, carried out by routing). The new decision names them and their reason."""
+
+    application_id: str
+    outcome: Outcome = Field(description="accept_local, forward, decline or review.")
+    factory_id: str | None = Field(default=None, description="For forward, the partner factory chosen; for "
+                                   "accept_local, the home factory (lux-aif); else none.")
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                        description="Why the staff member changes the decision; the applicant reads it.")
+    requested_by: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                              description="The staff member's display name; the new decision is made in it.")
+    staff_username: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                                description="The staff member's account name, for the audit.")
+    requested_at: datetime = Field(description="When the staff member asked (UTC).")
+
+    @model_validator(mode="after")
+    def factory_fits_outcome(self) -> "OverrideRequested":
+        # Which factories exist is data (contracts.reference), checked by the writer and the reader.
+        if self.outcome in ("forward", "accept_local") and not self.factory_id:
+            raise ValueError(f"an override to {self.outcome} names its factory_id")
+        if self.outcome in ("decline", "review") and self.factory_id:
+            raise ValueError(f"an override to {self.outcome} names no factory_id")
+        return self

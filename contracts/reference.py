@@ -57,6 +57,21 @@ class Reference:
                 return factory
         raise KeyError(f"unknown factory id {factory_id!r}")
 
+    def override_refusal(self, outcome: str, factory_id: str | None, referred_by: str | None = None) -> str | None:
+        """Why a staff override to `outcome` may not name `factory_id`, or None when it may: a forward goes to a
+        partner factory, never back to the one that referred the project; an acceptance is the home factory's."""
+        if outcome == "forward":
+            if not factory_id:
+                return "a forward names the partner AI Factory it goes to"
+            if factory_id not in {partner.id for partner in self.partners}:
+                return f"{factory_id!r} is not a partner AI Factory: a forward goes to one of them"
+            if factory_id == referred_by:
+                return (f"{self.factory(factory_id).name} referred the project to Luxembourg: it is not forwarded "
+                        "back to them")
+        if outcome == "accept_local" and factory_id != self.home_factory:
+            return f"an acceptance is by the home factory {self.home_factory!r}, not {factory_id!r}"
+        return None
+
 
 def _factory(raw: dict) -> Factory:
     return Factory(

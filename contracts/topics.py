@@ -44,6 +44,10 @@ DECISION_MADE = Topic(
     "aif.routing.decision-made.v1", events.DecisionMade, "routing", "lu.aif.routing.decision-made"
 )
 EMAIL_SENT = Topic("aif.notify.email-sent.v1", events.EmailSent, "notify", "lu.aif.notify.email-sent")
+# A command, not a fact: staff (through intake's console) ask routing to make their decision the current one.
+OVERRIDE_REQUESTED = Topic(
+    "aif.routing.override-requested.v1", events.OverrideRequested, "intake", "lu.aif.routing.override-requested"
+)
 REFERRAL_UPDATED = Topic(
     "aif.routing.referral-updated.v1", events.ReferralUpdated, "routing", "lu.aif.routing.referral-updated"
 )
@@ -56,8 +60,8 @@ REFERRALS_INCOMING = Topic(
     key="referral_id", signed_by="from_factory",
 )
 
-ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED,
-                          REFERRAL_REPLIES, REFERRALS_INCOMING)
+ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, OVERRIDE_REQUESTED, EMAIL_SENT,
+                          REFERRAL_UPDATED, REFERRAL_REPLIES, REFERRALS_INCOMING)
 REFERRAL_OFFER_PREFIX = "aif.referrals.to."
 
 

@@ -44,7 +44,8 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.REFERRALS_INCOMING, "intake.incoming-referrals"),
     ),
     "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
-    "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals")),
+    "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals"),
+                (topics.OVERRIDE_REQUESTED, "routing.overrides")),
     "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals")),
 }
 

@@ -6,7 +6,7 @@ last free place of an expert to two projects.
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,3 +39,11 @@ async def take_on(session: AsyncSession, application_id: str, sectors: list[str]
     else:
         session.add(WaitingForExpert(application_id=application_id, sectors=",".join(sectors), queued_at=now()))
     return assignment
+
+
+async def hand_back(session: AsyncSession, application_id: str) -> None:
+    """Staff changed the decision: the project leaves its expert, or the waiting queue, and the place is free for
+    another. (A change to accept_local then takes it on anew, like any accepted project.)"""
+    for table in (ExpertAssignment, WaitingForExpert):
+        statement = delete(table).where(col(table.application_id) == application_id)
+        await session.exec(statement)  # type: ignore[call-overload]

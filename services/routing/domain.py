@@ -175,10 +175,14 @@ def _review(reason: str, rule: str) -> Decision:
     return Decision("review", None, (reason,), rule)
 
 
+def what_is_shared(consent_to_share: bool, partner_name: str) -> str:
+    """What a forward does with the application: pass it on with the applicant's consent, else nothing."""
+    if consent_to_share:
+        return f"With the applicant's consent, the application is passed on to {partner_name}."
+    return (f"The applicant did not consent to sharing with partner factories, so nothing was sent: "
+            f"they are invited to apply to {partner_name} directly.")
+
+
 def _forward(case: Case, partner: Candidate, reasons: tuple[str, ...], rule: str) -> Decision:
-    if case.consent_to_share:
-        consent = f"With the applicant's consent, the application is passed on to {partner.name}."
-    else:
-        consent = (f"The applicant did not consent to sharing with partner factories, so nothing was sent: "
-                   f"they are invited to apply to {partner.name} directly.")
-    return Decision("forward", partner.factory_id, (*reasons, consent), rule)
+    return Decision("forward", partner.factory_id, (*reasons, what_is_shared(case.consent_to_share, partner.name)),
+                    rule)

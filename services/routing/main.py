@@ -10,16 +10,17 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference as reference_data
-from contracts.envelope import Envelope
-from contracts.events import ApplicationScored, DecisionMade, ReferralReplied
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, REFERRAL_REPLIES
-from services.routing import referrals
+from contracts.envelope import Envelope, now
+from contracts.events import ApplicationScored, DecisionMade, OverrideRequested, ReferralReplied
+from contracts.topics import APPLICATION_SCORED, DECISION_MADE, OVERRIDE_REQUESTED, REFERRAL_REPLIES
+from services.routing import overrides, referrals
 from services.routing.capacity import active_projects, take_on, waiting_queue
 from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
 from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
+from services.routing.models import DecidedApplication
 from services.runtime.broker import subscribe
 from services.runtime.db import as_utc
-from services.runtime.messages import caused_by
+from services.runtime.messages import follow_up
 from services.runtime.partners import PartnerKeys
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -75,18 +76,42 @@ async def with_expert(session: AsyncSession, scored: ApplicationScored, decision
     })
 
 
+async def announce(session: AsyncSession, cause: Envelope, scored_event: Envelope[ApplicationScored],
+                   decision: DecisionMade) -> None:
+    """Make `decision`, caused by `cause`, the current one: an accepted project gets an expert, and a forward the
+    applicant consented to share opens the referral exchange, the chosen partner first."""
+    scored = scored_event.data
+    final = await with_expert(session, scored, decision) if decision.outcome == "accept_local" else decision
+    runtime.emit(session, DECISION_MADE, follow_up(cause.id, DECISION_MADE, final, service=SERVICE,
+                                                   subject=scored.application_id,
+                                                   correlation_id=scored_event.correlation_id))
+    if decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
+        await referrals.open_exchange(session, scored_event, candidates_for(scored, decision.factory_id), exchange)
+
+
 @subscribe(runtime.broker, APPLICATION_SCORED, group_id=SERVICE)
 async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
     decision = when_application_scored_decide_route(envelope.data, reference, policy)
 
     async def decide_and_announce(session: AsyncSession) -> None:
-        final = await with_expert(session, envelope.data, decision) if decision.outcome == "accept_local" else decision
-        runtime.emit(session, DECISION_MADE, caused_by(envelope, DECISION_MADE, final, service=SERVICE))
-        if decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
-            await referrals.open_exchange(session, envelope, candidates_for(envelope.data, decision.factory_id),
-                                          exchange)
+        # What the decision was made from, for a staff override to decide anew from.
+        session.add(DecidedApplication(application_id=envelope.data.application_id,
+                                       scored_event=envelope.model_dump_json(),
+                                       policy_version=decision.policy_version, decided_at=now()))
+        await announce(session, envelope, envelope, decision)
 
     await runtime.process_once(envelope, decide_and_announce)
+
+
+@subscribe(runtime.broker, OVERRIDE_REQUESTED, group_id=f"{SERVICE}.overrides")
+async def on_override_requested(envelope: Envelope[OverrideRequested]) -> None:
+    """A staff member's decision (sent by intake's console) becomes the current one."""
+
+    async def decide_as_staff(session: AsyncSession) -> None:
+        scored_event, decision = await overrides.when_override_requested(session, envelope.data, reference)
+        await announce(session, envelope, scored_event, decision)
+
+    await runtime.process_once(envelope, decide_as_staff)
 
 
 @subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals", partner_keys=partner_keys)

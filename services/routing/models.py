@@ -1,5 +1,5 @@
-"""routing's data: who carries which accepted project, and which accepted projects wait for an expert;
-plus the runtime's outbox and inbox."""
+"""routing's data: what each decision was made from, who carries which accepted project, which accepted projects
+wait for an expert, and the referral exchanges; plus the runtime's outbox and inbox."""
 
 from __future__ import annotations
 
@@ -10,6 +10,18 @@ from sqlmodel import Field, SQLModel
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
+
+
+class DecidedApplication(SQLModel, table=True):
+    """An application routing decided, with the scored event it decided from: a staff override decides it anew
+    from the same facts, in the same journey."""
+
+    __tablename__ = "decided_application"
+
+    application_id: str = Field(primary_key=True)
+    scored_event: str = Field(description="The ApplicationScored envelope, JSON (with its correlation id).")
+    policy_version: str = Field(description="The policy version of routing's own decision.")
+    decided_at: datetime = utc_timestamp()
 
 
 class ExpertAssignment(SQLModel, table=True):
@@ -30,7 +42,6 @@ class WaitingForExpert(SQLModel, table=True):
 
 
 
-
 class ReferralCase(SQLModel, table=True):
     """A forwarded application and the partners that may take it, best first."""
 
@@ -40,7 +51,7 @@ class ReferralCase(SQLModel, table=True):
     correlation_id: str
     candidates: str = Field(description="JSON list of {factory_id, name, score, reasons}, best first.")
     scored: str = Field(description="The ApplicationScored payload the offers are built from, JSON.")
-    status: str = "open"  # open, accepted, exhausted, expired
+    status: str = "open"  # open, accepted, exhausted, expired, closed (staff changed the decision)
 
 
 class ReferralOffer(SQLModel, table=True):
@@ -50,11 +61,13 @@ class ReferralOffer(SQLModel, table=True):
     application_id: str = Field(index=True)
     factory_id: str
     attempt: int
-    status: str = Field(default="offered", index=True)  # offered, accepted, declined, need_more_information, expired
+    # offered, accepted, declined, need_more_information, expired, withdrawn (staff changed the decision)
+    status: str = Field(default="offered", index=True)
     offered_at: datetime = utc_timestamp()
     answer_by: datetime = utc_timestamp()
     answered_at: datetime | None = utc_timestamp(default=None)
     reason: str | None = None
 
 
-TABLES = (ExpertAssignment, WaitingForExpert, ReferralCase, ReferralOffer, OutboxMessage, ProcessedEvent)
+TABLES = (DecidedApplication, ExpertAssignment, WaitingForExpert, ReferralCase, ReferralOffer, OutboxMessage,
+          ProcessedEvent)

@@ -4,6 +4,8 @@ take it up. Every step is an event: the offer on the partner's own topic, the st
 topic, and a new current decision when the destination changes.
 
 Without the applicant's consent nothing is offered: routing opens no exchange at all (see `open_exchange`).
+When staff change the decision, the exchange under way is closed (`close`): its offers are withdrawn, and a late
+answer to one changes nothing.
 """
 
 from __future__ import annotations
@@ -94,12 +96,30 @@ async def _make_offer(session: AsyncSession, case: ReferralCase, scored: Applica
 
 async def open_exchange(session: AsyncSession, scored_event: Envelope[ApplicationScored], candidates: list[dict],
                         exchange: Exchange) -> None:
-    """A forward decision with consent: remember the candidates and offer the project to the first."""
+    """A forward decision with consent: remember the candidates and offer the project to the first. A staff
+    override to a forward starts anew on the case of an earlier exchange, closed by then."""
     scored = scored_event.data
-    case = ReferralCase(application_id=scored.application_id, correlation_id=scored_event.correlation_id,
-                        candidates=json.dumps(candidates[:exchange.max_hops]), scored=scored.model_dump_json())
+    case = await session.get(ReferralCase, scored.application_id) or ReferralCase(application_id=scored.application_id)
+    case.correlation_id, case.scored = scored_event.correlation_id, scored.model_dump_json()
+    case.candidates, case.status = json.dumps(candidates[:exchange.max_hops]), "open"
     session.add(case)
     await _make_offer(session, case, scored, 1, exchange)
+
+
+async def close(session: AsyncSession, application_id: str) -> None:
+    """Staff changed the decision: the exchange under way ends, and its offers are withdrawn, so that a partner's
+    late answer, or a deadline passing, changes nothing. (The offers' rows are locked, as `answer` and
+    `expire_due` lock them: one of them goes first, the other then sees what it did.)"""
+    case = await session.get(ReferralCase, application_id)
+    if case is None or case.status != "open":
+        return
+    case.status = "closed"
+    session.add(case)
+    pending = await session.exec(select(ReferralOffer).where(col(ReferralOffer.application_id) == application_id)
+                                 .where(col(ReferralOffer.status) == "offered").with_for_update())
+    for offer in pending.all():
+        offer.status = "withdrawn"
+        session.add(offer)
 
 
 async def _next_or_staff(session: AsyncSession, case: ReferralCase, offer: ReferralOffer, why: str,
@@ -122,8 +142,9 @@ async def _next_or_staff(session: AsyncSession, case: ReferralCase, offer: Refer
 
 async def answer(session: AsyncSession, reply: ReferralReplied, exchange: Exchange) -> None:
     """A partner's answer. It must name an offer made to that very partner; an answer to an offer that was
-    answered or expired already changes nothing."""
-    offer = await session.get(ReferralOffer, reply.offer_id)
+    answered, expired or withdrawn already changes nothing."""
+    offer = (await session.exec(select(ReferralOffer).where(col(ReferralOffer.offer_id) == reply.offer_id)
+                                .with_for_update())).first()
     if offer is None or offer.application_id != reply.application_id:
         raise PermanentError(f"no offer {reply.offer_id} for application {reply.application_id}")
     if offer.factory_id != reply.factory_id:

@@ -1,4 +1,4 @@
-"""Building envelopes: the first event of a journey, and events caused by another one."""
+"""Building envelopes: the first event of a journey, events caused by another one, and a person's command."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ def follow_up(cause_id: str, topic: Topic, data: BaseModel, *, service: str, sub
     return _envelope(topic, data, service=service, subject=subject,
                      event_id=derived_event_id(cause_id + discriminator, topic.event_type),
                      correlation_id=correlation_id, causation_id=cause_id)
+
+
+def command(topic: Topic, data: BaseModel, *, service: str, subject: str, correlation_id: str,
+            causation_id: str | None = None) -> Envelope:
+    """A command a person gave (a staff override) in an application's journey: a fact of its own, so a new id;
+    `causation_id` names the event the person acted on."""
+    return _envelope(topic, data, service=service, subject=subject, event_id=str(uuid.uuid4()),
+                     correlation_id=correlation_id, causation_id=causation_id)
 
 
 def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, event_id: str,

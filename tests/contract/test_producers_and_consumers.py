@@ -16,14 +16,14 @@ from faststream.kafka.parser import AioKafkaParser
 
 from contracts import asyncapi, reference, signing, topics
 from contracts.envelope import Envelope, derived_event_id, now
-from contracts.events import EmailSent, ReferralIncoming
+from contracts.events import EmailSent, OverrideRequested, ReferralIncoming
 from infra import samples
 from infra.partner_simulator import ANSWERS, referral, reply_to
 from services.notify.render import render_decision
-from services.routing import referrals
+from services.routing import overrides, referrals
 from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
 from services.runtime.broker import decode_envelope, signed_by_partner
-from services.runtime.messages import caused_by, first_event
+from services.runtime.messages import caused_by, command, first_event
 from services.runtime.partners import PartnerKeys
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as load_triage_policy
@@ -41,6 +41,9 @@ class Session:
     def add(self, row: object) -> None:
         pass
 
+    async def get(self, _table: type, _key: str) -> None:
+        return None  # no exchange before this one
+
 
 async def offers_and_steps(scored: Envelope) -> list[Envelope]:
     """What routing announces when it opens a referral exchange: the offer to the best partner and its step.
@@ -53,6 +56,17 @@ async def offers_and_steps(scored: Envelope) -> list[Envelope]:
                    "reasons": fit.reasons} for fit in eligible_partners(scored.data)]
     await referrals.open_exchange(Session(), scored, candidates, exchange)
     return emitted
+
+
+def staff_override(scored: Envelope, decision: Envelope) -> tuple[Envelope, Envelope]:
+    """A staff member sends the application to review: the command as intake's console stages it, and the
+    decision routing makes of it in their name (services/intake/overrides.py, services/routing/overrides.py)."""
+    data = OverrideRequested(application_id=decision.subject, outcome="review", reason="The applicant called us.",
+                             requested_by="Claire Hoffmann", staff_username="choffmann", requested_at=now())
+    override = command(topics.OVERRIDE_REQUESTED, data, service="intake", subject=decision.subject,
+                       correlation_id=decision.correlation_id, causation_id=decision.id)
+    staff_decision = overrides.decision_of(data, scored.data, decision.data.policy_version, REFERENCE)
+    return override, caused_by(override, topics.DECISION_MADE, staff_decision, service="routing")
 
 
 def email_sent(decision: Envelope) -> Envelope:
@@ -84,7 +98,9 @@ async def produced() -> dict[str, list[Envelope]]:
         offers = [envelope for envelope in exchange if envelope.type == topics.OFFERS.event_type]
         replies = [reply_to(offer, rule) for offer in offers for rule in ANSWERS]
         incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
-        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming]
+        override, staff_decision = staff_override(scored, decision)
+        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming, override,
+                 staff_decision, email_sent(staff_decision)]
     by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
     for envelope in made:
         (topic,) = [t for t in topics.PUBLISHED if t.event_type == envelope.type]

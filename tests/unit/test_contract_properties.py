@@ -19,7 +19,7 @@ from contracts import reference, topics
 from contracts.envelope import Envelope
 from contracts.events import (
     COUNTRY_PATTERN, EMAIL_PATTERN, Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent,
-    PartnerFit, RuleResult, SectorFinding, ReferralIncoming, ReferralReplied, ReferralUpdated,
+    OverrideRequested, PartnerFit, RuleResult, SectorFinding, ReferralIncoming, ReferralReplied, ReferralUpdated,
 )
 from infra import samples
 from services.intake.api import describe, error_handlers, field_name
@@ -143,10 +143,22 @@ def incoming_referral(application: SubmitApplication, referral_id: str, from_fac
 
 
 referral_incoming = st.builds(incoming_referral, valid_applications(), ids, ids, st.none() | texts)
+
+
+def staff_override(application_id: str, outcome: str, factory_id: str, reason: str, name: str,
+                   at) -> OverrideRequested:
+    """The factory goes with the outcome: named for a forward or an acceptance, none for a decline or a review."""
+    return OverrideRequested(application_id=application_id, outcome=outcome, reason=reason, requested_by=name,
+                             factory_id=factory_id if outcome in ("forward", "accept_local") else None,
+                             staff_username=name.lower(), requested_at=at)
+
+
+override_requested = st.builds(staff_override, ids, st.sampled_from(["accept_local", "forward", "decline", "review"]),
+                               ids, sized_text(1, 200).filter(str.strip), sized_text(1, 40, one_line=True), times)
 PAYLOADS = {topics.APPLICATION_SUBMITTED.name: submitted, topics.APPLICATION_SCORED.name: scored,
             topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed,
             topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied,
-            topics.REFERRALS_INCOMING.name: referral_incoming}
+            topics.REFERRALS_INCOMING.name: referral_incoming, topics.OVERRIDE_REQUESTED.name: override_requested}
 
 
 def validates_or_locates_every_error(model: type[BaseModel], document) -> None:
