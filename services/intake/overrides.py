@@ -1,0 +1,77 @@
+"""Staff overrides, intake's side: a staff member asks routing to make their decision the current one.
+
+The command (aif.routing.override-requested.v1) and a timeline entry naming the staff member are staged in the
+caller's transaction, so they commit together; routing carries the command out, and the new decision comes
+back on the decision topic like any other. The console calls `stage_override`, commits, and wakes the relay.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import reference
+from contracts.envelope import Envelope, now
+from contracts.events import OverrideRequested, referring_partner
+from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE, OVERRIDE_REQUESTED
+from services.intake.models import ApplicationRecord, TimelineEntry
+from services.intake.take_in import Emit
+from services.runtime.messages import command
+from services.runtime.telemetry import current_trace_id
+
+SERVICE = "intake"
+
+
+class OverrideRefused(ValueError):
+    """An override that cannot be sent; the message says why, in words for the staff member."""
+
+
+def override_summary(override: OverrideRequested) -> str:
+    where = f" to {override.factory_id}" if override.outcome == "forward" else ""
+    return f"Override requested by {override.requested_by}: {override.outcome}{where} ({override.reason})"
+
+
+async def _journey(session: AsyncSession, application_id: str) -> tuple[str, str | None]:
+    """The correlation id of the application's journey (the id of its submitted event, for an application intake
+    started) and the id of the latest decision, which the staff member acts on."""
+    entries = (await session.exec(
+        select(TimelineEntry).where(col(TimelineEntry.application_id) == application_id)
+        .where(col(TimelineEntry.event).in_([APPLICATION_SUBMITTED.event_type, DECISION_MADE.event_type]))
+        .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id)))).all()
+    submitted = next(entry.event_id for entry in entries if entry.event == APPLICATION_SUBMITTED.event_type)
+    decisions = [entry.event_id for entry in entries if entry.event == DECISION_MADE.event_type]
+    return submitted, (decisions[-1] if decisions else None)
+
+
+async def stage_override(session: AsyncSession, emit: Emit, application_id: str, outcome: str,
+                         factory_id: str | None, reason: str, staff_username: str,
+                         staff_name: str) -> Envelope[OverrideRequested]:
+    """Stage the override of a decided application; raises OverrideRefused, naming why, and stages nothing when
+    it cannot go. `factory_id` counts for a forward only: an acceptance is the home factory's, and a decline or a
+    review names no factory."""
+    application = await session.get(ApplicationRecord, application_id)
+    if application is None:
+        raise OverrideRefused(f"There is no application {application_id}.")
+    if application.decision is None:
+        raise OverrideRefused("The application has no decision yet: it can be changed once routing has decided.")
+    if not reason.strip():
+        raise OverrideRefused("A reason is required: say why the decision changes (the applicant reads it).")
+    data = reference.load()
+    factory = {"forward": factory_id or None, "accept_local": data.home_factory}.get(outcome)
+    if refusal := data.override_refusal(outcome, factory, referring_partner(application.channel)):
+        raise OverrideRefused(refusal[0].upper() + refusal[1:] + ".")
+    try:
+        override = OverrideRequested(application_id=application_id, outcome=outcome, factory_id=factory,
+                                     reason=reason.strip(), requested_by=staff_name.strip(),
+                                     staff_username=staff_username, requested_at=now())
+    except ValidationError as error:
+        raise OverrideRefused("; ".join(f"{'.'.join(map(str, e['loc'])) or 'override'}: {e['msg']}"
+                                        for e in error.errors(include_input=False))) from error
+    correlation_id, decision_id = await _journey(session, application_id)
+    envelope = command(OVERRIDE_REQUESTED, override, service=SERVICE, subject=application_id,
+                       correlation_id=correlation_id, causation_id=decision_id)
+    session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
+                              event=envelope.type, summary=override_summary(override), trace_id=current_trace_id()))
+    emit(session, OVERRIDE_REQUESTED, envelope)
+    return envelope
