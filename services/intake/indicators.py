@@ -1,0 +1,192 @@
+"""The programme's indicators, computed from intake's own tables for the staff console and its CSV export.
+
+Every figure is about the applications submitted in the chosen range (by submission date, UTC, both days
+included; without a range, all of them):
+- applications per ISO week ('2026-W47'), the weeks without any included as zero;
+- the outcomes of their current decisions (and how many wait for one); the sectors triage found in them;
+- the time from submission to the first decision: median and 90th percentile (nearest rank), in seconds;
+- referrals per partner factory: sent (the offers routing made, which intake keeps for the partner bridge) and
+  received (the applications a partner referred to Luxembourg: channel 'partner:<factory-id>');
+- accepted projects by step of the customer journey, and the companies that completed it against the target.
+  No journey step is recorded yet, so every accepted project counts as not started (`Journey.note` says so).
+
+`to_csv` writes them in a long format, one figure a row: `indicator,key,value` (see its docstring).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import reference
+from contracts.events import referring_partner
+from contracts.topics import DECISION_MADE
+from services.intake.models import ApplicationRecord, BridgeOffer, TimelineEntry
+from services.runtime.db import as_utc
+
+OUTCOMES = ("accept_local", "forward", "decline", "review")
+UNDECIDED = "undecided"
+JOURNEY_STEPS = ("training", "assessment", "matching with solution providers", "funding", "PoC or sandbox",
+                 "production")
+COMPLETION_TARGET = 190  # companies through the whole journey: the programme's headline target
+JOURNEY_NOT_RECORDED = ("No step of the customer journey is recorded yet: every accepted project counts as "
+                        "accepted, journey not started, and no company has completed it.")
+
+
+@dataclass(frozen=True)
+class DecisionTime:
+    decided: int  # applications with a decision, of which the figures are
+    median_seconds: float | None
+    p90_seconds: float | None
+
+    @property
+    def median_minutes(self) -> float | None:
+        return None if self.median_seconds is None else self.median_seconds / 60
+
+    @property
+    def p90_minutes(self) -> float | None:
+        return None if self.p90_seconds is None else self.p90_seconds / 60
+
+
+@dataclass(frozen=True)
+class PartnerReferrals:
+    factory_id: str
+    name: str
+    sent: int  # offers made to the partner
+    received: int  # applications the partner referred to Luxembourg
+
+
+@dataclass(frozen=True)
+class Journey:
+    accepted: int
+    not_started: int
+    by_step: dict[str, int]  # every step of JOURNEY_STEPS, in order
+    completed: int
+    target: int = COMPLETION_TARGET
+    note: str = JOURNEY_NOT_RECORDED
+
+
+@dataclass(frozen=True)
+class Indicators:
+    since: date | None
+    until: date | None
+    applications: int
+    per_week: dict[str, int]  # ISO week -> submitted applications, in order
+    outcomes: dict[str, int]  # OUTCOMES, then UNDECIDED
+    sectors: dict[str, int]  # sector -> applications, the most frequent first
+    decision_time: DecisionTime
+    referrals: tuple[PartnerReferrals, ...]  # every partner factory
+    journey: Journey
+
+
+def _in_range(query, since: date | None, until: date | None):
+    """`query` on the applications submitted from `since` to `until`, both days included."""
+    if since:
+        query = query.where(col(ApplicationRecord.created_at) >= _midnight(since))
+    if until:
+        query = query.where(col(ApplicationRecord.created_at) < _midnight(until + timedelta(days=1)))
+    return query
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _weeks(days: list[date], since: date | None, until: date | None) -> dict[str, int]:
+    if not days and not (since and until):
+        return {}
+    first, last = since or min(days), until or max(days)
+    monday = first - timedelta(days=first.weekday())
+    weeks = {}
+    while monday <= last:
+        weeks[iso_week(monday)] = 0
+        monday += timedelta(days=7)
+    weeks.update(Counter(iso_week(day) for day in days))
+    return weeks
+
+
+def nearest_rank(values: list[float], percent: float) -> float | None:
+    ordered = sorted(values)
+    return ordered[max(math.ceil(percent / 100 * len(ordered)), 1) - 1] if ordered else None
+
+
+async def compute(session: AsyncSession, since: date | None = None, until: date | None = None) -> Indicators:
+    applications = (await session.exec(_in_range(select(ApplicationRecord), since, until))).all()
+    first_decisions = dict((await session.exec(_in_range(
+        select(TimelineEntry.application_id, func.min(TimelineEntry.time))
+        .join(ApplicationRecord, col(ApplicationRecord.id) == col(TimelineEntry.application_id))
+        .where(col(TimelineEntry.event) == DECISION_MADE.event_type)
+        .group_by(col(TimelineEntry.application_id)), since, until))).all())
+    sent = Counter(dict((await session.exec(_in_range(
+        select(BridgeOffer.factory_id, func.count())
+        .join(ApplicationRecord, col(ApplicationRecord.id) == col(BridgeOffer.application_id))
+        .group_by(col(BridgeOffer.factory_id)), since, until))).all()))
+
+    submitted_at = {a.id: as_utc(a.created_at) for a in applications}
+    outcomes = Counter(json.loads(a.decision)["outcome"] if a.decision else UNDECIDED for a in applications)
+    sectors = Counter(finding["sector"] for a in applications if a.scores
+                      for finding in json.loads(a.scores)["sectors"])
+    received = Counter(partner for a in applications if (partner := referring_partner(a.channel)))
+    waits = [max((as_utc(at) - submitted_at[app]).total_seconds(), 0.0) for app, at in first_decisions.items()]
+    partners = {f.id: f.name for f in reference.load().partners}
+    accepted = outcomes["accept_local"]
+    return Indicators(
+        since=since, until=until, applications=len(applications),
+        per_week=_weeks([at.date() for at in submitted_at.values()], since, until),
+        outcomes={outcome: outcomes[outcome] for outcome in (*OUTCOMES, UNDECIDED)},
+        sectors=dict(sorted(sectors.items(), key=lambda item: (-item[1], item[0]))),
+        decision_time=DecisionTime(len(waits), statistics.median(waits) if waits else None, nearest_rank(waits, 90)),
+        referrals=tuple(PartnerReferrals(factory_id, partners.get(factory_id, factory_id), sent[factory_id],
+                                         received[factory_id])
+                        for factory_id in [*partners, *sorted((set(sent) | set(received)) - set(partners))]),
+        journey=Journey(accepted=accepted, not_started=accepted, by_step=dict.fromkeys(JOURNEY_STEPS, 0),
+                        completed=0),
+    )
+
+
+def to_csv(indicators: Indicators) -> str:
+    """One figure a row, `indicator,key,value`: range (since, until; empty when open), applications (total),
+    applications_per_week (ISO week), outcome (each outcome and 'undecided'), sector, decision_time (decided,
+    median_seconds, p90_seconds; empty when nothing is decided), referrals_sent and referrals_received (partner
+    factory id), journey (accepted, not_started, completed, target, note) and journey_step (each step)."""
+    time_taken = indicators.decision_time
+    journey = indicators.journey
+    rows = [
+        ("range", "since", indicators.since.isoformat() if indicators.since else ""),
+        ("range", "until", indicators.until.isoformat() if indicators.until else ""),
+        ("applications", "total", indicators.applications),
+        *(("applications_per_week", week, count) for week, count in indicators.per_week.items()),
+        *(("outcome", outcome, count) for outcome, count in indicators.outcomes.items()),
+        *(("sector", sector, count) for sector, count in indicators.sectors.items()),
+        ("decision_time", "decided", time_taken.decided),
+        ("decision_time", "median_seconds", "" if time_taken.median_seconds is None else time_taken.median_seconds),
+        ("decision_time", "p90_seconds", "" if time_taken.p90_seconds is None else time_taken.p90_seconds),
+        *(("referrals_sent", partner.factory_id, partner.sent) for partner in indicators.referrals),
+        *(("referrals_received", partner.factory_id, partner.received) for partner in indicators.referrals),
+        ("journey", "accepted", journey.accepted),
+        ("journey", "not_started", journey.not_started),
+        *(("journey_step", step, count) for step, count in journey.by_step.items()),
+        ("journey", "completed", journey.completed),
+        ("journey", "target", journey.target),
+        ("journey", "note", journey.note),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("indicator", "key", "value"))
+    writer.writerows(rows)
+    return out.getvalue()
