@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
-import uuid
 from http import HTTPStatus
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -12,22 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from sqlmodel import col, select
 
 from contracts import asyncapi
-from contracts.envelope import now
-from contracts.events import ApplicationSubmitted
-from contracts.topics import APPLICATION_SUBMITTED
-from services.intake import simulation
+from services.intake import simulation, status_link, take_in
 from services.intake.limits import RESPONSES as LIMIT_RESPONSES, ErrorBody
-from services.intake.models import ApplicationRecord, TimelineEntry
-from services.intake.take_in import take_in, token_hash
 from services.intake.requests import Accepted, StatusView, SubmitApplication
-from services.runtime.db import as_utc
-from services.runtime.messages import first_event
 from services.runtime.service import Runtime
-
-SERVICE = "intake"
 
 
 def field_name(location: tuple) -> str:
@@ -106,53 +94,27 @@ def staff_only(staff_api_token: str | None):
 
 def router(runtime: Runtime, public_base_url: str | None, staff_api_token: str | None = None) -> APIRouter:
     routes = APIRouter(prefix="/v1", tags=["applications"])
-    tracer = runtime.tracing.get_tracer("aiguillage.intake")
-    sessions = runtime.sessions
 
     @routes.post("/applications", status_code=202, response_model=Accepted,
                  summary="Submit an AI project application",
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             **LIMIT_RESPONSES})
     async def submit(application: SubmitApplication, request: Request) -> JSONResponse:
-        application_id = str(uuid.uuid4())
-        with tracer.start_as_current_span("submit application", attributes={"application_id": application_id}):
-            submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel="api",
-                                             **application.model_dump())
-            envelope = first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
-            async with sessions() as session:
-                token = take_in(session, runtime.emit, envelope, "Application received")
-                await session.commit()
-        runtime.relay.wake()
-        base = (public_base_url or str(request.base_url)).rstrip("/")
-        status_url = f"{base}/v1/applications/{application_id}?token={token}"
-        return JSONResponse({"application_id": application_id, "status_url": status_url}, status_code=202,
-                            headers={"Location": status_url})
+        submitted = await take_in.submit(runtime, application, channel="api")
+        status_url = status_link.link(request, public_base_url, f"/v1/applications/{submitted.application_id}",
+                                      submitted.token)
+        return JSONResponse({"application_id": submitted.application_id, "status_url": status_url},
+                            status_code=202, headers={"Location": status_url})
 
     @routes.get("/applications/{application_id}", response_model=StatusView,
                 summary="Follow an application (the status link given at submission)",
                 responses={404: {"description": "No application with this id and token."}})
     async def status(application_id: str, token: str = Query(description="The secret of the status link.")):
-        async with sessions() as session:
-            application = await session.get(ApplicationRecord, application_id)
-            if application is None or not hmac.compare_digest(application.token_hash, token_hash(token)):
-                return JSONResponse({"error": "not_found", "message": "No application with this id and token."},
-                                    status_code=404)
-            timeline = (await session.exec(
-                select(TimelineEntry).where(TimelineEntry.application_id == application_id)
-                .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id))
-            )).all()
-        body = {
-            "application_id": application.id,
-            "status": application.status,
-            "timeline": [{"time": as_utc(entry.time).isoformat(), "event": entry.event, "summary": entry.summary,
-                          "trace_id": entry.trace_id} for entry in timeline],
-        }
-        if application.decision:
-            decision = json.loads(application.decision)
-            body["decision"] = {key: decision.get(key) for key in
-                                ("outcome", "factory_id", "reasons", "policy_version", "decided_by", "expert_name",
-                                 "waiting_for_expert")}
-        return JSONResponse(body)
+        followed = await status_link.follow(runtime.sessions, application_id, token)
+        if followed is None:
+            return JSONResponse({"error": "not_found", "message": "No application with this id and token."},
+                                status_code=404)
+        return JSONResponse(status_link.status_view(followed))
 
     @routes.post("/simulate", response_model=simulation.Simulation, tags=["staff"],
                  dependencies=[Depends(staff_only(staff_api_token))],

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED, Topic
 from services.intake.models import ApplicationRecord, TimelineEntry
+from services.intake.requests import SubmitApplication
+from services.runtime.messages import first_event
+from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id
 
 Emit = Callable[[AsyncSession, Topic, Envelope], None]
@@ -33,3 +38,26 @@ def take_in(session: AsyncSession, emit: Emit, envelope: Envelope[ApplicationSub
                               event=envelope.type, summary=summary, trace_id=current_trace_id()))
     emit(session, APPLICATION_SUBMITTED, envelope)
     return token
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application_id: str
+    token: str  # the secret of the status link: given to the applicant once, never stored
+
+
+async def submit(runtime: Runtime, application: SubmitApplication, channel: str) -> Submitted:
+    """Take in an application an applicant sent (the JSON API, 'api', or the web form, 'web') in one transaction,
+    so both doors keep the same rules and leave the same traces."""
+    application_id = str(uuid.uuid4())
+    tracer = runtime.tracing.get_tracer("aiguillage.intake")
+    with tracer.start_as_current_span("submit application",
+                                      attributes={"application_id": application_id, "channel": channel}):
+        submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
+                                         **application.model_dump())
+        envelope = first_event(APPLICATION_SUBMITTED, submitted, service="intake", subject=application_id)
+        async with runtime.sessions() as session:
+            token = take_in(session, runtime.emit, envelope, "Application received")
+            await session.commit()
+    runtime.relay.wake()
+    return Submitted(application_id, token)
