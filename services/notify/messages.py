@@ -18,6 +18,12 @@ SUBJECTS = {
         "fr": "Votre projet d'IA « {title} » sort du champ des AI Factories",
         "de": "Ihr KI-Projekt „{title}“ liegt außerhalb des Auftrags der AI Factories",
     },
+    # A staff member's decline, for any reason (the automatic one is always the civilian scope).
+    "decline_by_staff": {
+        "en": "Your AI project '{title}': our decision",
+        "fr": "Votre projet d'IA « {title} » : notre décision",
+        "de": "Ihr KI-Projekt „{title}“: unsere Entscheidung",
+    },
     "review": {
         "en": "Your AI project '{title}' is with our intake experts",
         "fr": "Votre projet d'IA « {title} » est entre les mains de nos experts",
@@ -47,6 +53,14 @@ OPENINGS = {
               "le prendre en charge.",
         "de": "Vielen Dank für Ihre Bewerbung. Leider dienen die EuroHPC AI Factories nur zivilen Anwendungen; Ihr "
               "Projekt beschreibt einen militärischen oder Waffenzweck, daher können wir es nicht übernehmen.",
+    },
+    "decline_by_staff": {
+        "en": "Thank you for your application. Our intake team has looked at it closely and we are sorry: we "
+              "cannot take your project on. The reasons are below.",
+        "fr": "Merci de votre candidature. Notre équipe l'a examinée attentivement et nous sommes désolés : nous ne "
+              "pouvons pas prendre votre projet en charge. Les raisons figurent ci-dessous.",
+        "de": "Vielen Dank für Ihre Bewerbung. Unser Team hat sie sorgfältig geprüft, und es tut uns leid: Wir "
+              "können Ihr Projekt nicht übernehmen. Die Gründe finden Sie unten.",
     },
     "review": {
         "en": "Our intake experts will look at your application in person and come back to you.",

@@ -25,8 +25,11 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
         "factory": f"{factory.name} ({factory.country})" if factory else "",
         "contact": _contact(factory, lang) if factory else "",
     }
+    # The automatic decline has one reason, the civilian scope; a staff member declines for the reasons given.
+    wording = "decline_by_staff" if decision.outcome == "decline" and decision.decided_by != "routing" \
+        else decision.outcome
     paragraphs = [m.GREETING[lang].format(name=decision.applicant.contact_name),
-                  m.OPENINGS[decision.outcome][lang].format(**names)]
+                  m.OPENINGS[wording][lang].format(**names)]
     if decision.outcome == "forward":
         paragraphs.append(m.FORWARD_NEXT[decision.consent_to_share][lang].format(**names))
     if decision.outcome == "accept_local" and decision.expert_name:
@@ -37,7 +40,7 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
     paragraphs.append(m.SIGNATURE[lang])
     return Email(
         to=decision.applicant.email,
-        subject=m.SUBJECTS[decision.outcome][lang].format(**names),
+        subject=m.SUBJECTS[wording][lang].format(**names),
         body="\n\n".join(paragraphs) + "\n",
         language=lang,
     )

@@ -15,10 +15,11 @@ TITLES = {"en": "Fraud detection in reinsurance claims", "fr": "Détection de fr
 
 
 def email(outcome: str, *, language: str = "en", consent: bool = True, factory_id: str | None = "",
-          reasons: tuple[str, ...] = ("The project fits the L-AIF priorities.",)) -> Email:
+          reasons: tuple[str, ...] = ("The project fits the L-AIF priorities.",),
+          decided_by: str = "routing") -> Email:
     decision = DecisionMade(
         application_id="app-42", outcome=outcome, factory_id=FACTORY_OF[outcome] if factory_id == "" else factory_id,
-        reasons=list(reasons), policy_version="triage-2026.11.0+routing-2026.11.0", decided_by="routing",
+        reasons=list(reasons), policy_version="triage-2026.11.0+routing-2026.11.0", decided_by=decided_by,
         consent_to_share=consent,
         applicant=Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
                             language=language, project_title=TITLES[language]),
@@ -91,6 +92,19 @@ def test_a_declined_project_is_told_about_the_civilian_scope():
     # Then the email explains that the AI Factories serve civilian applications only
     assert sent.subject == "Ihr KI-Projekt „Betrugserkennung für Stromnetzbetreiber“ liegt außerhalb des Auftrags der AI Factories"
     assert "nur zivilen Anwendungen" in sent.body
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "cannot take your project on"),
+                                                ("fr", "ne pouvons pas prendre votre projet"),
+                                                ("de", "nicht übernehmen")])
+def test_a_project_declined_by_staff_is_not_told_about_a_military_purpose(language: str, words: str):
+    # Given a staff member who declines Anne Weber's project, with their reason
+    sent = email("decline", language=language, decided_by="Luc Hoffmann",
+                 reasons=("Decision changed by Luc Hoffmann: the data cannot leave the client's premises.",))
+    # Then the email says the team cannot take it on, gives the reason, and says nothing of weapons
+    assert words in sent.body and "the data cannot leave" in sent.body
+    assert not any(term in sent.body for term in ("military", "militaire", "militärisch"))
+    assert "military" not in sent.subject.lower()
 
 
 def test_the_reasons_are_listed_in_the_body():
