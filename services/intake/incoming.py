@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference
 from contracts.envelope import Envelope, now
-from contracts.events import ApplicationSubmitted, ReferralIncoming
+from contracts.events import PARTNER_CHANNEL, ApplicationSubmitted, ReferralIncoming
 from contracts.topics import APPLICATION_SUBMITTED
 from services.intake.models import ApplicationRecord
 from services.intake.take_in import Emit, take_in
@@ -50,7 +50,7 @@ def when_referral_incoming(envelope: Envelope[ReferralIncoming], emit: Emit):
         project = referral.project.model_copy(update={
             "declared_sectors": [s for s in dict.fromkeys(referral.project.declared_sectors) if s in known]})
         submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(),
-                                         channel=f"partner:{referral.from_factory}", company=referral.company,
+                                         channel=PARTNER_CHANNEL + referral.from_factory, company=referral.company,
                                          contact=referral.contact, project=project, consent=referral.consent)
         event = follow_up(envelope.id, APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id,
                           correlation_id=envelope.correlation_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from contracts.events import Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding
+from contracts.events import (
+    Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding, referring_partner,
+)
 from contracts.reference import Reference
 from services.triage import domain
 from services.triage.model import Policy
@@ -34,7 +36,7 @@ def when_application_submitted_score_it(
         company_size=submitted.company.size,
         summary=project.summary, data_readiness=project.data_readiness, stage=project.stage,
         flags=list(scores.flags),
-        referred_by=submitted.channel.removeprefix("partner:") if submitted.channel.startswith("partner:") else None,
+        referred_by=referring_partner(submitted.channel),
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(
             company_name=submitted.company.name, contact_name=submitted.contact.name,
