@@ -33,6 +33,9 @@ class IntakeSettings(Settings):
     # The partner bridge (services/intake/bridge.py): how far a request's timestamp may be from this server's
     # time; a signed request is valid this long, and only once.
     bridge_replay_window_seconds: int = Field(default=300, gt=0)
+    # How long a staff member's console session lasts after signing in (a working day); then they sign in again.
+    # Fractions are allowed (a test runs sessions of seconds).
+    staff_session_minutes: float = Field(default=480, gt=0)
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)

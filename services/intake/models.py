@@ -1,5 +1,6 @@
-"""intake's own data: the applications it took in, the read model built from everyone's events, and what the
-partner bridge keeps (the offers partners without Kafka fetch, the signed requests already seen)."""
+"""intake's own data: the applications it took in, the read model built from everyone's events, what the
+partner bridge keeps (the offers partners without Kafka fetch, the signed requests already seen), and the staff
+console's accounts and sessions."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from contracts.envelope import now
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
 
 # Later statuses win: a decision seen before its scores (different topics) never falls back to 'triaged'.
 STATUS_ORDER = ("received", "triaged", "decided")
+# Where an application stands in the staff console's queue (read_model.queue_status), in the queue's order.
+QUEUE_STATUSES = {"received": "Received", "in_review": "In review", "waiting": "Waiting for an expert",
+                  "offered": "Offered to a partner", "decided": "Decided"}
+STAFF_ROLES = ("viewer", "triager", "admin")
 
 
 class ApplicationRecord(SQLModel, table=True):
@@ -25,8 +31,15 @@ class ApplicationRecord(SQLModel, table=True):
     submitted: str = Field(description="The ApplicationSubmitted payload, JSON.")
     scores: str | None = Field(default=None, description="The ApplicationScored payload, JSON.")
     decision: str | None = Field(default=None, description="The DecisionMade payload, JSON.")
-    created_at: datetime = utc_timestamp()
+    created_at: datetime = utc_timestamp(index=True)
     updated_at: datetime = utc_timestamp()
+    # What the console's queue sorts and filters on, kept beside the JSON so that a filter is a plain WHERE.
+    queue_status: str = Field(default="received", index=True, description="A key of QUEUE_STATUSES.")
+    outcome: str | None = Field(default=None, description="The current decision's outcome.")
+    factory_id: str | None = Field(default=None, description="The current decision's factory.")
+    sectors: str = Field(default="", description="The sectors triage found, as '|finance|insurance|'.")
+    referral_step: str | None = Field(default=None, description="The latest step of the referral exchange.")
+    referral_factory_id: str | None = Field(default=None, description="The partner that step concerns.")
 
     def advance(self, status: str) -> None:
         if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
@@ -42,6 +55,8 @@ class TimelineEntry(SQLModel, table=True):
     event: str
     summary: str
     trace_id: str | None = None
+    payload: str | None = Field(default=None, description="The event's payload, JSON, for the console's pages.")
+    caused_by: str | None = Field(default=None, description="The id of the event that caused this one.")
 
 
 class BridgeOffer(SQLModel, table=True):
@@ -70,4 +85,30 @@ class BridgeRequest(SQLModel, table=True):
     seen_at: datetime = utc_timestamp()
 
 
-TABLES = (ApplicationRecord, TimelineEntry, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest)
+class StaffAccount(SQLModel, table=True):
+    """A named member of the intake staff (services/intake/staff.py creates them); the password is kept only as
+    its Argon2id hash. A disabled account cannot sign in, and its sessions end."""
+
+    __tablename__ = "staff_account"
+
+    username: str = Field(primary_key=True)
+    name: str
+    role: str = Field(description="viewer, triager or admin.")
+    password_hash: str
+    active: bool = True
+    created_at: datetime = utc_timestamp(default_factory=now)
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in staff member. Only the hash of the session id is kept: the database alone opens no session."""
+
+    __tablename__ = "staff_session"
+
+    id_hash: str = Field(primary_key=True)
+    username: str = Field(foreign_key="staff_account.username", index=True)
+    created_at: datetime = utc_timestamp()
+    expires_at: datetime = utc_timestamp()
+
+
+TABLES = (ApplicationRecord, TimelineEntry, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest,
+          StaffAccount, StaffSession)

@@ -1,7 +1,8 @@
 """The read model: what intake learns from the other services' events, for the status page and the console.
 
 Each reaction returns the work to do in the transaction that also records the event in the inbox, so a
-redelivered event changes nothing.
+redelivered event changes nothing. Every event also lands in the application's timeline with its payload, which
+the console shows (the referral steps, the emails sent and the decision each one announced).
 """
 
 from __future__ import annotations
@@ -16,6 +17,37 @@ from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.telemetry import current_trace_id
 
 Work = Callable[[AsyncSession], Awaitable[None]]
+
+# Referral steps after which the partner has yet to take the project: it stands 'offered to a partner'.
+OPEN_REFERRAL_STEPS = ("offered", "need_more_information")
+
+
+def queue_status(decision: DecisionMade | None, referral_step: str | None, referral_factory_id: str | None) -> str:
+    """Where an application stands in the staff console's queue (models.QUEUE_STATUSES). A forward is 'offered'
+    while the partner it names has an open offer; decisions and referral steps come on different topics, so
+    either may be seen first, and the status follows whatever is known."""
+    if decision is None:
+        return "received"
+    if decision.outcome == "review":
+        return "in_review"
+    if decision.outcome == "accept_local" and decision.waiting_for_expert:
+        return "waiting"
+    if (decision.outcome == "forward" and referral_step in OPEN_REFERRAL_STEPS
+            and referral_factory_id == decision.factory_id):
+        return "offered"
+    return "decided"
+
+
+def sectors_column(scored: ApplicationScored) -> str:
+    """The sectors as '|finance|insurance|': a filter on one is `LIKE '%|finance|%'`, on any database."""
+    return "|" + "".join(f"{finding.sector}|" for finding in scored.sectors) if scored.sectors else ""
+
+
+def refresh_queue_columns(application: ApplicationRecord) -> None:
+    decision = DecisionMade.model_validate_json(application.decision) if application.decision else None
+    application.outcome = decision.outcome if decision else None
+    application.factory_id = decision.factory_id if decision else None
+    application.queue_status = queue_status(decision, application.referral_step, application.referral_factory_id)
 
 
 def scored_summary(scored: ApplicationScored) -> str:
@@ -41,10 +73,12 @@ def record(envelope: Envelope, summary: str, update: Callable[[ApplicationRecord
             # application intake never took in is worth a look, never silently dropped.
             raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
         update(application)
+        refresh_queue_columns(application)
         application.updated_at = envelope.time
         session.add(application)
         session.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
-                                  event=envelope.type, summary=summary, trace_id=current_trace_id()))
+                                  event=envelope.type, summary=summary, trace_id=current_trace_id(),
+                                  payload=envelope.data.model_dump_json(), caused_by=envelope.causation_id))
 
     return work
 
@@ -52,6 +86,7 @@ def record(envelope: Envelope, summary: str, update: Callable[[ApplicationRecord
 def when_application_scored(envelope: Envelope[ApplicationScored]) -> Work:
     def update(application: ApplicationRecord) -> None:
         application.scores = envelope.data.model_dump_json()
+        application.sectors = sectors_column(envelope.data)
         application.advance("triaged")
 
     return record(envelope, scored_summary(envelope.data), update)
@@ -66,7 +101,11 @@ def when_decision_made(envelope: Envelope[DecisionMade]) -> Work:
 
 
 def when_referral_updated(envelope: Envelope[ReferralUpdated]) -> Work:
-    return record(envelope, envelope.data.reason, lambda application: None)
+    def update(application: ApplicationRecord) -> None:
+        application.referral_step = envelope.data.step
+        application.referral_factory_id = envelope.data.factory_id
+
+    return record(envelope, envelope.data.reason, update)
 
 
 def when_email_sent(envelope: Envelope[EmailSent]) -> Work:
