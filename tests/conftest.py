@@ -17,14 +17,20 @@ from tests.support.kafka import kafka_broker
 from tests.support.postgres import postgres_server
 from tests.support.system import running_system
 
-TIERS = ("unit", "contract", "integration", "e2e", "resilience", "browser")
+TIERS = ("unit", "contract", "integration", "e2e", "resilience", "browser")  # in the order they run
+
+
+def tier_of(item: pytest.Item) -> str:
+    return Path(str(item.fspath)).parent.name
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, and run the tiers in the order of TIERS: the quick ones first. (The browser
+    tier also runs after every asynchronous test: Playwright's synchronous API keeps an event loop of its own.)"""
     for item in items:
-        tier = Path(str(item.fspath)).parent.name
-        if tier in TIERS:
-            item.add_marker(getattr(pytest.mark, tier))
+        if tier_of(item) in TIERS:
+            item.add_marker(getattr(pytest.mark, tier_of(item)))
+    items.sort(key=lambda item: TIERS.index(tier_of(item)) if tier_of(item) in TIERS else len(TIERS))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
