@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate clean .java .postgres .kcat .chromium
+.PHONY: help setup run up down status demo test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make asyncapi   export the partners' contract: AsyncAPI document and JSON Schemas (OUT=var/contract)"
 	@echo "make dead-letters  list what waits on the dead-letter topics (then: python -m infra.dead_letters replay <id>)"
 	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
+	@echo "make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin   a console account (asks for its password)"
 	@echo "make clean      stop everything and delete var/"
 
 setup: .venv/.synced var/kafka/libs/.fetched
@@ -105,6 +106,11 @@ dead-letters: setup
 
 migrate: setup
 	$(PY) -m services.runtime.migrations upgrade all
+
+staff-account: setup
+	@test -n "$(USERNAME)" -a -n "$(NAME)" || (echo "usage: make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin|triager|viewer" >&2; exit 2)
+	$(PY) -m services.runtime.migrations upgrade intake
+	$(PY) -m services.intake.staff create --username "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),viewer)"
 
 clean: down
 	rm -rf var .pytest_cache test-output

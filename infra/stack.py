@@ -223,6 +223,9 @@ def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
     print(f"""
 Aiguillage is up.
   Submit an application: POST {stack.url('intake')}/v1/applications   (API docs: {stack.url('intake')}/docs)
+  Apply (the form):      {stack.url('intake')}/apply
+  Staff console:         {stack.url('intake')}/console
+  First staff account:   make staff-account USERNAME=<you> NAME="<Your Name>" ROLE=admin   (asks for a password)
   Health:                {', '.join(stack.url(s) + '/healthz' for s in SERVICES)}
   Emails (SMTP 127.0.0.1:{stack.smtp_port}) are kept in {stack.var_dir / 'mail'}/
   Logs: {stack.var_dir / 'log'}/   Traces: {stack.var_dir / 'traces'}/""", flush=True)
