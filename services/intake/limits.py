@@ -3,13 +3,15 @@ submissions per client address.
 
 - A body larger than `max_body_bytes` gets `413 payload_too_large`, whether its Content-Length says so (nothing
   is read) or a chunked body grows past the limit while it streams (at most the limit plus one chunk is held).
-- `POST /v1/applications` is rate limited per client address with a token bucket: `rate_limit_per_minute`
-  tokens a minute, a burst of as many; an empty bucket gets `429 rate_limited` with a `Retry-After` header.
+- Submissions (`POST /v1/applications` and the web form's `POST /apply`, counted together: the two doors are one
+  limit) are rate limited per client address with a token bucket: `rate_limit_per_minute` tokens a minute, a
+  burst of as many; an empty bucket gets `429 rate_limited` with a `Retry-After` header.
   The status link, /healthz, /metrics and the documents are not limited. 0 disables the rate limit. Every
   attempt takes a token, refused ones (413, 422) too: the rate limit is checked before any of the body is read.
 
 Both answer in intake's error shape: `{"error", "message", "errors": []}`, the message naming the limit, and
-count in the `intake_requests_refused_total{reason}` metric.
+count in the `intake_requests_refused_total{reason}` metric. A refused web form gets a page in the applicant's
+language instead, with the same status code (services/intake/web/apply.py).
 
 The buckets live in the process: several intake replicas each keep their own, so a client spread over N
 replicas by a load balancer gets up to N times the limit. The client address is the one uvicorn gives the
@@ -29,13 +31,15 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel
 
+from services.intake.web.apply import FORM_PATH, refusal_page
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-SUBMISSIONS = ("POST", "/v1/applications")
+SUBMISSIONS = {("POST", "/v1/applications"), ("POST", FORM_PATH)}
 
 
 class ErrorBody(BaseModel):
@@ -68,6 +72,17 @@ async def send_error(send: Send, status: int, error: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
+async def refuse(scope: Scope, receive: Receive, send: Send, status: int, error: str, message: str,
+                 headers: list[tuple[bytes, bytes]] | None = None, **limit: int) -> None:
+    """Answer a refusal: JSON for the API, a page for a person at the web form (`limit` fills its sentence)."""
+    if scope["path"] == FORM_PATH:
+        page = refusal_page(scope, status, error, limit)
+        page.headers.update({name.decode(): value.decode() for name, value in headers or []})
+        await page(scope, receive, send)
+        return
+    await send_error(send, status, error, message, headers)
+
+
 def _size(n: int) -> str:
     return f"{n} bytes ({n / 1024:g} KiB)" if n % 1024 == 0 else f"{n} bytes"
 
@@ -82,10 +97,11 @@ class BodySizeLimit:
         self.max_body_bytes = max_body_bytes
         self.on_refused = on_refused
 
-    async def refuse(self, send: Send) -> None:
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.on_refused()
-        await send_error(send, 413, "payload_too_large",
-                         f"The request body is larger than the limit of {_size(self.max_body_bytes)}.")
+        await refuse(scope, receive, send, 413, "payload_too_large",
+                     f"The request body is larger than the limit of {_size(self.max_body_bytes)}.",
+                     max_bytes=self.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,7 +109,7 @@ class BodySizeLimit:
             return
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self.refuse(send)  # nothing read; the server discards the rest of the body
+            await self.refuse(scope, receive, send)  # nothing read; the server discards the rest of the body
             return
 
         # Chunked, or announced within the limit: read it, counting, and stop at the first chunk past the limit.
@@ -106,7 +122,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self.refuse(send)
+                await self.refuse(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -180,7 +196,7 @@ class SubmissionRateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.buckets is None or scope["type"] != "http"
-                or (scope["method"], scope["path"]) != SUBMISSIONS):
+                or (scope["method"], scope["path"]) not in SUBMISSIONS):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
@@ -190,10 +206,11 @@ class SubmissionRateLimit:
             return
         self.on_refused()
         retry_after = max(1, math.ceil(wait))
-        await send_error(send, 429, "rate_limited",
-                         f"Too many applications from this address: the limit is {self.per_minute} per minute. "
-                         f"Try again in {retry_after} s.",
-                         headers=[(b"retry-after", str(retry_after).encode())])
+        await refuse(scope, receive, send, 429, "rate_limited",
+                     f"Too many applications from this address: the limit is {self.per_minute} per minute. "
+                     f"Try again in {retry_after} s.",
+                     headers=[(b"retry-after", str(retry_after).encode())],
+                     per_minute=self.per_minute, retry_after=retry_after)
 
 
 def install(app: Any, *, max_body_bytes: int, rate_limit_per_minute: int,
