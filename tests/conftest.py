@@ -57,6 +57,9 @@ def database(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def system(kafka_bootstrap: str, database, tmp_path_factory: pytest.TempPathFactory):
-    """The whole system as `make up` runs it, on free ports, with its own var/ directory and databases."""
-    with running_system(kafka_bootstrap, database, tmp_path_factory.mktemp("var"), "system") as running:
+    """The whole system as `make up` runs it, on free ports, with its own var/ directory and databases. Its experts
+    have room for every project the session accepts (EXPERT_MAX_ACTIVE), so that no test depends on how many
+    others ran before it; experts at capacity are tested on a roster of their own (test_expert_capacity)."""
+    with running_system(kafka_bootstrap, database, tmp_path_factory.mktemp("var"), "system",
+                        EXPERT_MAX_ACTIVE="1000") as running:
         yield running

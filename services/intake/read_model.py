@@ -67,7 +67,10 @@ def email_summary(sent: EmailSent) -> str:
 
 def record(envelope: Envelope, summary: str, update: Callable[[ApplicationRecord], None]) -> Work:
     async def work(session: AsyncSession) -> None:
-        application = await session.get(ApplicationRecord, envelope.subject)
+        # Locked: the four reactions run side by side (one consumer group each), and each rewrites the queue
+        # columns from the row it read; without the lock, a scored event read before a decision would write the
+        # application back to 'triaged' after it.
+        application = await session.get(ApplicationRecord, envelope.subject, with_for_update=True)
         if application is None:
             # Raising sends the event to its dead-letter topic after the retries: an event about an
             # application intake never took in is worth a look, never silently dropped.

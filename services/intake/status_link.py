@@ -35,13 +35,15 @@ async def follow(sessions: SessionFactory, application_id: str, token: str) -> F
     """The application and its timeline, oldest first; None when the id or the token is wrong (which one is not
     said, so the link cannot be guessed piece by piece)."""
     async with sessions() as session:
-        application = await session.get(ApplicationRecord, application_id)
-        if application is None or not hmac.compare_digest(application.token_hash, token_hash(token)):
-            return None
+        # The timeline first: each entry commits with its effect on the application, and the row read after it
+        # is at least as new, so the page never shows a decision in the timeline but not in the status.
         timeline = (await session.exec(
             select(TimelineEntry).where(TimelineEntry.application_id == application_id)
             .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id))
         )).all()
+        application = await session.get(ApplicationRecord, application_id)
+        if application is None or not hmac.compare_digest(application.token_hash, token_hash(token)):
+            return None
     return Followed(application, list(timeline))
 
 
