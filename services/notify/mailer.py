@@ -10,6 +10,10 @@ from services.notify.render import Email
 from services.runtime.dead_letter import PermanentError, Unavailable
 
 
+class RecipientDeferred(Exception):
+    """The relay cannot take mail for this one recipient now (a 4xx answer to RCPT)."""
+
+
 def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
     try:
         return _message(email, sender=sender, message_id=message_id, headers=headers)
@@ -53,7 +57,9 @@ def _deliver(message: EmailMessage, host: str, port: int, username: str | None, 
             smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as refused:
             if all(400 <= code < 500 for code, _ in refused.recipients.values()):
-                raise Unavailable(f"the SMTP server cannot take the recipient now: {refused.recipients}") from refused
+                # One mailbox that cannot take mail now (full, greylisted): retried, then a dead letter to replay
+                # later; never an outage, which would hold every other applicant's email behind it.
+                raise RecipientDeferred(f"the SMTP server defers the recipient: {refused.recipients}") from refused
             # The server will not take this address: retrying cannot help, the dead-letter topic can.
             raise PermanentError(f"the SMTP server refused the recipient: {refused.recipients}") from refused
 

@@ -43,13 +43,30 @@ class Unavailable(Exception):
     message waits for it, and is never dead-lettered for it."""
 
 
+# SQLSTATE classes of a database that is away or overloaded: connection exception, insufficient resources,
+# operator intervention (e.g. a server shutting down).
+_OUTAGE_SQLSTATE_CLASSES = ("08", "53", "57")
+# What SQLite and the drivers say when the database is busy or the connection is gone.
+_OUTAGE_WORDS = ("database is locked", "connect", "connection", "timeout", "timed out")
+
+
 def is_outage(error: BaseException) -> bool:
-    """Whether `error` says that a database, relay or other server is away, rather than that the message is bad."""
+    """Whether `error` says that a database, relay or other server is away, rather than that the message (or the
+    code) is bad: a missing table or a failing query is no outage, and must not hold the partition for ever."""
     from sqlalchemy import exc
 
-    if isinstance(error, (Unavailable, ConnectionError, TimeoutError, exc.OperationalError, exc.InterfaceError)):
+    if isinstance(error, (Unavailable, ConnectionError, TimeoutError)):
         return True
-    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
+    if sqlstate:
+        return sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES
+    return isinstance(cause, (ConnectionError, TimeoutError)) or any(word in str(cause).lower()
+                                                                    for word in _OUTAGE_WORDS)
 
 
 MAX_BACKOFF_SECONDS = 30.0
