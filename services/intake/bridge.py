@@ -30,7 +30,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,7 +106,7 @@ def authenticate(keys: PartnerKeys, headers: Mapping[str, str | None], *, method
     return SignedRequest(partner, method, path, signature, datetime.fromtimestamp(int(timestamp), UTC))
 
 
-def signed_by_partner(keys: PartnerKeys, window: int):
+def require_signed_request(keys: PartnerKeys, window: int):
     """A dependency that lets through a request signed by the partner of its path (see `authenticate`)."""
 
     async def check(
@@ -213,7 +213,7 @@ UNAVAILABLE = {503: {"model": ErrorBody, "description": "The message broker did 
 
 def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
     routes = APIRouter(prefix="/v1/partners/{factory_id}", tags=["partner factories"], responses=RESPONSES)
-    authenticated = Depends(signed_by_partner(keys, window))
+    authenticated = Depends(require_signed_request(keys, window))
     sessions = runtime.sessions
 
     async def publish(topic: Topic, envelope: Envelope, signed: SignedRequest) -> None:
@@ -253,8 +253,7 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
     async def reply(answer: Reply, signed: SignedRequest = authenticated) -> JSONResponse:
         async with sessions() as session:
             await remember(session, signed)
-            offer = (await session.exec(select(BridgeOffer).where(BridgeOffer.offer_id == answer.offer_id)
-                                        .with_for_update())).first()
+            offer = (await session.exec(select(BridgeOffer).where(BridgeOffer.offer_id == answer.offer_id))).first()
             if offer is None or offer.factory_id != signed.factory_id:
                 raise signed.refusal(404, "not_found", f"no offer {answer.offer_id} was made to {signed.factory_id}")
             if offer.answered_at is not None:
@@ -269,9 +268,17 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
             # Derived from the offer and the answer: the same answer sent again is the same event.
             event = in_the_name_of(signed.factory_id, caused_by(offered, REFERRAL_REPLIES, replied, service=SERVICE,
                                                                 discriminator=f"/{answer.answer}"))
+            # Claimed before publishing, in one conditional update: of two answers sent at once (an accept and a
+            # decline), one claims the offer and the other gets a 409, on SQLite as on PostgreSQL. A failed publish
+            # rolls the claim back. Should the commit fail after the publish, the same answer sent again is the
+            # same event, which routing's inbox drops.
+            claim = await session.exec(update(BridgeOffer).where(col(BridgeOffer.offer_id) == offer.offer_id)
+                                       .where(col(BridgeOffer.answered_at).is_(None))
+                                       .values(answer=answer.answer, answered_at=now()))
+            if claim.rowcount != 1:
+                raise signed.refusal(409, "already_answered", f"offer {offer.offer_id} was answered meanwhile: an "
+                                                              "answer is final")
             await publish(REFERRAL_REPLIES, event, signed)
-            offer.answer, offer.answered_at = answer.answer, now()
-            session.add(offer)
             await session.commit()
         return JSONResponse({"offer_id": offer.offer_id, "event_id": event.id}, status_code=202)
 

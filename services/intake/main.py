@@ -28,7 +28,8 @@ class IntakeSettings(Settings):
     # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     rate_limit_per_minute: int = Field(default=60, ge=0)
-    # The bearer token of the staff endpoints (POST /v1/simulate) until staff sign in; unset, they answer 503.
+    # The bearer token of the staff API (POST /v1/simulate, for scripts; the console has its own sign-in); unset,
+    # that endpoint answers 503.
     staff_api_token: str | None = None
     # The partner bridge (services/intake/bridge.py): how far a request's timestamp may be from this server's
     # time; a signed request is valid this long, and only once.

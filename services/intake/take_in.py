@@ -20,6 +20,7 @@ from services.runtime.messages import first_event
 from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id
 
+SERVICE = "intake"
 Emit = Callable[[AsyncSession, Topic, Envelope], None]
 
 
@@ -55,7 +56,7 @@ async def submit(runtime: Runtime, application: SubmitApplication, channel: str)
                                       attributes={"application_id": application_id, "channel": channel}):
         submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
                                          **application.model_dump())
-        envelope = first_event(APPLICATION_SUBMITTED, submitted, service="intake", subject=application_id)
+        envelope = first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
         async with runtime.sessions() as session:
             token = take_in(session, runtime.emit, envelope, "Application received")
             await session.commit()
