@@ -45,11 +45,14 @@ async def _journey(session: AsyncSession, application_id: str) -> tuple[str, str
 
 
 async def stage_override(session: AsyncSession, emit: Emit, application_id: str, outcome: str,
-                         factory_id: str | None, reason: str, staff_username: str,
-                         staff_name: str) -> Envelope[OverrideRequested]:
+                         factory_id: str | None, reason: str, staff_username: str, staff_name: str,
+                         command_id: str | None = None) -> Envelope[OverrideRequested] | None:
     """Stage the override of a decided application; raises OverrideRefused, naming why, and stages nothing when
     it cannot go. `factory_id` counts for a forward only: an acceptance is the home factory's, and a decline or a
-    review names no factory."""
+    review names no factory. `command_id` is the form's own id: a form sent twice stages one command (the
+    second time, nothing, and None is returned)."""
+    if command_id and await session.get(TimelineEntry, command_id) is not None:
+        return None
     application = await session.get(ApplicationRecord, application_id)
     if application is None:
         raise OverrideRefused(f"There is no application {application_id}.")
@@ -70,7 +73,7 @@ async def stage_override(session: AsyncSession, emit: Emit, application_id: str,
                                         for e in error.errors(include_input=False))) from error
     correlation_id, decision_id = await _journey(session, application_id)
     envelope = command(OVERRIDE_REQUESTED, override, service=SERVICE, subject=application_id,
-                       correlation_id=correlation_id, causation_id=decision_id)
+                       correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
     session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
                               event=envelope.type, summary=override_summary(override), trace_id=current_trace_id()))
     emit(session, OVERRIDE_REQUESTED, envelope)

@@ -35,10 +35,11 @@ def follow_up(cause_id: str, topic: Topic, data: BaseModel, *, service: str, sub
 
 
 def command(topic: Topic, data: BaseModel, *, service: str, subject: str, correlation_id: str,
-            causation_id: str | None = None) -> Envelope:
-    """A command a person gave (a staff override) in an application's journey: a fact of its own, so a new id;
+            causation_id: str | None = None, command_id: str | None = None) -> Envelope:
+    """A command a person gave (a staff override) in an application's journey: a fact of its own, with a new id
+    unless the form that gave it carried one (`command_id`, so that sending the form twice is one command);
     `causation_id` names the event the person acted on."""
-    return _envelope(topic, data, service=service, subject=subject, event_id=str(uuid.uuid4()),
+    return _envelope(topic, data, service=service, subject=subject, event_id=command_id or str(uuid.uuid4()),
                      correlation_id=correlation_id, causation_id=causation_id)
 
 

@@ -155,3 +155,24 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(system):
     assert re.search(rf"staff sign-in failed for username '{admin.username}' .*: wrong password", log)
     assert re.search(rf"staff sign-in failed for username 'nobody-{admin.username}' .*: unknown username", log)
     assert "not-marcs-password-at-all" not in log and admin.password not in log
+
+
+async def test_an_override_form_sent_twice_is_one_override(system):
+    # Given Petit Four's application, decided, and Rosa Kieffer, a triager, with its page open
+    application_id, status_url = await decided_application(system)
+    triager = create_account(system, "triager", "Rosa Kieffer")
+    async with signed_in_client(system.intake, triager) as rosa:
+        page = await rosa.get(f"/console/applications/{application_id}")
+        form_id = re.search(r'name="override_id" value="([^"]+)"', page.text).group(1)
+        form = {"outcome": "review", "reason": "Rosa will call the bakery first.",
+                "csrf_token": csrf_token(page.text), "override_id": form_id}
+        # When she sends the form twice (a double click), and the two requests cross
+        sent = await asyncio.gather(*(rosa.post(f"/console/applications/{application_id}/override", data=form)
+                                      for _ in range(2)))
+    # Then both answers say it was sent, and one override went to routing and came back as one decision
+    assert [response.status_code for response in sent] == [303, 303]
+    await system.wait_until(status_url, lambda s: (s.get("decision") or {}).get("decided_by") == "Rosa Kieffer")
+    await asyncio.sleep(2)  # time for a second command, were there one, to be carried out
+    assert len(await on_topic(system, topics.OVERRIDE_REQUESTED, application_id)) == 1
+    status = await system.status(status_url)
+    assert [e["summary"] for e in status["timeline"]].count("Decision by Rosa Kieffer: review") == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
+from sqlalchemy.exc import IntegrityError
 
 from contracts import reference
 from services.intake import indicators, overrides
@@ -37,6 +39,14 @@ SIGN_IN_MESSAGES = {
 }
 WRONG_CREDENTIALS = "The username or password is not right."
 OVERRIDE_SENT = "Override sent; the new decision appears when routing has made it."
+
+
+def form_id(value: str) -> str | None:
+    """The override form's id, if it is one we could have given (a UUID); else None, and a new command id."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -158,8 +168,10 @@ def router(runtime: Runtime) -> APIRouter:
             found = await dossier.load(session, application_id)
         if found is None:
             raise Refused(404, "No such application", f"There is no application {application_id}.", staff)
+        # One id per form shown: sent twice (a double click, a reload), it stages one command.
+        chosen = {**(chosen or {}), "override_id": (chosen or {}).get("override_id") or str(uuid.uuid4())}
         return page(request, "console/application.html", staff, status_code=status_code, active="queue",
-                    dossier=found, errors=errors or {}, chosen=chosen or {}, notice=notice,
+                    dossier=found, errors=errors or {}, chosen=chosen, notice=notice,
                     partners=data.partners)
 
     @routes.get("/applications/{application_id}")
@@ -175,7 +187,7 @@ def router(runtime: Runtime) -> APIRouter:
                           f"Your account ({staff.role}) may see applications but not override their decisions, "
                           "so nothing was changed. A triager or an admin can.", staff)
         form = await request.form()
-        chosen = {name: text(form, name) for name in ("outcome", "factory", "reason")}
+        chosen = {name: text(form, name) for name in ("outcome", "factory", "reason", "override_id")}
         errors = override_errors(chosen, {partner.id for partner in data.partners})
         if not errors:
             # A trace of its own, carried to routing and back: the timeline shows the override's trace id.
@@ -186,10 +198,12 @@ def router(runtime: Runtime) -> APIRouter:
                         await overrides.stage_override(
                             session, runtime.emit, application_id, chosen["outcome"],
                             chosen["factory"] if chosen["outcome"] == "forward" else None, chosen["reason"],
-                            staff.username, staff.name)
+                            staff.username, staff.name, command_id=form_id(chosen["override_id"]))
                         await session.commit()
                     except overrides.OverrideRefused as refusal:
                         errors = {"outcome": str(refusal)}
+                    except IntegrityError:
+                        pass  # the same form, sent twice at once: the other request staged it
         if errors:
             return await application_page(request, staff, application_id, status_code=422, errors=errors,
                                           chosen=chosen)
