@@ -160,13 +160,22 @@ class TokenBuckets:
         self.buckets: dict[str, _Bucket] = {}
         self._swept = clock()
 
+    def _tokens(self, key: str, now: float) -> float:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            return self.burst
+        return min(self.burst, bucket.tokens + (now - bucket.updated) * self.per_second)
+
+    def wait(self, key: str) -> float:
+        """Without taking one: 0 when `key` has a token, else the seconds until it has."""
+        tokens = self._tokens(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
+
     def take(self, key: str) -> float:
         """Take a token for `key`: 0 when there was one, else the seconds until there is one."""
         now = self.clock()
         self._sweep(now)
-        bucket = self.buckets.get(key)
-        tokens = (self.burst if bucket is None
-                  else min(self.burst, bucket.tokens + (now - bucket.updated) * self.per_second))
+        tokens = self._tokens(key, now)
         if tokens >= 1:
             self.buckets[key] = _Bucket(tokens - 1, now)
             return 0.0

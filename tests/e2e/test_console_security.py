@@ -157,6 +157,23 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(system):
     assert "not-marcs-password-at-all" not in log and admin.password not in log
 
 
+async def test_password_guessing_is_stopped_after_five_failures_on_one_account(system):
+    # Given Lea Muller, an admin, and someone guessing her password
+    admin = create_account(system, "admin", "Lea Muller")
+    async with httpx.AsyncClient(base_url=system.intake, timeout=10) as browser:
+        guesses = [await sign_in(browser, admin, password=f"guess-number-{n}-of-many") for n in range(5)]
+        # When a sixth attempt comes within the minute, even with the right password
+        sixth = await sign_in(browser, admin)
+    # Then the five guesses were refused as wrong, and the sixth is refused before any password is checked,
+    # saying when to try again
+    assert [guess.status_code for guess in guesses] == [401] * 5
+    assert sixth.status_code == 429 and int(sixth.headers["retry-after"]) >= 1
+    assert "Too many failed sign-ins for this account or from this address" in sixth.text
+    assert "aif_staff_session" not in sixth.headers.get("set-cookie", "")
+    log = (system.stack.var_dir / "log" / "intake.log").read_text()
+    assert re.search(rf"console sign-in refused for '{admin.username}' from .*: too many failed attempts", log)
+
+
 async def test_an_override_form_sent_twice_is_one_override(system):
     # Given Petit Four's application, decided, and Rosa Kieffer, a triager, with its page open
     application_id, status_url = await decided_application(system)

@@ -8,6 +8,8 @@ htmx sends), else 403 and nothing happens. Viewers see; triagers and admins also
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -21,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts import reference
 from services.intake import indicators, overrides
+from services.intake.limits import TokenBuckets
 from services.intake.web import auth, dossier, queue
 from services.intake.web.auth import NoSession, Staff
 from services.intake.web.console_pages import (
@@ -38,6 +41,11 @@ SIGN_IN_MESSAGES = {
     "signed-out": "You have signed out.",
 }
 WRONG_CREDENTIALS = "The username or password is not right."
+# Failed sign-ins allowed per minute, for one account and from one address: enough for a person who mistypes,
+# too few to guess a password.
+FAILURES_PER_ACCOUNT, FAILURES_PER_ADDRESS = 5, 30
+
+log = logging.getLogger(__name__)
 OVERRIDE_SENT = "Override sent; the new decision appears when routing has made it."
 
 
@@ -51,6 +59,8 @@ def form_id(value: str) -> str | None:
 
 def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+    # Each intake replica counts on its own, as for submissions.
+    failures_per_account, failures_per_address = TokenBuckets(FAILURES_PER_ACCOUNT), TokenBuckets(FAILURES_PER_ADDRESS)
     sessions = runtime.sessions
     session_minutes: float = runtime.settings.staff_session_minutes  # type: ignore[attr-defined]
     data = reference.load()
@@ -103,9 +113,19 @@ def router(runtime: Runtime) -> APIRouter:
         if errors:
             return sign_in_form(request, status_code=422, errors=errors, username=username, next_page=next_page)
         client = request.client.host if request.client else "unknown"
+        keys = ((failures_per_account, f"account:{username.lower()}"), (failures_per_address, f"address:{client}"))
+        if wait := max(buckets.wait(key) for buckets, key in keys):
+            log.warning("console sign-in refused for %r from %s: too many failed attempts", username, client)
+            response = sign_in_form(request, status_code=429, username=username, next_page=next_page,
+                                    error=f"Too many failed sign-ins for this account or from this address. "
+                                          f"Try again in {math.ceil(wait)} seconds.")
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         async with sessions() as session:
             account = await auth.authenticate(session, username, str(password), client)
             if account is None:
+                for buckets, key in keys:
+                    buckets.take(key)
                 return sign_in_form(request, status_code=401, error=WRONG_CREDENTIALS, username=username,
                                     next_page=next_page)
             session_id = await auth.open_session(session, account, session_minutes)
