@@ -11,7 +11,7 @@ import httpx
 
 from contracts import topics
 from infra import samples
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_about
 from tests.support.staff import Account, create_account, csrf_token, sign_in, signed_in_client
 
 OVERRIDE = {"outcome": "accept_local", "factory": "", "reason": "Petit Four has two years of till receipts."}
@@ -26,7 +26,7 @@ async def decided_application(system) -> tuple[str, str]:
 
 
 async def on_topic(system, topic: topics.Topic, application_id: str) -> list:
-    return [r for r in await read_topic(system.bootstrap, topic.name) if r.key == application_id.encode()]
+    return await records_about(system.bootstrap, topic.name, application_id)
 
 
 async def nothing_sent_about(system, application_id: str, decisions_before: int) -> None:

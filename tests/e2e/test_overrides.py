@@ -18,14 +18,14 @@ from infra import samples
 from infra.partner_simulator import reply_to
 from services.runtime.db import async_url
 from services.runtime.messages import command
-from tests.support.kafka import publish_raw, read_topic, wait_caught_up
+from tests.support.kafka import publish_raw, records_about, wait_caught_up
 from tests.support.partners import consenting_rhein_radiologie, error_of, partner, referral_steps, wait_for
 
 STAFF = "Claire Hoffmann"
 
 
 async def on_topic(system, topic_name: str, application_id: str) -> list:
-    return [r for r in await read_topic(system.bootstrap, topic_name) if r.key == application_id.encode()]
+    return await records_about(system.bootstrap, topic_name, application_id)
 
 
 async def send_override(system, application_id: str, outcome: str, reason: str, factory_id: str | None = None):

@@ -11,7 +11,7 @@ from contracts.envelope import Envelope
 from contracts.events import DecisionMade, ReferralIncoming, ReferralOffered
 from infra.partner_simulator import referral, reply_to
 from services.intake.incoming import application_id_of
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_topic, records_about
 from tests.support.partners import consenting_rhein_radiologie, error_of, partner, wait_for
 
 
@@ -21,18 +21,16 @@ from tests.support.partners import consenting_rhein_radiologie, error_of, partne
 
 async def offers_to(system, factory_id: str, application_id: str) -> list[Envelope[ReferralOffered]]:
     return [Envelope[ReferralOffered].model_validate_json(r.value)
-            for r in await read_topic(system.bootstrap, topics.referrals_to(factory_id).name)
-            if r.key == application_id.encode()]
+            for r in await records_about(system.bootstrap, topics.referrals_to(factory_id).name, application_id)]
 
 
 async def dead_letters(system, topic: topics.Topic, application_id: str) -> list:
-    return [r for r in await read_topic(system.bootstrap, topic.dlq) if r.key == application_id.encode()]
-
+    return await records_about(system.bootstrap, topic.dlq, application_id)
 
 
 async def decisions_of(system, application_id: str) -> list[DecisionMade]:
     return [Envelope[DecisionMade].model_validate_json(r.value).data
-            for r in await read_topic(system.bootstrap, topics.DECISION_MADE.name) if r.key == application_id.encode()]
+            for r in await records_about(system.bootstrap, topics.DECISION_MADE.name, application_id)]
 
 
 async def test_a_partner_cannot_answer_in_another_partners_name(system):

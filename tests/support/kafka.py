@@ -79,6 +79,11 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 10, **client_o
         await consumer.stop()
 
 
+async def records_about(bootstrap: str, topic: str, key: str, **client_options) -> list:
+    """The records of `topic` keyed by `key` (an application id, a referral id): one application's story there."""
+    return [r for r in await read_topic(bootstrap, topic, **client_options) if r.key == key.encode()]
+
+
 async def message_count(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
