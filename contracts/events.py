@@ -3,7 +3,7 @@ against data (`contracts.reference`), so a new sector or factory is a data chang
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -146,6 +146,8 @@ class DecisionMade(_Model):
     expert_name: str | None = Field(default=None, description="That expert's name, for the applicant.")
     waiting_for_expert: bool = Field(default=False,
                                      description="Accepted, but every fitting expert is at capacity: it waits.")
+    from_waiting_queue: bool = Field(default=False, description="An expert's place came free and this waiting "
+                                     "project was taken on by the expert named: the applicant hears who it is.")
 
 
 class EmailSent(_Model):
@@ -249,4 +251,54 @@ class OverrideRequested(_Model):
             raise ValueError(f"an override to {self.outcome} names its factory_id")
         if self.outcome in ("decline", "review") and self.factory_id:
             raise ValueError(f"an override to {self.outcome} names no factory_id")
+        return self
+
+
+# The one-stop shop's journey of an accepted project, in order; 'completed' closes it, as an exit does.
+JourneyStep = Literal["training", "assessment", "matching", "funding", "poc", "production", "completed"]
+JOURNEY_STEPS: tuple[str, ...] = ("training", "assessment", "matching", "funding", "poc", "production", "completed")
+JourneyRecord = Literal["step", "exit", "correction"]
+
+
+class JourneyStepRecorded(_Model):
+    """An expert recorded where an accepted project stands in the one-stop shop's journey (written by intake's
+    staff console): a step reached, an exit from the journey with its reason, or a correction that sets the
+    project back to an earlier step, naming why. A step only ever moves the project forward; going back is a
+    correction, its own event in the person's name."""
+
+    application_id: str
+    record: JourneyRecord = Field(description="step (a step reached), exit (the project left the journey) or "
+                                  "correction (the project stands at an earlier step than recorded).")
+    step: JourneyStep | None = Field(description="For a step, the step reached; for an exit, the last step the "
+                                     "project reached; for a correction, the step it stands at; none before training.")
+    on: date = Field(description="The day the step was reached or the project left (as the expert records it).")
+    note: str | None = Field(default=None, max_length=1000, description="The expert's short note.")
+    exit_reason: str | None = Field(default=None, description="For an exit: why, one of intake's exit reasons, e.g. "
+                                    "'no_funding'.")
+    reason: str | None = Field(default=None, max_length=1000, description="For a correction: why.")
+    providers: list[str] = Field(default_factory=list, description="At the matching step: the solution providers "
+                                 "the expert confirmed, by directory id.")
+    datasets: list[str] = Field(default_factory=list, description="At the PoC step: the shared datasets attached, "
+                                "by catalogue id.")
+    expert_id: str | None = Field(default=None, description="The L-AIF expert who carries the project.")
+    recorded_by: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                             description="The staff member's display name.")
+    staff_username: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                                description="The staff member's account name, for the audit.")
+    recorded_at: datetime = Field(description="When it was recorded (UTC).")
+    applicant: Applicant = Field(description="Who to tell of a milestone.")
+
+    @property
+    def closes_journey(self) -> bool:
+        """The project leaves its expert: it completed the journey or exited it."""
+        return self.record == "exit" or (self.record == "step" and self.step == "completed")
+
+    @model_validator(mode="after")
+    def fields_fit_record(self) -> "JourneyStepRecorded":
+        if self.record == "step" and self.step is None:
+            raise ValueError("a step record names the step reached")
+        if self.record == "exit" and not self.exit_reason:
+            raise ValueError("an exit names its exit_reason")
+        if self.record == "correction" and not (self.reason or "").strip():
+            raise ValueError("a correction names its reason")
         return self

@@ -60,8 +60,14 @@ REFERRALS_INCOMING = Topic(
     key="referral_id", signed_by="from_factory",
 )
 
+# Written by intake's staff console when an expert records a step of an accepted project's journey, an exit or a
+# correction; routing frees the expert when the journey closes, notify emails the milestones.
+JOURNEY_STEP_RECORDED = Topic(
+    "aif.journey.step-recorded.v1", events.JourneyStepRecorded, "intake", "lu.aif.journey.step-recorded"
+)
+
 ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, OVERRIDE_REQUESTED, EMAIL_SENT,
-                          REFERRAL_UPDATED, REFERRAL_REPLIES, REFERRALS_INCOMING)
+                          REFERRAL_UPDATED, REFERRAL_REPLIES, REFERRALS_INCOMING, JOURNEY_STEP_RECORDED)
 REFERRAL_OFFER_PREFIX = "aif.referrals.to."
 
 

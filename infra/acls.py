@@ -42,11 +42,13 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.EMAIL_SENT, "intake.read-model.emails"),
         (topics.REFERRAL_UPDATED, "intake.read-model.referrals"),
         (topics.REFERRALS_INCOMING, "intake.incoming-referrals"),
+        (topics.JOURNEY_STEP_RECORDED, "intake.read-model.journey"),
     ),
     "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
     "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals"),
-                (topics.OVERRIDE_REQUESTED, "routing.overrides")),
-    "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals")),
+                (topics.OVERRIDE_REQUESTED, "routing.overrides"), (topics.JOURNEY_STEP_RECORDED, "routing.journey")),
+    "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals"),
+               (topics.JOURNEY_STEP_RECORDED, "notify.journey")),
 }
 
 BRIDGE_GROUP = "intake.partner-bridge"
