@@ -1,4 +1,4 @@
-"""notify: emails the applicant at each decision, once. Run: uvicorn services.notify.main:app
+"""notify: emails the applicant at each decision and journey milestone, once. Run: uvicorn services.notify.main:app
 
 One email per application and notice kind: the notice is recorded before sending, and marked sent after, in the
 transaction that stages its `email-sent` event in the outbox; a redelivered decision finds it sent and does
@@ -13,11 +13,12 @@ from sqlmodel import select
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
-from contracts.events import DecisionMade, EmailSent, ReferralUpdated
-from contracts.topics import DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED
+from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
+from contracts.topics import DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
 from services.notify import mailer
 from services.notify.models import Notice
-from services.notify.render import Email, render_decision, render_referral_accepted
+from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
+                                    render_journey_milestone, render_referral_accepted)
 from services.runtime.broker import subscribe
 from services.runtime.db import insert_ignoring_duplicates
 from services.runtime.messages import caused_by
@@ -82,9 +83,7 @@ async def send_once(envelope: Envelope, application_id: str, notice_kind: str, e
 @subscribe(runtime.broker, DECISION_MADE, group_id=SERVICE)
 async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
     decision = envelope.data
-    # One email per decision the applicant needs to hear of: a forward to the next partner is a new one.
-    kind = f"decision:{decision.outcome}:{decision.factory_id or '-'}"
-    await send_once(envelope, decision.application_id, kind, render_decision(decision, reference))
+    await send_once(envelope, decision.application_id, decision_kind(decision), render_decision(decision, reference))
 
 
 @subscribe(runtime.broker, REFERRAL_UPDATED, group_id=f"{SERVICE}.referrals")
@@ -93,6 +92,17 @@ async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
     if step.step == "accepted":
         await send_once(envelope, step.application_id, f"referral-accepted:{step.factory_id}",
                         render_referral_accepted(step, reference))
+
+
+@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.journey")
+async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
+    """One email per application and milestone reached (training, poc, completed); a milestone reached again
+    after a correction is not announced twice."""
+    step = envelope.data
+    milestone = milestone_of(step)
+    if milestone is not None:
+        await send_once(envelope, step.application_id, f"journey:{milestone}",
+                        render_journey_milestone(step, reference))
 
 
 app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.")

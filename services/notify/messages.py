@@ -24,6 +24,12 @@ SUBJECTS = {
         "fr": "Votre projet d'IA « {title} » : notre décision",
         "de": "Ihr KI-Projekt „{title}“: unsere Entscheidung",
     },
+    # A waiting project that an expert took on when their place came free.
+    "expert_assigned": {
+        "en": "{expert} has taken on your AI project '{title}'",
+        "fr": "{expert} prend en charge votre projet d'IA « {title} »",
+        "de": "{expert} übernimmt Ihr KI-Projekt „{title}“",
+    },
     "review": {
         "en": "Your AI project '{title}' is with our intake experts",
         "fr": "Votre projet d'IA « {title} » est entre les mains de nos experts",
@@ -61,6 +67,14 @@ OPENINGS = {
               "pouvons pas prendre votre projet en charge. Les raisons figurent ci-dessous.",
         "de": "Vielen Dank für Ihre Bewerbung. Unser Team hat sie sorgfältig geprüft, und es tut uns leid: Wir "
               "können Ihr Projekt nicht übernehmen. Die Gründe finden Sie unten.",
+    },
+    "expert_assigned": {
+        "en": "Good news: {expert} has taken on your project '{title}' at the Luxembourg AI Factory (L-AIF) and "
+              "will contact you to start with training and an assessment.",
+        "fr": "Bonne nouvelle : {expert} prend en charge votre projet « {title} » à la Luxembourg AI Factory "
+              "(L-AIF) et vous contactera pour commencer par une formation et une évaluation.",
+        "de": "Gute Nachricht: {expert} übernimmt Ihr Projekt „{title}“ bei der Luxembourg AI Factory (L-AIF) und "
+              "meldet sich bei Ihnen, um mit Schulung und Bewertung zu beginnen.",
     },
     "review": {
         "en": "Our intake experts will look at your application in person and come back to you.",
@@ -110,6 +124,53 @@ REFERRAL_ACCEPTED = {
     "en": "Good news: {factory} accepted our referral of your project and will contact you directly.",
     "fr": "Bonne nouvelle : {factory} a accepté notre recommandation de votre projet et vous contactera directement.",
     "de": "Gute Nachricht: {factory} hat unsere Empfehlung Ihres Projekts angenommen und meldet sich direkt bei Ihnen.",
+}
+
+# The milestones of the journey of an accepted project that the applicant hears of.
+MILESTONE_SUBJECTS = {
+    "training": {
+        "en": "Your AI project '{title}' is accepted into training",
+        "fr": "Votre projet d'IA « {title} » est admis à la formation",
+        "de": "Ihr KI-Projekt „{title}“ wurde in die Schulung aufgenommen",
+    },
+    "poc": {
+        "en": "Your AI project '{title}': the proof of concept has started on the supercomputer",
+        "fr": "Votre projet d'IA « {title} » : la preuve de concept a démarré sur le supercalculateur",
+        "de": "Ihr KI-Projekt „{title}“: Der Machbarkeitsnachweis auf dem Supercomputer hat begonnen",
+    },
+    "completed": {
+        "en": "Your AI project '{title}' has completed its journey with the Luxembourg AI Factory",
+        "fr": "Votre projet d'IA « {title} » a terminé son parcours avec la Luxembourg AI Factory",
+        "de": "Ihr KI-Projekt „{title}“ hat seinen Weg mit der Luxembourg AI Factory abgeschlossen",
+    },
+}
+
+MILESTONE_TEXTS = {
+    "training": {
+        "en": "Your project is accepted into the training of the Luxembourg AI Factory (L-AIF). Your expert will run "
+              "the training with your team and tell you its dates.",
+        "fr": "Votre projet est admis à la formation de la Luxembourg AI Factory (L-AIF). Votre expert·e animera la "
+              "formation avec votre équipe et vous en communiquera les dates.",
+        "de": "Ihr Projekt wurde in die Schulung der Luxembourg AI Factory (L-AIF) aufgenommen. Ihre Ansprechperson "
+              "führt die Schulung mit Ihrem Team durch und teilt Ihnen die Termine mit.",
+    },
+    "poc": {
+        "en": "The proof of concept of your project has started on the supercomputer. Your expert follows it with you "
+              "and will go through the results with you.",
+        "fr": "La preuve de concept de votre projet a démarré sur le supercalculateur. Votre expert·e la suit avec "
+              "vous et en examinera les résultats avec vous.",
+        "de": "Der Machbarkeitsnachweis Ihres Projekts auf dem Supercomputer hat begonnen. Ihre Ansprechperson "
+              "begleitet ihn und bespricht die Ergebnisse mit Ihnen.",
+    },
+    "completed": {
+        "en": "Your project has completed its journey with the Luxembourg AI Factory (L-AIF). Thank you for working "
+              "with us: we wish you every success, and you are welcome to apply again with your next AI project.",
+        "fr": "Votre projet a terminé son parcours avec la Luxembourg AI Factory (L-AIF). Merci d'avoir travaillé "
+              "avec nous : nous vous souhaitons plein succès, et vous pouvez nous soumettre votre prochain projet "
+              "d'IA.",
+        "de": "Ihr Projekt hat seinen Weg mit der Luxembourg AI Factory (L-AIF) abgeschlossen. Vielen Dank für die "
+              "Zusammenarbeit: Wir wünschen Ihnen viel Erfolg und freuen uns auf Ihr nächstes KI-Projekt.",
+    },
 }
 
 GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}

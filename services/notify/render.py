@@ -1,12 +1,15 @@
-"""Rendering the decision email in the applicant's language."""
+"""Rendering the applicant's emails in their language: decisions, a partner's acceptance, journey milestones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.events import DecisionMade, ReferralUpdated
+from contracts.events import DecisionMade, JourneyStepRecorded, ReferralUpdated
 from contracts.reference import Reference
 from services.notify import messages as m
+
+# The steps of the journey the applicant is emailed about, in order; the others are the expert's working steps.
+MILESTONES: tuple[str, ...] = ("training", "poc", "completed")
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,30 @@ class Email:
     language: str
 
 
+def taken_from_queue(decision: DecisionMade) -> bool:
+    """A waiting project that an expert took on when their place came free: a second acceptance, naming them."""
+    return decision.outcome == "accept_local" and decision.from_waiting_queue and bool(decision.expert_name)
+
+
+def decision_kind(decision: DecisionMade) -> str:
+    """The notice kind of a decision: one email per decision the applicant needs to hear of, so a forward to the
+    next partner is a new one, and so is the expert who takes on a waiting project."""
+    if taken_from_queue(decision):
+        return f"expert-assigned:{decision.expert_id or '-'}"
+    return f"decision:{decision.outcome}:{decision.factory_id or '-'}"
+
+
+def _wording(decision: DecisionMade) -> str:
+    """Which words announce the decision: its outcome's, but a staff member's decline and an expert taking on a
+    waiting project have their own."""
+    if taken_from_queue(decision):
+        return "expert_assigned"
+    # The automatic decline has one reason, the civilian scope; a staff member declines for the reasons given.
+    if decision.outcome == "decline" and decision.decided_by != "routing":
+        return "decline_by_staff"
+    return decision.outcome
+
+
 def render_decision(decision: DecisionMade, reference: Reference) -> Email:
     lang = decision.applicant.language
     factory = reference.factory(decision.factory_id) if decision.factory_id else None
@@ -24,18 +51,12 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
         "title": decision.applicant.project_title,
         "factory": f"{factory.name} ({factory.country})" if factory else "",
         "contact": _contact(factory, lang) if factory else "",
+        "expert": decision.expert_name or "",
     }
-    # The automatic decline has one reason, the civilian scope; a staff member declines for the reasons given.
-    wording = "decline_by_staff" if decision.outcome == "decline" and decision.decided_by != "routing" \
-        else decision.outcome
+    wording = _wording(decision)
     paragraphs = [m.GREETING[lang].format(name=decision.applicant.contact_name),
                   m.OPENINGS[wording][lang].format(**names)]
-    if decision.outcome == "forward":
-        paragraphs.append(m.FORWARD_NEXT[decision.consent_to_share][lang].format(**names))
-    if decision.outcome == "accept_local" and decision.expert_name:
-        paragraphs.append(m.EXPERT[lang].format(expert=decision.expert_name))
-    elif decision.outcome == "accept_local" and decision.waiting_for_expert:
-        paragraphs.append(m.WAITING[lang])
+    paragraphs += _what_next(decision, wording, names)
     paragraphs.append(m.REASONS[lang] + "\n" + "\n".join(f"- {reason}" for reason in decision.reasons))
     paragraphs.append(m.SIGNATURE[lang])
     return Email(
@@ -44,6 +65,19 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
         body="\n\n".join(paragraphs) + "\n",
         language=lang,
     )
+
+
+def _what_next(decision: DecisionMade, wording: str, names: dict[str, str]) -> list[str]:
+    """What follows the opening: for a forward, whether we passed the application on; for an acceptance, its
+    expert or its place in the queue (an expert taking on a waiting project is named in the opening already)."""
+    lang = decision.applicant.language
+    if decision.outcome == "forward":
+        return [m.FORWARD_NEXT[decision.consent_to_share][lang].format(**names)]
+    if decision.outcome != "accept_local" or wording == "expert_assigned":
+        return []
+    if decision.expert_name:
+        return [m.EXPERT[lang].format(expert=decision.expert_name)]
+    return [m.WAITING[lang]] if decision.waiting_for_expert else []
 
 
 def _contact(factory, lang: str) -> str:
@@ -60,4 +94,24 @@ def render_referral_accepted(step: ReferralUpdated, reference: Reference) -> Ema
                   m.REFERRAL_ACCEPTED[lang].format(factory=name), m.SIGNATURE[lang]]
     return Email(to=step.applicant.email,
                  subject=m.REFERRAL_ACCEPTED_SUBJECT[lang].format(factory=name, title=step.applicant.project_title),
+                 body="\n\n".join(paragraphs) + "\n", language=lang)
+
+
+def milestone_of(step: JourneyStepRecorded) -> str | None:
+    """The milestone a journey record announces to the applicant: a step reached that is one of MILESTONES;
+    None for the other steps, an exit and a correction, which the applicant is not emailed about."""
+    if step.record == "step" and step.step in MILESTONES:
+        return step.step
+    return None
+
+
+def render_journey_milestone(step: JourneyStepRecorded, reference: Reference) -> Email:
+    """The short email announcing a milestone of the journey (see `milestone_of`) in the applicant's language."""
+    milestone = milestone_of(step)
+    if milestone is None:
+        raise ValueError(f"a {step.record} record of step {step.step!r} is no milestone the applicant is emailed")
+    lang, title = step.applicant.language, step.applicant.project_title
+    paragraphs = [m.GREETING[lang].format(name=step.applicant.contact_name),
+                  m.MILESTONE_TEXTS[milestone][lang], m.SIGNATURE[lang]]
+    return Email(to=step.applicant.email, subject=m.MILESTONE_SUBJECTS[milestone][lang].format(title=title),
                  body="\n\n".join(paragraphs) + "\n", language=lang)

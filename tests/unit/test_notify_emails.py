@@ -6,7 +6,7 @@ import pytest
 
 from contracts import reference
 from contracts.events import Applicant, DecisionMade
-from services.notify.render import Email, render_decision
+from services.notify.render import Email, decision_kind, render_decision
 
 REFERENCE = reference.load()
 FACTORY_OF = {"accept_local": "lux-aif", "forward": "mimer", "decline": None, "review": None}
@@ -136,3 +136,70 @@ def test_an_accepted_project_names_its_expert_or_says_it_waits():
     assert "Sofia Rossi will be your expert at the L-AIF." in render_decision(decision, REFERENCE).body
     waiting = decision.model_copy(update={"expert_name": None, "waiting_for_expert": True})
     assert "your project waits in our queue" in render_decision(waiting, REFERENCE).body
+
+
+def taken_on_by(expert_name: str, *, language: str = "en") -> DecisionMade:
+    """Moselle Re's accepted project, which waited in the queue until an expert's place came free."""
+    return DecisionMade(
+        application_id="app-42", outcome="accept_local", factory_id="lux-aif", decided_by="routing",
+        reasons=["An expert's place came free: Sofia Rossi takes on the project that waited longest."],
+        policy_version="triage-2026.11.0+routing-2026.11.0", consent_to_share=True, expert_id="sofia-rossi",
+        expert_name=expert_name, from_waiting_queue=True,
+        applicant=Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
+                            language=language, project_title=TITLES[language]),
+    )
+
+
+@pytest.mark.parametrize(("language", "subject", "opening"), [
+    ("en", "Sofia Rossi has taken on your AI project 'Fraud detection in reinsurance claims'",
+     "Good news: Sofia Rossi has taken on your project 'Fraud detection in reinsurance claims'"),
+    ("fr", "Sofia Rossi prend en charge votre projet d'IA « Détection de fraude dans les sinistres »",
+     "Bonne nouvelle : Sofia Rossi prend en charge votre projet « Détection de fraude dans les sinistres »"),
+    ("de", "Sofia Rossi übernimmt Ihr KI-Projekt „Betrugserkennung für Stromnetzbetreiber“",
+     "Gute Nachricht: Sofia Rossi übernimmt Ihr Projekt „Betrugserkennung für Stromnetzbetreiber“"),
+])
+def test_a_waiting_project_taken_on_names_its_expert_in_the_applicants_language(language: str, subject: str,
+                                                                                   opening: str):
+    # Given Moselle Re, a Luxembourg reinsurer, whose accepted project waited until Sofia Rossi had room for it
+    # When notify renders the email of that second acceptance
+    sent = render_decision(taken_on_by("Sofia Rossi", language=language), REFERENCE)
+    # Then Anne Weber reads who took it on, in her language, with the reason listed, and no word of the queue
+    assert (sent.subject, sent.language) == (subject, language)
+    assert opening in sent.body
+    assert "- An expert's place came free: Sofia Rossi takes on the project that waited longest.\n" in sent.body
+    assert sent.body.count("Sofia Rossi") == 2  # the opening and the reason, not a second "will be your expert"
+    assert "your project waits in our queue" not in sent.body
+
+
+def test_a_waiting_project_taken_on_is_a_new_notice_not_a_duplicate_of_its_acceptance():
+    # Given Moselle Re's project accepted into the queue, then taken on by Sofia Rossi
+    accepted = taken_on_by("Sofia Rossi").model_copy(
+        update={"from_waiting_queue": False, "expert_id": None, "expert_name": None, "waiting_for_expert": True})
+    # Then each is its own notice, so the applicant hears of both
+    assert decision_kind(accepted) == "decision:accept_local:lux-aif"
+    assert decision_kind(taken_on_by("Sofia Rossi")) == "expert-assigned:sofia-rossi"
+
+
+@pytest.mark.parametrize(("outcome", "kind"), [("accept_local", "decision:accept_local:lux-aif"),
+                                               ("forward", "decision:forward:mimer"),
+                                               ("decline", "decision:decline:-"), ("review", "decision:review:-")])
+def test_every_other_decision_keeps_its_notice_kind(outcome: str, kind: str):
+    # Given an ordinary decision about Moselle Re's project, with no expert taken from the queue
+    decision = DecisionMade(
+        application_id="app-42", outcome=outcome, factory_id=FACTORY_OF[outcome], reasons=["Fits."],
+        policy_version="v", decided_by="routing", consent_to_share=True,
+        applicant=Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
+                            language="en", project_title=TITLES["en"]))
+    # Then its notice kind is the outcome and the factory, as before
+    assert decision_kind(decision) == kind
+
+
+def test_an_ordinary_acceptance_with_its_expert_keeps_its_subject():
+    # Given Moselle Re's project accepted at once, with Sofia Rossi free to take it
+    immediate = taken_on_by("Sofia Rossi").model_copy(update={"from_waiting_queue": False})
+    sent = render_decision(immediate, REFERENCE)
+    # Then the email is the usual acceptance, naming her as the expert
+    assert sent.subject == ("Your AI project 'Fraud detection in reinsurance claims' is accepted by the Luxembourg "
+                            "AI Factory")
+    assert "Sofia Rossi will be your expert at the L-AIF." in sent.body
+    assert decision_kind(immediate) == "decision:accept_local:lux-aif"
