@@ -7,8 +7,10 @@ included; without a range, all of them):
 - the time from submission to the first decision: median and 90th percentile (nearest rank), in seconds;
 - referrals per partner factory: sent (the offers routing made, which intake keeps for the partner bridge) and
   received (the applications a partner referred to Luxembourg: channel 'partner:<factory-id>');
-- accepted projects by step of the customer journey, and the companies that completed it against the target.
-  No journey step is recorded yet, so every accepted project counts as not started (`Journey.note` says so).
+- the customer journey of the accepted projects (journey/funnel.py): the funnel from submission through each
+  step to completion, the exits per step and reason, the median days per step, the completions against the
+  target, by sector, by expert and by month; all folded from the journey records, which are the events of
+  aif.journey.step-recorded.v1, so a database rebuilt from the topics gives the same figures.
 
 `to_csv` writes them in a long format, one figure a row: `indicator,key,value` (see its docstring).
 """
@@ -29,18 +31,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference
-from contracts.events import referring_partner
+from contracts.events import JourneyStepRecorded, referring_partner
 from contracts.topics import DECISION_MADE
-from services.intake.models import ApplicationRecord, BridgeOffer, TimelineEntry
+from services.intake.journey import funnel
+from services.intake.journey.funnel import Funnel
+from services.intake.journey.steps import fold
+from services.intake.models import ApplicationRecord, BridgeOffer, JourneyRecord, TimelineEntry
 from services.runtime.db import as_utc
 
 OUTCOMES = ("accept_local", "forward", "decline", "review")
 UNDECIDED = "undecided"
-JOURNEY_STEPS = ("training", "assessment", "matching with solution providers", "funding", "PoC or sandbox",
-                 "production")
-COMPLETION_TARGET = 190  # companies through the whole journey: the programme's headline target
-JOURNEY_NOT_RECORDED = ("No step of the customer journey is recorded yet: every accepted project counts as "
-                        "accepted, journey not started, and no company has completed it.")
+WAITING_FOR_EXPERT = "waiting for an expert"
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,6 @@ class PartnerReferrals:
 
 
 @dataclass(frozen=True)
-class Journey:
-    accepted: int
-    not_started: int
-    by_step: dict[str, int]  # every step of JOURNEY_STEPS, in order
-    completed: int
-    target: int = COMPLETION_TARGET
-    note: str = JOURNEY_NOT_RECORDED
-
-
-@dataclass(frozen=True)
 class Indicators:
     since: date | None
     until: date | None
@@ -86,7 +77,7 @@ class Indicators:
     sectors: dict[str, int]  # sector -> applications, the most frequent first
     decision_time: DecisionTime
     referrals: tuple[PartnerReferrals, ...]  # every partner factory
-    journey: Journey
+    journey: Funnel
 
 
 def _in_range(query, since: date | None, until: date | None):
@@ -137,6 +128,16 @@ async def compute(session: AsyncSession, since: date | None = None, until: date 
         .join(ApplicationRecord, col(ApplicationRecord.id) == col(BridgeOffer.application_id))
         .group_by(col(BridgeOffer.factory_id)), since, until))).all()))
 
+    accepted = [a for a in applications if a.outcome == "accept_local"]
+    journey_rows = (await session.exec(
+        select(JourneyRecord).where(col(JourneyRecord.application_id).in_([a.id for a in accepted]))
+        .order_by(col(JourneyRecord.recorded_at), col(JourneyRecord.event_id)))).all()
+    acceptances = (await session.exec(
+        select(TimelineEntry.application_id, TimelineEntry.time, TimelineEntry.payload)
+        .where(col(TimelineEntry.application_id).in_([a.id for a in accepted]))
+        .where(col(TimelineEntry.event) == DECISION_MADE.event_type)
+        .order_by(col(TimelineEntry.time)))).all()
+
     submitted_at = {a.id: as_utc(a.created_at) for a in applications}
     outcomes = Counter(json.loads(a.decision)["outcome"] if a.decision else UNDECIDED for a in applications)
     sectors = Counter(finding["sector"] for a in applications if a.scores
@@ -144,7 +145,6 @@ async def compute(session: AsyncSession, since: date | None = None, until: date 
     received = Counter(partner for a in applications if (partner := referring_partner(a.channel)))
     waits = [max((as_utc(at) - submitted_at[app]).total_seconds(), 0.0) for app, at in first_decisions.items()]
     partners = {f.id: f.name for f in reference.load().partners}
-    accepted = outcomes["accept_local"]
     return Indicators(
         since=since, until=until, applications=len(applications),
         per_week=_weeks([at.date() for at in submitted_at.values()], since, until),
@@ -154,18 +154,42 @@ async def compute(session: AsyncSession, since: date | None = None, until: date 
         referrals=tuple(PartnerReferrals(factory_id, partners.get(factory_id, factory_id), sent[factory_id],
                                          received[factory_id])
                         for factory_id in [*partners, *sorted((set(sent) | set(received)) - set(partners))]),
-        journey=Journey(accepted=accepted, not_started=accepted, by_step=dict.fromkeys(JOURNEY_STEPS, 0),
-                        completed=0),
+        journey=funnel.funnel(len(applications), accepted_projects(accepted, journey_rows, acceptances)),
     )
+
+
+def accepted_projects(accepted: list[ApplicationRecord], journey_rows, acceptances) -> list[funnel.Project]:
+    """The accepted applications as the funnel counts them: accepted on the day of their first acceptance,
+    carried by the expert of their current decision, with their journey folded from its records."""
+    records: dict[str, list] = {}
+    for row in journey_rows:
+        records.setdefault(row.application_id, []).append(
+            (row.event_id, JourneyStepRecorded.model_validate_json(row.payload)))
+    accepted_on: dict[str, date] = {}
+    for application_id, at, payload in acceptances:
+        if payload and json.loads(payload)["outcome"] == "accept_local":
+            accepted_on.setdefault(application_id, as_utc(at).date())
+    projects = []
+    for application in accepted:
+        decision = json.loads(application.decision or "{}")
+        projects.append(funnel.Project(
+            sectors=tuple(s for s in application.sectors.split("|") if s),
+            expert=decision.get("expert_name") or WAITING_FOR_EXPERT,
+            accepted_on=accepted_on.get(application.id, as_utc(application.created_at).date()),
+            journey=fold(records.get(application.id, []))))
+    return projects
 
 
 def to_csv(indicators: Indicators) -> str:
     """One figure a row, `indicator,key,value`: range (since, until; empty when open), applications (total),
     applications_per_week (ISO week), outcome (each outcome and 'undecided'), sector, decision_time (decided,
     median_seconds, p90_seconds; empty when nothing is decided), referrals_sent and referrals_received (partner
-    factory id), journey (accepted, not_started, completed, target, note) and journey_step (each step)."""
+    factory id), then the journey's (journey/funnel.py `csv_rows`): journey (accepted, in_journey, completed,
+    exited, target), journey_funnel (submitted, accepted, each step: projects that reached it), journey_at_step
+    (each stage: open projects there now), journey_exits ('<stage>:<exit reason>'), journey_median_days (each
+    stage; empty when no project moved on from it), journey_by_sector, journey_by_expert and journey_by_month
+    ('<key>:<accepted|in_journey|completed|exited>', or for months '<YYYY-MM>:<steps|completed|exited>')."""
     time_taken = indicators.decision_time
-    journey = indicators.journey
     rows = [
         ("range", "since", indicators.since.isoformat() if indicators.since else ""),
         ("range", "until", indicators.until.isoformat() if indicators.until else ""),
@@ -178,12 +202,7 @@ def to_csv(indicators: Indicators) -> str:
         ("decision_time", "p90_seconds", "" if time_taken.p90_seconds is None else time_taken.p90_seconds),
         *(("referrals_sent", partner.factory_id, partner.sent) for partner in indicators.referrals),
         *(("referrals_received", partner.factory_id, partner.received) for partner in indicators.referrals),
-        ("journey", "accepted", journey.accepted),
-        ("journey", "not_started", journey.not_started),
-        *(("journey_step", step, count) for step, count in journey.by_step.items()),
-        ("journey", "completed", journey.completed),
-        ("journey", "target", journey.target),
-        ("journey", "note", journey.note),
+        *funnel.csv_rows(indicators.journey),
     ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

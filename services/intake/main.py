@@ -7,10 +7,12 @@ from pydantic import Field
 from contracts import reference
 from contracts.envelope import Envelope
 from contracts.events import (
-    ApplicationScored, DecisionMade, EmailSent, ReferralIncoming, ReferralOffered, ReferralUpdated,
+    ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralIncoming, ReferralOffered,
+    ReferralUpdated,
 )
 from contracts.topics import (
-    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED, REFERRALS_INCOMING, referrals_to,
+    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED, REFERRALS_INCOMING,
+    referrals_to,
 )
 from services.intake import api, bridge, incoming, limits, read_model, web
 from services.runtime.broker import subscribe
@@ -73,6 +75,12 @@ async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
 @subscribe(runtime.broker, EMAIL_SENT, group_id=f"{SERVICE}.read-model.emails")
 async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
     await runtime.process_once(envelope, read_model.when_email_sent(envelope))
+
+
+@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.read-model.journey")
+async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
+    """intake's own journey records, read back (found already, or written anew into a rebuilt database)."""
+    await runtime.process_once(envelope, read_model.when_journey_step_recorded(envelope))
 
 
 async def forget_old_bridge_requests(rt: Runtime) -> None:

@@ -18,7 +18,8 @@ STATUS_ORDER = ("received", "triaged", "decided")
 # Where an application stands in the staff console's queue (read_model.queue_status), in the queue's order.
 QUEUE_STATUSES = {"received": "Received", "in_review": "In review", "waiting": "Waiting for an expert",
                   "offered": "Offered to a partner", "decided": "Decided"}
-STAFF_ROLES = ("viewer", "triager", "admin")
+# Viewers see; experts also record the journey of accepted projects; triagers and admins also override decisions.
+STAFF_ROLES = ("viewer", "expert", "triager", "admin")
 
 
 class ApplicationRecord(SQLModel, table=True):
@@ -57,6 +58,18 @@ class TimelineEntry(SQLModel, table=True):
     trace_id: str | None = None
     payload: str | None = Field(default=None, description="The event's payload, JSON, for the console's pages.")
     caused_by: str | None = Field(default=None, description="The id of the event that caused this one.")
+
+
+class JourneyRecord(SQLModel, table=True):
+    """A record of an accepted project's journey (a step, an exit or a correction), as published on
+    aif.journey.step-recorded.v1; the journey and its indicators are folded from these rows."""
+
+    __tablename__ = "journey_record"
+
+    event_id: str = Field(primary_key=True)
+    application_id: str = Field(index=True)
+    recorded_at: datetime = utc_timestamp()
+    payload: str = Field(description="The JourneyStepRecorded payload, JSON.")
 
 
 class BridgeOffer(SQLModel, table=True):
@@ -110,5 +123,5 @@ class StaffSession(SQLModel, table=True):
     expires_at: datetime = utc_timestamp()
 
 
-TABLES = (ApplicationRecord, TimelineEntry, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest,
+TABLES = (ApplicationRecord, TimelineEntry, JourneyRecord, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest,
           StaffAccount, StaffSession)

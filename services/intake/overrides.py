@@ -32,7 +32,7 @@ def override_summary(override: OverrideRequested) -> str:
     return f"Override requested by {override.requested_by}: {override.outcome}{where} ({override.reason})"
 
 
-async def _journey(session: AsyncSession, application_id: str) -> tuple[str, str | None]:
+async def journey_ids(session: AsyncSession, application_id: str) -> tuple[str, str | None]:
     """The correlation id of the application's journey (the id of its submitted event, for an application intake
     started) and the id of the latest decision, which the staff member acts on."""
     entries = (await session.exec(
@@ -71,7 +71,7 @@ async def stage_override(session: AsyncSession, emit: Emit, application_id: str,
     except ValidationError as error:
         raise OverrideRefused("; ".join(f"{'.'.join(map(str, e['loc'])) or 'override'}: {e['msg']}"
                                         for e in error.errors(include_input=False))) from error
-    correlation_id, decision_id = await _journey(session, application_id)
+    correlation_id, decision_id = await journey_ids(session, application_id)
     envelope = command(OVERRIDE_REQUESTED, override, service=SERVICE, subject=application_id,
                        correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
     session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,

@@ -16,7 +16,7 @@ from faststream.kafka.parser import AioKafkaParser
 
 from contracts import asyncapi, reference, signing, topics
 from contracts.envelope import Envelope, derived_event_id, now
-from contracts.events import EmailSent, OverrideRequested, ReferralIncoming
+from contracts.events import EmailSent, JourneyStepRecorded, OverrideRequested, ReferralIncoming
 from infra import samples
 from infra.partner_simulator import ANSWERS, referral, reply_to
 from services.notify.render import render_decision
@@ -79,6 +79,21 @@ def email_sent(decision: Envelope) -> Envelope:
     return caused_by(decision, topics.EMAIL_SENT, sent, service="notify")
 
 
+def journey_records(decision: Envelope) -> list[Envelope]:
+    """An expert's records as intake's console stages them (services/intake/journey/record.py): the matching step
+    with its providers, a correction back to training, and an exit, each a command in the application's journey."""
+    common = {"application_id": decision.data.application_id, "on": now().date(), "expert_id": "sofia-rossi",
+              "recorded_by": "Sofia Rossi", "staff_username": "srossi", "recorded_at": now(),
+              "applicant": decision.data.applicant}
+    records = [JourneyStepRecorded(record="step", step="matching", providers=["sample-ledgerlight"], **common),
+               JourneyStepRecorded(record="correction", step="training", reason="Matching was recorded too early.",
+                                   **common),
+               JourneyStepRecorded(record="exit", step="training", exit_reason="no_funding", note="No grant.",
+                                   **common)]
+    return [command(topics.JOURNEY_STEP_RECORDED, record, service="intake", subject=decision.subject,
+                    correlation_id=decision.correlation_id, causation_id=decision.id) for record in records]
+
+
 @pytest.fixture(scope="module")
 async def produced() -> dict[str, list[Envelope]]:
     """Every sample application through every producer, by the registry's topic name."""
@@ -100,7 +115,7 @@ async def produced() -> dict[str, list[Envelope]]:
         incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
         override, staff_decision = staff_override(scored, decision)
         made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming, override,
-                 staff_decision, email_sent(staff_decision)]
+                 staff_decision, email_sent(staff_decision), *journey_records(decision)]
     by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
     for envelope in made:
         (topic,) = [t for t in topics.PUBLISHED if t.event_type == envelope.type]

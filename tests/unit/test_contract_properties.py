@@ -19,7 +19,8 @@ from contracts import reference, topics
 from contracts.envelope import Envelope
 from contracts.events import (
     COUNTRY_PATTERN, EMAIL_PATTERN, Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent,
-    OverrideRequested, PartnerFit, RuleResult, SectorFinding, ReferralIncoming, ReferralReplied, ReferralUpdated,
+    JOURNEY_STEPS, JourneyStepRecorded, OverrideRequested, PartnerFit, RuleResult, SectorFinding, ReferralIncoming,
+    ReferralReplied, ReferralUpdated,
 )
 from infra import samples
 from services.intake.api import describe, error_handlers, field_name
@@ -155,10 +156,26 @@ def staff_override(application_id: str, outcome: str, factory_id: str, reason: s
 
 override_requested = st.builds(staff_override, ids, st.sampled_from(["accept_local", "forward", "decline", "review"]),
                                ids, sized_text(1, 200).filter(str.strip), sized_text(1, 40, one_line=True), times)
+
+
+def journey_record(application_id: str, record: str, step: str | None, on, why: str, name: str, at,
+                   applicant: Applicant) -> JourneyStepRecorded:
+    """A step names the step reached; an exit its reason; a correction why."""
+    return JourneyStepRecorded(application_id=application_id, record=record,
+                               step=step or ("training" if record == "step" else None), on=on,
+                               exit_reason="no_funding" if record == "exit" else None,
+                               reason=why if record == "correction" else None, note=why or None,
+                               recorded_by=name, staff_username=name.lower(), recorded_at=at, applicant=applicant)
+
+
+journey_recorded = st.builds(journey_record, ids, st.sampled_from(["step", "exit", "correction"]),
+                             st.none() | st.sampled_from(JOURNEY_STEPS), st.dates(), sized_text(1, 200).filter(str.strip),
+                             sized_text(1, 40, one_line=True), times, applicants)
 PAYLOADS = {topics.APPLICATION_SUBMITTED.name: submitted, topics.APPLICATION_SCORED.name: scored,
             topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed,
             topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied,
-            topics.REFERRALS_INCOMING.name: referral_incoming, topics.OVERRIDE_REQUESTED.name: override_requested}
+            topics.REFERRALS_INCOMING.name: referral_incoming, topics.OVERRIDE_REQUESTED.name: override_requested,
+            topics.JOURNEY_STEP_RECORDED.name: journey_recorded}
 
 
 def validates_or_locates_every_error(model: type[BaseModel], document) -> None:

@@ -19,7 +19,7 @@ from contracts.events import (
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE, referrals_to
 from infra import samples
 from services.intake import bridge, indicators, read_model
-from services.intake.indicators import JOURNEY_STEPS
+from contracts.events import JOURNEY_STEPS
 from tests.support.intake_db import event_about, intake_tables, submit
 
 FORTNIGHT = (date(2026, 11, 16), date(2026, 11, 29))  # Monday of ISO week 47 to Sunday of week 48
@@ -135,8 +135,8 @@ async def test_the_fortnights_figures(november):
     assert set(referrals) == {factory.id for factory in reference.load().partners}  # the others at zero
     # And both accepted projects wait at the journey's start, against the target of 190 companies
     journey = figures.journey
-    assert (journey.accepted, journey.not_started, journey.completed, journey.target) == (2, 2, 0, 190)
-    assert journey.by_step == dict.fromkeys(JOURNEY_STEPS, 0) and "not started" in journey.note
+    assert (journey.accepted, journey.in_journey, journey.completed, journey.target) == (2, 2, 0, 190)
+    assert journey.reached == dict.fromkeys(JOURNEY_STEPS, 0) and journey.at_step["accepted"] == 2
 
 
 async def test_without_a_range_every_application_counts_and_the_empty_weeks_show(november):
@@ -165,6 +165,6 @@ async def test_the_csv_has_one_figure_a_row(november):
         ("range", "since", "2026-11-16"), ("range", "until", "2026-11-29"), ("applications", "total", "6"),
         ("applications_per_week", "2026-W47", "3"), ("outcome", "undecided", "1"), ("sector", "insurance", "2"),
         ("decision_time", "median_seconds", "60.0"), ("decision_time", "p90_seconds", "600.0"),
-        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("journey_step", "funding", "0"),
+        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("journey_funnel", "funding", "0"),
         ("journey", "accepted", "2"), ("journey", "completed", "0"), ("journey", "target", "190")}
     assert all(len(row) == 3 for row in rows)

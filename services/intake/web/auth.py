@@ -119,6 +119,10 @@ class Staff:
     def may_override(self) -> bool:
         return self.role in ("triager", "admin")
 
+    @property
+    def may_record_journey(self) -> bool:
+        return self.role in ("expert", "triager", "admin")
+
 
 @dataclass(frozen=True)
 class NoSession:

@@ -22,9 +22,11 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
 from contracts import reference
+from contracts.envelope import now
 from services.intake import indicators, overrides
 from services.intake.limits import TokenBuckets
-from services.intake.web import auth, dossier, queue
+from services.intake.journey.record import JourneyRefused, stage_record
+from services.intake.web import auth, dossier, journey_form, queue
 from services.intake.web.auth import NoSession, Staff
 from services.intake.web.console_pages import (
     ConsoleRoute, Refused, SignInNeeded, duration, page, set_cookie, sign_in_url, text,
@@ -47,6 +49,7 @@ FAILURES_PER_ACCOUNT, FAILURES_PER_ADDRESS = 5, 30
 
 log = logging.getLogger(__name__)
 OVERRIDE_SENT = "Override sent; the new decision appears when routing has made it."
+JOURNEY_RECORDED = "Recorded in the project's journey."
 
 
 def form_id(value: str) -> str | None:
@@ -183,22 +186,29 @@ def router(runtime: Runtime) -> APIRouter:
 
     async def application_page(request: Request, staff: Staff, application_id: str, *, status_code: int = 200,
                                errors: dict[str, str] | None = None, chosen: dict[str, str] | None = None,
-                               notice: str | None = None) -> Response:
+                               notice: str | None = None, journey_errors: dict[str, str] | None = None,
+                               journey_chosen: dict | None = None, journey_notice: str | None = None) -> Response:
         async with sessions() as session:
             found = await dossier.load(session, application_id)
         if found is None:
             raise Refused(404, "No such application", f"There is no application {application_id}.", staff)
         # One id per form shown: sent twice (a double click, a reload), it stages one command.
         chosen = {**(chosen or {}), "override_id": (chosen or {}).get("override_id") or str(uuid.uuid4())}
+        journey_chosen = {"on": now().date().isoformat(), "providers": None, "datasets": [], **(journey_chosen or {})}
+        journey_chosen["journey_id"] = journey_chosen.get("journey_id") or str(uuid.uuid4())
         return page(request, "console/application.html", staff, status_code=status_code, active="queue",
                     dossier=found, errors=errors or {}, chosen=chosen, notice=notice,
-                    partners=data.partners)
+                    partners=data.partners, journey_offer=journey_form.offer(found.journey, found.submitted,
+                                                                             found.scored),
+                    journey_errors=journey_errors or {}, journey_chosen=journey_chosen, journey_notice=journey_notice,
+                    step_label=journey_form.step_label, suggested_checked=journey_form.SUGGESTED_CHECKED)
 
     @routes.get("/applications/{application_id}")
-    async def application(request: Request, application_id: str, override: str = "",
+    async def application(request: Request, application_id: str, override: str = "", journey: str = "",
                           staff: Staff = Depends(signed_in)) -> Response:
-        return await application_page(request, staff, application_id,
-                                      notice=OVERRIDE_SENT if override == "sent" else None)
+        notices = {"sent": OVERRIDE_SENT}
+        return await application_page(request, staff, application_id, notice=notices.get(override),
+                                      journey_notice=JOURNEY_RECORDED if journey == "recorded" else None)
 
     @routes.post("/applications/{application_id}/override")
     async def override(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
@@ -229,6 +239,35 @@ def router(runtime: Runtime) -> APIRouter:
                                           chosen=chosen)
         runtime.relay.wake()
         return RedirectResponse(f"/console/applications/{application_id}?override=sent#decision", status_code=303)
+
+    @routes.post("/applications/{application_id}/journey")
+    async def record_journey(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
+        if not staff.may_record_journey:
+            raise Refused(403, "You may not record the journey",
+                          f"Your account ({staff.role}) may see applications but not record their journey, so "
+                          "nothing was recorded. An expert, a triager or an admin can.", staff)
+        chosen = journey_form.chosen_of(await request.form())
+        errors, on = journey_form.errors_of(chosen)
+        if not errors and on is not None:
+            async with sessions() as session:
+                try:
+                    await stage_record(session, runtime.emit, application_id, record=chosen["record"], on=on,
+                                       staff_username=staff.username, staff_name=staff.name,
+                                       step=chosen["step"] or None, note=chosen["note"],
+                                       exit_reason=chosen["exit_reason"], reason=chosen["reason"],
+                                       providers=tuple(chosen["providers"]), datasets=tuple(chosen["datasets"]),
+                                       command_id=form_id(chosen["journey_id"]))
+                    await session.commit()
+                except JourneyRefused as refusal:
+                    errors = {refusal.field if refusal.field in journey_form.FIELDS else "record": str(refusal)}
+                except IntegrityError:
+                    pass  # the same form, sent twice at once: the other request recorded it
+        if errors:
+            return await application_page(request, staff, application_id, status_code=422,
+                                          journey_errors=errors, journey_chosen=chosen)
+        runtime.relay.wake()
+        return RedirectResponse(f"/console/applications/{application_id}?journey=recorded#journey",
+                                status_code=303)
 
     @routes.get("/indicators")
     async def indicators_page(request: Request, staff: Staff = Depends(signed_in)) -> Response:

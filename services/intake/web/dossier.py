@@ -15,10 +15,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference
-from contracts.events import ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent, ReferralUpdated
-from contracts.topics import DECISION_MADE, EMAIL_SENT, REFERRAL_UPDATED
+from contracts.events import (
+    ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated,
+)
+from contracts.topics import DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
+from services.intake.journey.record import journey_rows, parsed
+from services.intake.journey.steps import Journey, fold
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.notify.render import render_decision, render_referral_accepted
+from services.notify.render import render_decision, render_journey_milestone, render_referral_accepted
 from services.runtime.db import as_utc
 
 
@@ -44,6 +48,8 @@ class Dossier:
     timeline: list[TimelineEntry]
     referral_steps: list[ReferralStep]
     emails: list[SentEmail]
+    journey: Journey
+    journey_records: list[tuple[datetime, JourneyStepRecorded]]  # when recorded, and what, in order
 
 
 def rendered(email: EmailSent, cause: TimelineEntry | None) -> SentEmail:
@@ -54,6 +60,8 @@ def rendered(email: EmailSent, cause: TimelineEntry | None) -> SentEmail:
         again = render_decision(DecisionMade.model_validate_json(cause.payload), reference.load())
     elif cause.event == REFERRAL_UPDATED.event_type:
         again = render_referral_accepted(ReferralUpdated.model_validate_json(cause.payload), reference.load())
+    elif cause.event == JOURNEY_STEP_RECORDED.event_type:
+        again = render_journey_milestone(JourneyStepRecorded.model_validate_json(cause.payload), reference.load())
     else:
         return SentEmail(email, None, False)
     return SentEmail(email, again.body, again.subject == email.subject)
@@ -67,6 +75,8 @@ async def load(session: AsyncSession, application_id: str) -> Dossier | None:
         select(TimelineEntry).where(col(TimelineEntry.application_id) == application_id)
         .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id)))).all())
     by_id = {entry.event_id: entry for entry in timeline}
+    rows = await journey_rows(session, application_id)
+    records = parsed(rows)
     with_payload = [entry for entry in timeline if entry.payload]
     return Dossier(
         application=application,
@@ -78,4 +88,6 @@ async def load(session: AsyncSession, application_id: str) -> Dossier | None:
                         for entry in with_payload if entry.event == REFERRAL_UPDATED.event_type],
         emails=[rendered(EmailSent.model_validate_json(entry.payload), by_id.get(entry.caused_by or ""))
                 for entry in with_payload if entry.event == EMAIL_SENT.event_type],
+        journey=fold(records),
+        journey_records=[(as_utc(row.recorded_at), record) for row, (_, record) in zip(rows, records)],
     )

@@ -1,0 +1,126 @@
+"""Recording the journey, intake's side: an expert records a step, an exit or a correction in the console.
+
+The record, its timeline entry and its event (aif.journey.step-recorded.v1) are staged in the caller's
+transaction, so they commit together, or not at all when the record is refused. intake also reads the topic
+back (`when_journey_step_recorded`): what it staged is found there already, and a database rebuilt from the
+topics gets every record again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.envelope import Envelope, now
+from contracts.events import Applicant, ApplicationSubmitted, DecisionMade, JourneyStepRecorded
+from contracts.topics import JOURNEY_STEP_RECORDED
+from services.intake.journey import datasets as dataset_catalogue, providers as provider_directory
+from services.intake.journey.steps import EXIT_REASONS, Journey, fold, refusal, step_label
+from services.intake.models import ApplicationRecord, JourneyRecord, TimelineEntry
+from services.intake.overrides import journey_ids
+from services.intake.take_in import Emit
+from services.runtime.messages import command
+from services.runtime.telemetry import current_trace_id
+
+SERVICE = "intake"
+
+
+class JourneyRefused(ValueError):
+    """A record that cannot be made; `field` is the form's field it concerns, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def summary(record: JourneyStepRecorded) -> str:
+    """The timeline's line for a record, naming who made it."""
+    by = f"recorded by {record.recorded_by}"
+    if record.record == "step":
+        return f"Journey: {step_label(record.step)} reached on {record.on.isoformat()} ({by})"
+    if record.record == "exit":
+        return (f"Journey: left at {step_label(record.step)} on {record.on.isoformat()}: "
+                f"{EXIT_REASONS.get(record.exit_reason or '', record.exit_reason)} ({by})")
+    return f"Journey corrected by {record.recorded_by}: back to {step_label(record.step)} ({record.reason})"
+
+
+async def journey_rows(session: AsyncSession, application_id: str) -> list[JourneyRecord]:
+    """The application's journey records, in the order they were recorded."""
+    return list((await session.exec(
+        select(JourneyRecord).where(col(JourneyRecord.application_id) == application_id)
+        .order_by(col(JourneyRecord.recorded_at), col(JourneyRecord.event_id)))).all())
+
+
+def parsed(rows: list[JourneyRecord]) -> list[tuple[str, JourneyStepRecorded]]:
+    return [(row.event_id, JourneyStepRecorded.model_validate_json(row.payload)) for row in rows]
+
+
+async def journey_of(session: AsyncSession, application_id: str) -> Journey:
+    return fold(parsed(await journey_rows(session, application_id)))
+
+
+def applicant_of(submitted: ApplicationSubmitted) -> Applicant:
+    return Applicant(company_name=submitted.company.name, contact_name=submitted.contact.name,
+                     email=submitted.contact.email, language=submitted.contact.language,
+                     project_title=submitted.project.title)
+
+
+def _expert_of(application: ApplicationRecord) -> str:
+    decision = DecisionMade.model_validate_json(application.decision) if application.decision else None
+    if decision is None or decision.outcome != "accept_local":
+        raise JourneyRefused("record", "Only a project the L-AIF accepted has a journey.")
+    if not decision.expert_id:
+        raise JourneyRefused("record", "The project waits for an expert: its journey starts once one takes it on.")
+    return decision.expert_id
+
+
+def _known(chosen: list[str], known: set[str], what: str) -> list[str]:
+    if unknown := [item for item in chosen if item not in known]:
+        raise JourneyRefused(what, f"Not in the {what} list: {', '.join(unknown)}.")
+    return chosen
+
+
+async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *, record: str, on: date,
+                       staff_username: str, staff_name: str, step: str | None = None, note: str = "",
+                       exit_reason: str = "", reason: str = "", providers: tuple[str, ...] = (),
+                       datasets: tuple[str, ...] = (), command_id: str | None = None,
+                       ) -> Envelope[JourneyStepRecorded] | None:
+    """Stage a record of the application's journey; raises JourneyRefused, naming the field and why, and stages
+    nothing when it cannot be made. `step` is the step reached (a step) or gone back to (a correction); an exit
+    leaves at the current step. `command_id` is the form's own id: a form sent twice is one record (the second
+    time nothing is staged, and None is returned)."""
+    if command_id and await session.get(TimelineEntry, command_id) is not None:
+        return None
+    # Locked, so that two records sent at once for one project are checked one after the other.
+    application = await session.get(ApplicationRecord, application_id, with_for_update=True)
+    if application is None:
+        raise JourneyRefused("record", f"There is no application {application_id}.")
+    expert_id = _expert_of(application)
+    journey = await journey_of(session, application_id)
+    try:
+        data = JourneyStepRecorded(
+            application_id=application_id, record=record, step=journey.current if record == "exit" else step,
+            on=on, note=note.strip() or None, exit_reason=exit_reason or None, reason=reason.strip() or None,
+            providers=_known(list(providers), {p.id for p in provider_directory.load().providers}, "providers"),
+            datasets=_known(list(datasets), {d.id for d in dataset_catalogue.load().datasets}, "datasets"),
+            expert_id=expert_id, recorded_by=staff_name.strip(), staff_username=staff_username,
+            recorded_at=now(), applicant=applicant_of(ApplicationSubmitted.model_validate_json(application.submitted)))
+    except ValidationError as error:
+        first = error.errors(include_input=False)[0]
+        raise JourneyRefused(".".join(map(str, first["loc"])) or "record", first["msg"]) from error
+    if refused := refusal(journey, data, now().date()):
+        raise JourneyRefused(*refused)
+    correlation_id, decision_id = await journey_ids(session, application_id)
+    envelope = command(JOURNEY_STEP_RECORDED, data, service=SERVICE, subject=application_id,
+                       correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
+    payload = data.model_dump_json()
+    session.add(JourneyRecord(event_id=envelope.id, application_id=application_id, recorded_at=envelope.time,
+                              payload=payload))
+    session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
+                              event=envelope.type, summary=summary(data), trace_id=current_trace_id(),
+                              payload=payload, caused_by=decision_id))
+    emit(session, JOURNEY_STEP_RECORDED, envelope)
+    return envelope
