@@ -25,15 +25,14 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from contracts.topics import ALL, DLQ_SUFFIX, Topic, by_name
 from services.runtime import dead_letter as dlq
+from services.runtime.topic_reader import CLIENT, NoSuchTopic, read_topics
 
 REPLAYED_FROM = "x-dlq-replayed-from"
-READ_TIMEOUT_SECONDS = 30
-CLIENT = {"request_timeout_ms": 10000, "retry_backoff_ms": 200}
 
 
 class Refused(Exception):
@@ -54,27 +53,10 @@ def record_id(record) -> str:
 
 async def read(bootstrap: str, dlq_topics: list[str]) -> list:
     """Every record on `dlq_topics`, from the beginning to the end offsets captured at start, in no group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **CLIENT)
     try:
-        await consumer.start()
-        cluster = await consumer._client.fetch_all_metadata()  # the public topics() drops the partitions
-        partitions = []
-        for name in dlq_topics:
-            if not (ids := cluster.partitions_for_topic(name)):
-                raise Refused(f"topic {name} does not exist on {bootstrap} (create it: python -m infra.topics)")
-            partitions += [TopicPartition(name, p) for p in sorted(ids)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records = []
-        async with asyncio.timeout(READ_TIMEOUT_SECONDS):
-            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-                for tp, batch in (await consumer.getmany(timeout_ms=500)).items():
-                    records += [r for r in batch if r.offset < ends[tp]]
-        order = {name: i for i, name in enumerate(dlq_topics)}
-        return sorted(records, key=lambda r: (order[r.topic], r.timestamp, r.partition, r.offset))
-    finally:
-        await consumer.stop()
+        return await read_topics(bootstrap, dlq_topics)
+    except NoSuchTopic as error:
+        raise Refused(str(error)) from None
 
 
 def describe(record) -> str:

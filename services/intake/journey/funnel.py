@@ -102,7 +102,7 @@ def funnel(submitted: int, projects: list[Project]) -> Funnel:
         at_step={stage: sum((j.current or "accepted") == stage and not j.closed for j in journeys)
                  for stage in STAGES[:-1]},
         exits=dict(sorted(exits.items())),
-        median_days={stage: statistics.median(spent) if spent else None for stage, spent in days.items()},
+        median_days={stage: float(statistics.median(spent)) if spent else None for stage, spent in days.items()},
         completed=sum(j.completed for j in journeys), exited=sum(j.exit is not None for j in journeys),
         by_sector=_tally(by_sector), by_expert=_tally(by_expert), by_month=_months(projects),
     )

@@ -22,6 +22,7 @@ from services.intake.journey.steps import EXIT_REASONS, Journey, fold, refusal, 
 from services.intake.models import ApplicationRecord, JourneyRecord, TimelineEntry
 from services.intake.overrides import journey_ids
 from services.intake.take_in import Emit
+from services.runtime.db import as_utc
 from services.runtime.messages import command
 from services.runtime.telemetry import current_trace_id
 
@@ -111,9 +112,10 @@ async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *
     except ValidationError as error:
         first = error.errors(include_input=False)[0]
         raise JourneyRefused(".".join(map(str, first["loc"])) or "record", first["msg"]) from error
-    if refused := refusal(journey, data, now().date()):
-        raise JourneyRefused(*refused)
     correlation_id, decision_id = await journey_ids(session, application_id)
+    decided = await session.get(TimelineEntry, decision_id) if decision_id else None
+    if refused := refusal(journey, data, now().date(), as_utc(decided.time).date() if decided else None):
+        raise JourneyRefused(*refused)
     envelope = command(JOURNEY_STEP_RECORDED, data, service=SERVICE, subject=application_id,
                        correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
     payload = data.model_dump_json()

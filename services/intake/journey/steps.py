@@ -101,13 +101,17 @@ def fold(records: list[tuple[str, JourneyStepRecorded]]) -> Journey:
     return journey
 
 
-def refusal(journey: Journey, record: JourneyStepRecorded, today: date) -> tuple[str, str] | None:
-    """Why `record` cannot follow `journey`, as (field, sentence for the staff member); None when it can."""
+def refusal(journey: Journey, record: JourneyStepRecorded, today: date,
+            accepted_on: date | None = None) -> tuple[str, str] | None:
+    """Why `record` cannot follow `journey` of a project accepted on `accepted_on`, as (field, sentence for the
+    staff member); None when it can."""
     if journey.closed:
         how = "completed the journey" if journey.completed else "left the journey"
         return "record", f"The project {how}: nothing more can be recorded."
     if record.on > today:
         return "on", "The date cannot be in the future."
+    if accepted_on and record.on < accepted_on:
+        return "on", f"The date cannot be before {accepted_on.isoformat()}, when the project was accepted."
     if journey.last_date and record.on < journey.last_date and record.record != "correction":
         return "on", f"The date cannot be before {journey.last_date.isoformat()}, when the last step was reached."
     if record.record == "step" and record.step != journey.next_step:
