@@ -26,6 +26,7 @@ from contracts.envelope import now
 from services.intake import indicators, overrides
 from services.intake.limits import TokenBuckets
 from services.intake.journey.record import JourneyRefused, stage_record
+from services.intake.journey.steps import EXIT_REASONS, step_label
 from services.intake.web import auth, dossier, journey_form, queue
 from services.intake.web.auth import NoSession, Staff
 from services.intake.web.console_pages import (
@@ -275,7 +276,8 @@ def router(runtime: Runtime) -> APIRouter:
         async with sessions() as session:
             figures = await indicators.compute(session, *((None, None) if errors else (since, until)))
         return page(request, "console/indicators.html", staff, status_code=422 if errors else 200,
-                    active="indicators", figures=figures, errors=errors, duration=duration,
+                    active="indicators", figures=figures, errors=errors, duration=duration, days=days,
+                    step_label=step_label, exit_reasons=EXIT_REASONS,
                     since=request.query_params.get("since", ""), until=request.query_params.get("until", ""),
                     range_query=urlencode({k: v for k, v in (("since", since), ("until", until)) if v}))
 
@@ -290,6 +292,10 @@ def router(runtime: Runtime) -> APIRouter:
                         headers={"Content-Disposition": 'attachment; filename="l-aif-indicators.csv"'})
 
     return routes
+
+
+def days(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def indicator_range(params: Mapping[str, str]) -> tuple[date | None, date | None, dict[str, str]]:
