@@ -108,7 +108,7 @@ migrate: setup
 	$(PY) -m services.runtime.migrations upgrade all
 
 staff-account: setup
-	@test -n "$(USERNAME)" -a -n "$(NAME)" || (echo "usage: make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin|triager|viewer" >&2; exit 2)
+	@test -n "$(USERNAME)" -a -n "$(NAME)" || (echo "usage: make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin|triager|expert|viewer" >&2; exit 2)
 	$(PY) -m services.runtime.migrations upgrade intake
 	$(PY) -m services.intake.staff create --username "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),viewer)"
 

@@ -3,6 +3,7 @@ can attach to a project at the proof-of-concept step."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,8 @@ class Catalogue:
         return sorted(self.datasets, key=lambda d: (not set(d.sectors) & set(sectors), d.name))
 
 
-def load(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+def load(path: Path | None = None) -> Catalogue:
+    path = path or Path(os.environ.get("DATASETS_FILE") or DEFAULT_CATALOGUE)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     vocabulary = reference.load().sectors
     datasets = []

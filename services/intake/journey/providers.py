@@ -8,6 +8,7 @@ says why, and the expert confirms or changes it.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-def load(path: Path = DEFAULT_DIRECTORY) -> Directory:
+def load(path: Path | None = None) -> Directory:
     """The directory in `path`, checked: unique ids, sectors of the vocabulary, known languages."""
+    path = path or Path(os.environ.get("SOLUTION_PROVIDERS_FILE") or DEFAULT_DIRECTORY)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     vocabulary = reference.load().sectors
     providers, seen = [], set()
