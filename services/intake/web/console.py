@@ -207,8 +207,8 @@ def router(runtime: Runtime) -> APIRouter:
     @routes.get("/applications/{application_id}")
     async def application(request: Request, application_id: str, override: str = "", journey: str = "",
                           staff: Staff = Depends(signed_in)) -> Response:
-        notices = {"sent": OVERRIDE_SENT}
-        return await application_page(request, staff, application_id, notice=notices.get(override),
+        return await application_page(request, staff, application_id,
+                                      notice=OVERRIDE_SENT if override == "sent" else None,
                                       journey_notice=JOURNEY_RECORDED if journey == "recorded" else None)
 
     @routes.post("/applications/{application_id}/override")
