@@ -1,11 +1,13 @@
 """Experts and their capacity: an accepted project goes to the best-matching expert with room for it.
 
 Best match: most of the project's sectors among the expert's skills; then the fewest active projects; then the
-id, so the choice is stable. With nobody free, the project waits in the queue, first come first served.
+id, so the choice is stable. With nobody free, the project waits in the queue, first come first served: when a
+place comes free, the oldest waiting project an expert can now take is taken on (`next_from_queue`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,14 @@ class Expert:
 class Assignment:
     expert: Expert | None
     reason: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An accepted project in the waiting queue, with the priority sectors it was accepted in."""
+
+    application_id: str
+    sectors: tuple[str, ...]
 
 
 def load_experts(path: Path = DEFAULT_EXPERTS, max_active: int | None = None) -> tuple[Expert, ...]:
@@ -54,3 +64,15 @@ def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, in
     skills = ", ".join(s for s in best.skills if s in sectors) or "general intake"
     return Assignment(best, f"Assigned to {best.name} (skills: {skills}), who now carries "
                             f"{active.get(best.id, 0) + 1} of {best.max_active} projects.")
+
+
+def next_from_queue(queue: Sequence[Waiting], experts: tuple[Expert, ...],
+                    active: dict[str, int]) -> tuple[Waiting, Assignment] | None:
+    """First come, first served: the oldest project of `queue` (oldest first) that an expert has room for now,
+    and the assignment `assign` gives it; None when nobody waiting can be taken. An older project whose experts
+    are all still full does not hold back a younger one whose expert has room."""
+    for waiting in queue:
+        assignment = assign(experts, list(waiting.sectors), active)
+        if assignment.expert:
+            return waiting, assignment
+    return None

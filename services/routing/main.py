@@ -11,9 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, now
-from contracts.events import ApplicationScored, DecisionMade, OverrideRequested, ReferralReplied
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, OVERRIDE_REQUESTED, REFERRAL_REPLIES
-from services.routing import overrides, referrals
+from contracts.events import ApplicationScored, DecisionMade, JourneyStepRecorded, OverrideRequested, ReferralReplied
+from contracts.topics import (
+    APPLICATION_SCORED, DECISION_MADE, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES,
+)
+from services.routing import overrides, referrals, release
 from services.routing.capacity import active_projects, take_on, waiting_queue
 from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
 from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
@@ -110,8 +112,24 @@ async def on_override_requested(envelope: Envelope[OverrideRequested]) -> None:
     async def decide_as_staff(session: AsyncSession) -> None:
         scored_event, decision = await overrides.when_override_requested(session, envelope.data, reference)
         await announce(session, envelope, scored_event, decision)
+        # After the new decision: a project staff accept again takes a place first (likely the one it held), and
+        # only a place left free goes to the waiting queue.
+        await release.give_freed_place(session, envelope.id, experts, reference.home_factory, runtime.emit)
 
     await runtime.process_once(envelope, decide_as_staff)
+
+
+@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.journey")
+async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
+    """An expert recorded a step of a project's journey (in intake's console): a completed or exited journey
+    frees the expert's place, which goes to the waiting queue."""
+    if not envelope.data.closes_journey:
+        return  # the project stays with its expert: nothing changes here, nothing to record
+
+    async def release_and_hand_on(session: AsyncSession) -> None:
+        await release.when_journey_closes(session, envelope, experts, reference.home_factory, runtime.emit)
+
+    await runtime.process_once(envelope, release_and_hand_on)
 
 
 @subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals", partner_keys=partner_keys)

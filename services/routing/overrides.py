@@ -2,9 +2,10 @@
 
 The new decision is made in the staff member's name, from the facts routing decided from, their reason first;
 its policy version names the override. What the previous decision set going is undone first: the referral
-exchange under way is closed (a late answer changes nothing) and the project leaves its expert or the waiting
-queue. Then the new decision is announced as any other (services/routing/main.py: an expert for an acceptance,
-an exchange with the chosen partner for a forward the applicant consented to share).
+exchange under way is closed (a late answer changes nothing) and the project leaves its expert (the assignment
+is released, not deleted) or the waiting queue. Then the new decision is announced as any other
+(services/routing/main.py: an expert for an acceptance, an exchange with the chosen partner for a forward the
+applicant consented to share), and a place left free goes to the waiting queue (services/routing/release.py).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Accepted projects go to the best-matching expert with room; with nobody free they wait, first come first
-served. The roster is data (services/routing/experts.yaml)."""
+served: a freed place goes to the oldest waiting project an expert can take. The roster is data
+(services/routing/experts.yaml)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from services.routing.experts import Expert, assign, load_experts
+from services.routing.experts import Expert, Waiting, assign, load_experts, next_from_queue
 
 SOFIA = Expert("sofia-rossi", "Sofia Rossi", ("cybersecurity",), 2)
 TOM = Expert("tom-schmit", "Tom Schmit", ("cybersecurity", "finance"), 2)
@@ -51,3 +52,34 @@ def test_with_every_fitting_expert_full_the_project_waits_instead_of_being_dropp
 
 def test_a_project_no_skill_matches_goes_to_anyone_with_room():
     assert assign(TEAM, ["quantum"], {"nora-wagner": 2}).expert == SOFIA
+
+
+# The waiting queue, oldest first: a bank's fraud detection, a wind farm's forecasts, a SOC's alert triage.
+BANQUE_DU_NORD = Waiting("BANQUE-DU-NORD", ("finance", "cybersecurity"))
+EOLE_VENT = Waiting("EOLE-VENT", ("energy",))
+CYBER_OWL = Waiting("CYBER-OWL", ("cybersecurity",))
+QUEUE = (BANQUE_DU_NORD, EOLE_VENT, CYBER_OWL)
+EVERYONE_FULL = {"sofia-rossi": 2, "tom-schmit": 2, "nora-wagner": 2}
+
+
+def test_a_freed_place_goes_to_the_oldest_waiting_project_the_expert_can_take():
+    # Given everyone full, then Tom's place comes free
+    active = {**EVERYONE_FULL, "tom-schmit": 1}
+    # When the queue is looked at
+    waiting, assignment = next_from_queue(QUEUE, TEAM, active)
+    # Then the bank's project, the oldest, goes to Tom, and the reason counts his new load
+    assert (waiting, assignment.expert) == (BANQUE_DU_NORD, TOM)
+    assert assignment.reason.endswith("who now carries 2 of 2 projects.")
+
+
+def test_an_older_project_nobody_can_take_yet_does_not_hold_back_a_younger_one():
+    # Given everyone full but Nora, the energy expert, who has a place again
+    active = {**EVERYONE_FULL, "nora-wagner": 1}
+    # Then the wind farm goes to her, although the bank's project waited longer (its experts are still full)
+    waiting, assignment = next_from_queue(QUEUE, TEAM, active)
+    assert (waiting, assignment.expert) == (EOLE_VENT, NORA)
+
+
+def test_with_no_place_free_nobody_leaves_the_queue():
+    assert next_from_queue(QUEUE, TEAM, EVERYONE_FULL) is None
+    assert next_from_queue((), TEAM, {}) is None
