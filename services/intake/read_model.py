@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
-from services.intake.journey.record import summary as journey_summary
-from services.intake.models import ApplicationRecord, JourneyRecord, TimelineEntry
+from services.intake.journey.record import rows_of as journey_rows_of
+from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.db import insert_ignoring_duplicates
 from services.runtime.telemetry import current_trace_id
 
@@ -120,18 +120,11 @@ def when_email_sent(envelope: Envelope[EmailSent]) -> Work:
 def when_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> Work:
     """intake's own record, read back: the console staged the row and its timeline entry with the event, so
     here they are found already; into a database rebuilt from the topics, they are written anew."""
-    payload = envelope.data.model_dump_json()
-
     async def work(session: AsyncSession) -> None:
         if await session.get(ApplicationRecord, envelope.subject) is None:
             raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
-        rows = ((JourneyRecord, {"event_id": envelope.id, "application_id": envelope.subject,
-                                 "recorded_at": envelope.time, "payload": payload}),
-                (TimelineEntry, {"event_id": envelope.id, "application_id": envelope.subject, "time": envelope.time,
-                                 "event": envelope.type, "summary": journey_summary(envelope.data),
-                                 "trace_id": current_trace_id(), "payload": payload,
-                                 "caused_by": envelope.causation_id}))
-        for table, values in rows:
-            await session.exec(insert_ignoring_duplicates(session, table).values(**values))  # type: ignore[call-overload]
+        for table, values in journey_rows_of(envelope):
+            statement = insert_ignoring_duplicates(session, table).values(**values)
+            await session.exec(statement)  # type: ignore[call-overload]
 
     return work

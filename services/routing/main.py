@@ -16,7 +16,7 @@ from contracts.topics import (
     APPLICATION_SCORED, DECISION_MADE, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES,
 )
 from services.routing import overrides, referrals, release
-from services.routing.capacity import active_projects, take_on, waiting_queue
+from services.routing.capacity import active_projects, sectors_of, take_on, waiting_queue
 from services.routing.experts import DEFAULT_EXPERTS, load_experts, roster_version
 from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
 from services.routing.models import DecidedApplication
@@ -169,6 +169,6 @@ async def experts_and_queue() -> dict:
         "roster_version": roster_version(settings.experts_file),
         "experts": [{"id": e.id, "name": e.name, "skills": list(e.skills), "active": active.get(e.id, 0),
                      "max_active": e.max_active} for e in experts],
-        "waiting": [{"application_id": w.application_id, "sectors": w.sectors.split(",") if w.sectors else [],
+        "waiting": [{"application_id": w.application_id, "sectors": sectors_of(w),
                      "queued_at": as_utc(w.queued_at).isoformat()} for w in waiting],
     }

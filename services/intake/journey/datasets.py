@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -41,7 +42,13 @@ class Catalogue:
 
 
 def load(path: Path | None = None) -> Catalogue:
-    path = path or Path(os.environ.get("DATASETS_FILE") or DEFAULT_CATALOGUE)
+    """The file given, else DATASETS_FILE, else the sample; each file is read once (the console's pages and
+    forms use it on every request)."""
+    return _load(path or Path(os.environ.get("DATASETS_FILE") or DEFAULT_CATALOGUE))
+
+
+@cache
+def _load(path: Path) -> Catalogue:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     vocabulary = reference.load().sectors
     datasets = []

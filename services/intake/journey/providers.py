@@ -12,6 +12,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -47,8 +48,14 @@ class Suggestion:
 
 
 def load(path: Path | None = None) -> Directory:
+    """The file given, else SOLUTION_PROVIDERS_FILE, else the sample; each file is read once (the console's pages and
+    forms use it on every request)."""
+    return _load(path or Path(os.environ.get("SOLUTION_PROVIDERS_FILE") or DEFAULT_DIRECTORY))
+
+
+@cache
+def _load(path: Path) -> Directory:
     """The directory in `path`, checked: unique ids, sectors of the vocabulary, known languages."""
-    path = path or Path(os.environ.get("SOLUTION_PROVIDERS_FILE") or DEFAULT_DIRECTORY)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     vocabulary = reference.load().sectors
     providers, seen = [], set()

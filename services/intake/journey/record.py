@@ -118,11 +118,18 @@ async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *
         raise JourneyRefused(*refused)
     envelope = command(JOURNEY_STEP_RECORDED, data, service=SERVICE, subject=application_id,
                        correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
-    payload = data.model_dump_json()
-    session.add(JourneyRecord(event_id=envelope.id, application_id=application_id, recorded_at=envelope.time,
-                              payload=payload))
-    session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
-                              event=envelope.type, summary=summary(data), trace_id=current_trace_id(),
-                              payload=payload, caused_by=decision_id))
+    for table, values in rows_of(envelope):
+        session.add(table(**values))
     emit(session, JOURNEY_STEP_RECORDED, envelope)
     return envelope
+
+
+def rows_of(envelope: Envelope[JourneyStepRecorded]) -> list[tuple[type, dict]]:
+    """What intake keeps of a journey event: its record and its timeline entry, the same whether staged with the
+    event or read back from the topic."""
+    payload = envelope.data.model_dump_json()
+    return [(JourneyRecord, {"event_id": envelope.id, "application_id": envelope.subject,
+                             "recorded_at": envelope.time, "payload": payload}),
+            (TimelineEntry, {"event_id": envelope.id, "application_id": envelope.subject, "time": envelope.time,
+                             "event": envelope.type, "summary": summary(envelope.data),
+                             "trace_id": current_trace_id(), "payload": payload, "caused_by": envelope.causation_id})]
