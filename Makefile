@@ -5,13 +5,14 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
+.PHONY: help setup run up down status demo bench test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
 	@echo "make up / down  the same in the background / stop everything"
 	@echo "make status     which services answer /healthz"
 	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
+	@echo "make bench      the pipeline side by side with a bare Kafka relay (QUICK=1: a short proof run)"
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
 	@echo "make test-e2e   the integration and e2e tests"
@@ -74,6 +75,9 @@ status: setup
 
 demo: up
 	$(PY) -m infra.demo
+
+bench: setup
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 test: setup
 	@$(MAKE) -s .postgres .kcat .chromium
