@@ -170,7 +170,8 @@ def plot(run: Run, path: Path) -> None:
     saturation.bar([s for s, _ in bars], [v for _, v in bars], color=[COLOURS[s] for s, _ in bars])
     for index, (_, value) in enumerate(bars):
         saturation.annotate(f"{value:.0f}/s", (index, value), ha="center", va="bottom", fontsize=8)
-    saturation.set_ylabel("applications/s, submission to email")
+    saturation.set_yscale("log")
+    saturation.set_ylabel("applications/s, submission to email (log)")
     saturation.set_title("Saturation throughput")
     saturation.tick_params(axis="x", labelsize=8)
     figure.suptitle(f"Aiguillage bench {run.date}: {run.machine.get('cpus')} cores, SQLite"

@@ -1,6 +1,6 @@
 """`make bench`: the pipeline measured side by side with a bare Kafka relay of the same depth, on one machine.
 
-    python -m bench            # fixed loads of 50, 200 and 1,000 applications/s, then saturation (some minutes)
+    python -m bench            # fixed loads of 20, 50, 200 and 1,000 applications/s, then saturation (10 minutes)
     python -m bench --quick    # one small load and a small burst: proves the bench works (CI), measures little
 
 It starts its own Kafka broker, SMTP mailbox and the four services (SQLite, as `make run`) on free ports under
@@ -39,7 +39,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench import load, report
+from bench import load, profile, report
 from bench.procs import Probe
 from bench.relay import kind_of
 from contracts.envelope import now
@@ -61,6 +61,7 @@ RELAYS = [f"relay-{hop}" for hop in range(1, len(PIPELINE))]
 DECISION_HOP, EMAIL_HOP = 2, 3
 # Nothing new arrived for this long while applications are still missing: the phase ends and says so.
 STALL_SECONDS = 60
+PROFILE_SECONDS = 20  # of a saturation phase, with --profile
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Plan:
     saturation: int  # applications offered at once
 
 
-FULL = Plan(loads=(50, 200, 1000), seconds=10, max_per_load=5000, saturation=5000)
+FULL = Plan(loads=(20, 50, 200, 1000), seconds=10, max_per_load=5000, saturation=5000)
 QUICK = Plan(loads=(20,), seconds=3, max_per_load=60, saturation=200)
 
 
@@ -96,8 +97,8 @@ def submitted_message(body: dict) -> load.Message:
 
 
 class Bench:
-    def __init__(self, var_dir: Path, plan: Plan, quick: bool) -> None:
-        self.var_dir, self.plan, self.quick = var_dir, plan, quick
+    def __init__(self, var_dir: Path, plan: Plan, quick: bool, profile: bool = False) -> None:
+        self.var_dir, self.plan, self.quick, self.profile = var_dir, plan, quick, profile
         kafka_port, controller_port, smtp_port, *service_ports = free_ports(3 + len(SERVICES))
         self.kafka = LocalKafka(var_dir / "kafka", kafka_port, controller_port,
                                 libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
@@ -236,6 +237,9 @@ class Bench:
             topics, watched = PIPELINE, ["intake", "triage", "routing", "notify", "mailbox"]
         probe = Probe({name: self.pid(name) for name in watched})
         probe.start()
+        profilers = [process for name in watched if self.profile and rate is None and name != "mailbox"
+                     for process in profile.record(self.pid(name), self.var_dir / "profiles" / f"{scenario}-{name}",
+                                                   PROFILE_SECONDS)]
         started = time.monotonic()
         feeding = asyncio.create_task(feed)
         decided_topic, email_topic = topics[DECISION_HOP], topics[EMAIL_HOP]
@@ -260,6 +264,11 @@ class Bench:
                 say(f"  {label}: nothing arrived for {STALL_SECONDS} s; {len(sent) - emailed} applications missing")
                 break
         usage = await probe.stop()
+        for process in profilers:
+            process.wait()
+        for name in (watched if profilers else ()):
+            if (recorded := self.var_dir / "profiles" / f"{scenario}-{name}.txt").exists():
+                say(profile.summary(recorded))
         result = report.Phase.measured(scenario, rate, sent, self.collector.arrivals[decided_topic],
                                        self.collector.arrivals[email_topic], usage, refused,
                                        time.monotonic() - started)
@@ -279,10 +288,11 @@ def machine() -> dict:
             "kafka": jars[0].stem.removeprefix("kafka_2.13-") if jars else None, "database": "SQLite (one file per service)"}
 
 
-async def run(plan: Plan, quick: bool, out_dir: Path) -> report.Run:
+async def run(plan: Plan, quick: bool, profile_services: bool = False,
+              scenarios: tuple[str, ...] = ("baseline", "pipeline-http", "pipeline-topic")) -> report.Run:
     var_dir = ROOT / "var" / "bench"
     shutil.rmtree(var_dir, ignore_errors=True)
-    bench = Bench(var_dir, plan, quick)
+    bench = Bench(var_dir, plan, quick, profile_services)
     result = report.Run(date.today().isoformat(), quick, machine(), {})
     try:
         await bench.start()
@@ -290,10 +300,12 @@ async def run(plan: Plan, quick: bool, out_dir: Path) -> report.Run:
         result.message_bytes = bench.message_bytes()
         for rate in (*plan.loads, None):
             for scenario in ("baseline", "pipeline-http"):
-                result.phases.append(await bench.phase(scenario, rate))
-        bench.stack.stop("intake")
-        for rate in (*plan.loads, None):
-            result.phases.append(await bench.phase("pipeline-topic", rate))
+                if scenario in scenarios:
+                    result.phases.append(await bench.phase(scenario, rate))
+        if "pipeline-topic" in scenarios:
+            bench.stack.stop("intake")
+            for rate in (*plan.loads, None):
+                result.phases.append(await bench.phase("pipeline-topic", rate))
     finally:
         say("stopping ...")
         await bench.stop()
@@ -303,9 +315,19 @@ async def run(plan: Plan, quick: bool, out_dir: Path) -> report.Run:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run that proves the bench works")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample each service with py-spy during the saturation phases (var/bench/profiles/)")
+    parser.add_argument("--only", action="append", choices=("baseline", "pipeline-http", "pipeline-topic"),
+                        help="run only this scenario (repeatable); the default runs all three")
+    parser.add_argument("--saturation", type=int, help="applications offered at once in the saturation phase")
+    parser.add_argument("--loads", type=float, nargs="*", help="the fixed offered loads, applications/s")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
-    result = asyncio.run(run(QUICK if args.quick else FULL, args.quick, args.out))
+    plan = QUICK if args.quick else FULL
+    plan = Plan(tuple(args.loads) if args.loads is not None else plan.loads, plan.seconds, plan.max_per_load,
+                args.saturation or plan.saturation)
+    result = asyncio.run(run(plan, args.quick, args.profile, tuple(args.only or ()) or
+                             ("baseline", "pipeline-http", "pipeline-topic")))
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / (result.date + ("-quick" if args.quick else ""))
     stem.with_suffix(".json").write_text(result.to_json() + "\n")
