@@ -5,6 +5,12 @@ also sweeps every second, which publishes what a crash left behind. Rows are pub
 row is marked published only after the broker acknowledged it, so a crash in between publishes it again with
 the same event id, and readers' inboxes drop the copy. Instances sharing a PostgreSQL database take turns
 through an advisory lock.
+
+On SQLite, where one process owns the database file, the relay also takes the rows a transaction staged from
+memory as soon as it commits, instead of reading them back: rows get their ids in commit order there, so
+publishing them in that order is the order of the table. Their marks are written together, at most
+`mark_seconds` later; a crash before the mark publishes them again on the next sweep, as before. The sweep still
+reads the table every `sweep_seconds` for what a crash left behind.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import datetime
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context as otel_context
 from opentelemetry.propagate import extract, inject
-from sqlalchemy import update
+from sqlalchemy import event, inspect, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,14 +49,20 @@ class OutboxMessage(SQLModel, table=True):
     published_at: datetime | None = utc_timestamp(default=None, index=True)
 
 
+# Where a session keeps the rows it staged until its transaction ends.
+_STAGED = "outbox.staged"
+
+
 def stage(session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
     """Add the event to the caller's transaction, with the current trace context so the trace goes on."""
     carrier: dict[str, str] = {}
     inject(carrier)
-    session.add(OutboxMessage(
+    message = OutboxMessage(
         event_id=envelope.id, topic=topic.name, key=envelope.subject, payload=envelope.model_dump_json(),
         trace_headers=json.dumps(carrier), created_at=now(),
-    ))
+    )
+    session.add(message)
+    session.sync_session.info.setdefault(_STAGED, []).append(message)
 
 
 # Several instances of a service share its database; one relays at a time, so events leave in order.
@@ -58,12 +71,35 @@ _RELAY_LOCK_KEY = 0x6169_6775  # any constant; scoped to the service's own datab
 
 class OutboxRelay:
     def __init__(self, sessions: SessionFactory, broker: KafkaBroker, sweep_seconds: float = 1.0,
-                 batch_size: int = 200) -> None:
+                 batch_size: int = 200, *, from_memory: bool = False, mark_seconds: float = 0.05) -> None:
         self._sessions = sessions
         self._broker = broker
         self._sweep_seconds = sweep_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        self._mark_seconds = mark_seconds
+        self._fresh: list[OutboxMessage] = []  # committed, not published yet, in commit order
+        self._published: list[int] = []  # published, not marked yet
+        self._published_since = 0.0
+        self._published_up_to = 0  # the highest id published by either path
+        self._swept_at = float("-inf")
+        self._behind = False  # a round failed: the sweep publishes what it left before memory is used again
+        self._from_memory = from_memory
+        if from_memory:
+            session_class = sessions.kw["sync_session_class"]  # this factory's own (db.sessions)
+            event.listen(session_class, "after_commit", self._committed)
+            event.listen(session_class, "after_rollback", self._rolled_back)
+
+    def _committed(self, session) -> None:
+        # Only rows that are in the database now: an object that was expunged or rolled back is left out.
+        staged = session.info.pop(_STAGED, [])
+        self._fresh += [message for message in staged if inspect(message).persistent and message.id is not None]
+        if staged:
+            self._wake.set()
+
+    @staticmethod
+    def _rolled_back(session) -> None:
+        session.info.pop(_STAGED, None)
 
     def wake(self) -> None:
         """Call after committing a transaction that staged events."""
@@ -72,15 +108,64 @@ class OutboxRelay:
     async def run(self) -> None:
         while True:
             try:
-                while await self.publish_pending():
-                    pass
+                if self._fresh and not self._behind:
+                    await self._publish_fresh()
+                if self._published and (len(self._published) >= self._batch_size or
+                                        time.monotonic() - self._published_since >= self._mark_seconds):
+                    await self._mark_published()
+                if (self._behind or not self._from_memory
+                        or time.monotonic() - self._swept_at >= self._sweep_seconds):
+                    await self._sweep()
             except Exception:  # noqa: BLE001 - the broker or database is away; the next sweep tries again
+                # Until a sweep has published, in the table's order, what this round left, nothing is taken from
+                # memory: a later row must not overtake it.
+                self._behind, self._swept_at = True, time.monotonic()
                 log.exception("outbox relay: publishing failed, retrying in %.1f s", self._sweep_seconds)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._sweep_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._next_wait())
             except TimeoutError:
                 pass
             self._wake.clear()
+
+    async def _sweep(self) -> None:
+        await self._mark_published()  # what the sweep reads must not be published twice
+        # Taking commits from memory, one batch is a sweep: the rows committed meanwhile come that way.
+        while await self.publish_pending() >= (self._batch_size if self._from_memory else 1):
+            pass
+        self._swept_at, self._behind = time.monotonic(), False
+
+    def _next_wait(self) -> float:
+        if not self._from_memory:
+            return self._sweep_seconds
+        if self._fresh and not self._behind:
+            return 0.0
+        waits = [self._swept_at + self._sweep_seconds - time.monotonic()]
+        if self._published:
+            waits.append(self._published_since + self._mark_seconds - time.monotonic())
+        return max(0.0, min(waits))
+
+    async def _publish_fresh(self) -> None:
+        """Publish the rows committed since the last round, in commit order; a row the sweep published already
+        is left out."""
+        batch = self._fresh[:self._batch_size]
+        del self._fresh[:len(batch)]  # rows committed while this batch is published stay for the next round
+        batch = [message for message in batch if message.id > self._published_up_to]
+        acknowledgements = [await self._publish(message) for message in batch]
+        await asyncio.gather(*acknowledgements)
+        if batch:
+            if not self._published:
+                self._published_since = time.monotonic()
+            self._published += [message.id for message in batch]
+            self._published_up_to = max(self._published_up_to, batch[-1].id)
+
+    async def _mark_published(self) -> None:
+        if not self._published:
+            return
+        async with self._sessions() as session:
+            await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                               .where(col(OutboxMessage.id).in_(self._published)).values(published_at=now()))
+            await session.commit()
+        self._published = []
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending events in order; returns how many were published."""
@@ -90,18 +175,22 @@ class OutboxRelay:
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))
             pending = (await session.exec(statement)).all()
-            for message in pending:
-                await self._publish(message)
+            # The whole batch goes into the producer's buffer, then every acknowledgement is awaited: one round
+            # trip per batch instead of one per event. Order holds: each key's events go to one partition in the
+            # order they were sent, and the idempotent producer keeps it on retries.
+            acknowledgements = [await self._publish(message) for message in pending]
+            await asyncio.gather(*acknowledgements)
             if pending:
+                self._published_up_to = max(self._published_up_to, max(m.id for m in pending))
                 await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
                                    .where(col(OutboxMessage.id).in_([m.id for m in pending]))
                                    .values(published_at=now()))
             await session.commit()
             return len(pending)
 
-    async def _publish(self, message: OutboxMessage) -> None:
+    async def _publish(self, message: OutboxMessage) -> asyncio.Future:
         token = otel_context.attach(extract(json.loads(message.trace_headers)))
         try:
-            await publish_json(self._broker, message.topic, message.key, message.payload)
+            return await publish_json(self._broker, message.topic, message.key, message.payload, confirm=False)
         finally:
             otel_context.detach(token)

@@ -79,10 +79,13 @@ def build_runtime(service_name: str, settings_class: type[Settings] = Settings) 
     engine = db.make_engine(settings.db_url())
     broker = make_broker(settings, tracing, registry)
     sessions = db.sessions(engine)
-    return Runtime(settings, tracing, registry, broker, engine, sessions, OutboxRelay(sessions, broker))
+    # On SQLite, one process owns the file: the relay takes what a transaction staged from memory (outbox.py).
+    relay = OutboxRelay(sessions, broker, from_memory=engine.dialect.name == "sqlite")
+    return Runtime(settings, tracing, registry, broker, engine, sessions, relay)
 
 
-def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = ()) -> FastAPI:
+def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = (),
+             on_shutdown: Sequence[Hook] = ()) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await check_current(runtime.settings.service_name, runtime.engine)
@@ -97,6 +100,8 @@ def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequ
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await runtime.broker.stop()
+            for hook in on_shutdown:
+                await hook(runtime)
             await runtime.engine.dispose()
             runtime.tracing.shutdown()
 

@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from sqlmodel import col, func, select
 
 from contracts.events import EmailSent
 from contracts.topics import EMAIL_SENT
@@ -156,3 +157,52 @@ async def test_the_outbox_relay_publishes_what_a_crash_left_behind(kafka_bootstr
     (record,) = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name) if r.key == stranded.subject.encode()]
     assert json.loads(record.value)["id"] == stranded.id
     await engine.dispose()
+
+
+async def test_on_sqlite_the_relay_publishes_each_commit_at_once_in_order_and_nothing_rolled_back(
+        kafka_bootstrap, tmp_path):
+    # Given an event a crashed process left in the outbox, and a relay that takes commits from memory (SQLite)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox-memory.db'}"
+    await asyncio.to_thread(migrations.upgrade, "triage", url)
+    engine = db.make_engine(url)
+    sessions = db.sessions(engine)
+    key = f"ORDERLY-OTTER-{uuid.uuid4().hex[:8]}"
+    stranded = event(key)
+    async with sessions() as session:
+        stage(session, EMAIL_SENT, stranded)
+        await session.commit()
+    broker = broker_for(kafka_bootstrap, tmp_path, "outbox-memory-test")
+    await broker.start()
+    relay = OutboxRelay(sessions, broker, sweep_seconds=0.5, from_memory=True)
+    task = asyncio.create_task(relay.run())
+
+    # When 30 transactions commit one event each about one application, and one more is rolled back
+    committed, rolled_back = [event(key) for _ in range(30)], event(key)
+    try:
+        for number, envelope in enumerate(committed):
+            async with sessions() as session:
+                stage(session, EMAIL_SENT, envelope)
+                await session.commit()
+            relay.wake()
+            if number == 10:
+                async with sessions() as session:
+                    stage(session, EMAIL_SENT, rolled_back)
+                    await session.rollback()
+        async with asyncio.timeout(15):
+            while True:
+                async with sessions() as session:
+                    unpublished = (await session.exec(select(func.count()).select_from(OutboxMessage)
+                                                      .where(col(OutboxMessage.published_at).is_(None)))).one()
+                if not unpublished:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await broker.stop()
+        await engine.dispose()
+
+    # Then the topic holds the stranded event, then the 30 in the order they committed, each once; not the rolled
+    # back one
+    records = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name) if r.key == key.encode()]
+    assert [json.loads(r.value)["id"] for r in records] == [stranded.id] + [e.id for e in committed]
