@@ -105,4 +105,9 @@ async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> N
                         render_journey_milestone(step, reference))
 
 
-app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.")
+async def _close_mail_sessions(_runtime) -> None:
+    await mailer.close_all()
+
+
+app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.",
+               on_shutdown=[_close_mail_sessions])
