@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # The partner factories' signing keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
     partner_keys_file: Path | None = None
 
+    # A log line when each message is received and processed (failures are logged whatever this says).
+    log_each_message: bool = False
+
     # Telemetry: spans as JSON lines in var/traces/<service>.jsonl, or nowhere.
     traces_exporter: Literal["file", "none"] = "file"
 
