@@ -26,6 +26,9 @@ class Latency:
     p99_ms: float | None
     max_ms: float | None
 
+    def text(self) -> str:
+        return "/".join(ms_text(value) for value in (self.p50_ms, self.p99_ms, self.max_ms))
+
     @classmethod
     def of(cls, sent: dict[str, float], arrivals: dict[str, float]) -> "Latency":
         values = sorted((arrivals[key] - start) * 1000 for key, start in sent.items() if key in arrivals)
@@ -113,11 +116,11 @@ class Run:
         return json.dumps({**asdict(self), "ratios": self.ratios(), "peak_rss_mb": self.peak_rss_mb()}, indent=2)
 
 
-def _ms(value: float | None) -> str:
+def ms_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
-def _rate(value: float | None) -> str:
+def rate_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
@@ -127,10 +130,8 @@ def table(run: Run) -> str:
     rows = [header]
     for p in run.phases:
         cpu = " ".join(f"{name} {value:.1f}" for name, value in p.cpu_seconds_per_1000.items())
-        rows.append((p.scenario, p.load, str(p.applications), str(p.emailed), _rate(p.decisions_per_second),
-                     _rate(p.emails_per_second),
-                     "/".join(_ms(v) for v in (p.to_decision.p50_ms, p.to_decision.p99_ms, p.to_decision.max_ms)),
-                     "/".join(_ms(v) for v in (p.to_email.p50_ms, p.to_email.p99_ms, p.to_email.max_ms)), cpu))
+        rows.append((p.scenario, p.load, str(p.applications), str(p.emailed), rate_text(p.decisions_per_second),
+                     rate_text(p.emails_per_second), p.to_decision.text(), p.to_email.text(), cpu))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))

@@ -172,7 +172,8 @@ class Bench:
             if all(hops):
                 kinds.append({"sample": index, "story": samples.ALL[index].story,
                               "values": [r.value.decode() for r in hops],
-                              "headers": [[[name, value.decode("latin-1")] for name, value in r.headers] for r in hops]})
+                              "headers": [[[name, value.decode("latin-1")] for name, value in r.headers]
+                                          for r in hops]})
         if not kinds:
             raise RuntimeError(f"no sample reached its email within 60 s; see the logs in {self.var_dir / 'log'}")
         kinds.sort(key=lambda kind: kind["sample"])
@@ -182,8 +183,8 @@ class Bench:
         for hop, name in enumerate(RELAYS, start=1):
             log = (self.var_dir / "log" / f"{name}.log").open("ab")
             self.relays[name] = subprocess.Popen(
-                [sys.executable, "-m", "bench.relay", "--bootstrap", self.kafka.bootstrap, "--source", BASELINE[hop - 1],
-                 "--sink", BASELINE[hop], "--hop", str(hop), "--templates", str(path)],
+                [sys.executable, "-m", "bench.relay", "--bootstrap", self.kafka.bootstrap,
+                 "--source", BASELINE[hop - 1], "--sink", BASELINE[hop], "--hop", str(hop), "--templates", str(path)],
                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
         await self._warm_up_relays()
 
@@ -272,8 +273,9 @@ class Bench:
         result = report.Phase.measured(scenario, rate, sent, self.collector.arrivals[decided_topic],
                                        self.collector.arrivals[email_topic], usage, refused,
                                        time.monotonic() - started)
-        say(f"  {label}: {result.emailed}/{result.applications} emailed, {report._rate(result.emails_per_second)}/s, "
-            f"p99 to decision {report._ms(result.to_decision.p99_ms)} ms, to email {report._ms(result.to_email.p99_ms)} ms")
+        say(f"  {label}: {result.emailed}/{result.applications} emailed, "
+            f"{report.rate_text(result.emails_per_second)}/s, p99 to decision "
+            f"{report.ms_text(result.to_decision.p99_ms)} ms, to email {report.ms_text(result.to_email.p99_ms)} ms")
         return result
 
 
@@ -285,7 +287,8 @@ def machine() -> dict:
     jars = sorted((ROOT / "var" / "kafka" / "libs").glob("kafka_2.13-*.jar"))
     return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory_kb / 1024 / 1024, 1),
             "python": platform.python_version(), "kernel": platform.release(),
-            "kafka": jars[0].stem.removeprefix("kafka_2.13-") if jars else None, "database": "SQLite (one file per service)"}
+            "kafka": jars[0].stem.removeprefix("kafka_2.13-") if jars else None,
+            "database": "SQLite (one file per service)"}
 
 
 async def run(plan: Plan, quick: bool, profile_services: bool = False,
