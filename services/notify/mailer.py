@@ -50,9 +50,10 @@ class Connection:
     """One SMTP session kept open from email to email: connecting, the greeting, EHLO, STARTTLS and the login
     cost more than sending a short email, and were paid for each one. Used from one thread at a time.
 
-    A session the server closed while it sat idle shows only when the next email is sent, at its first command,
-    before any of the email went out: that email is sent again once on a new session. Any other failure closes
-    the session, so the next email starts afresh."""
+    Before a kept session carries an email, a NOOP asks the server whether it still holds it: a server closes a
+    session idle for long (saying 421, or nothing at all). If not, the email goes on a new session; nothing of it
+    was sent on the old one, so it cannot arrive twice. Any failure while sending closes the session, and the
+    next email starts afresh."""
 
     def __init__(self, host: str, port: int, username: str | None, password: str | None, starttls: bool) -> None:
         self.host, self.port = host, port
@@ -60,17 +61,7 @@ class Connection:
         self._smtp: smtplib.SMTP | None = None
 
     def deliver(self, message: EmailMessage) -> None:
-        reused = self._smtp is not None
-        try:
-            self._send_message(message)
-        except (smtplib.SMTPServerDisconnected, ConnectionError):
-            self.close()
-            if not reused:
-                raise
-            self._send_message(message)  # the kept session had gone stale: once more on a new one
-
-    def _send_message(self, message: EmailMessage) -> None:
-        smtp = self._smtp or self._open()
+        smtp = self._kept() or self._open()
         try:
             smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as refused:  # the session is still good: smtplib reset it
@@ -83,6 +74,18 @@ class Connection:
         except BaseException:
             self.close()
             raise
+
+    def _kept(self) -> smtplib.SMTP | None:
+        """The kept session, if the server still answers on it."""
+        if self._smtp is None:
+            return None
+        try:
+            if self._smtp.noop()[0] == 250:
+                return self._smtp
+        except (smtplib.SMTPException, OSError):
+            pass
+        self.close()
+        return None
 
     def _open(self) -> smtplib.SMTP:
         smtp = smtplib.SMTP(self.host, self.port, timeout=10)

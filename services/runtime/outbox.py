@@ -16,6 +16,7 @@ reads the table every `sweep_seconds` for what a crash left behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -83,7 +84,9 @@ class OutboxRelay:
         self._published_since = 0.0
         self._published_up_to = 0  # the highest id published by either path
         self._swept_at = float("-inf")
-        self._behind = False  # a round failed: the sweep publishes what it left before memory is used again
+        # A round failed, or the relay just started: a sweep publishes what the table holds, in its order, before
+        # rows are taken from memory again.
+        self._behind = True
         self._from_memory = from_memory
         if from_memory:
             session_class = sessions.kw["sync_session_class"]  # this factory's own (db.sessions)
@@ -106,29 +109,38 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                if self._fresh and not self._behind:
-                    await self._publish_fresh()
-                if self._published and (len(self._published) >= self._batch_size or
-                                        time.monotonic() - self._published_since >= self._mark_seconds):
-                    await self._mark_published()
-                if (self._behind or not self._from_memory
-                        or time.monotonic() - self._swept_at >= self._sweep_seconds):
-                    await self._sweep()
-            except Exception:  # noqa: BLE001 - the broker or database is away; the next sweep tries again
-                # Until a sweep has published, in the table's order, what this round left, nothing is taken from
-                # memory: a later row must not overtake it.
-                self._behind, self._swept_at = True, time.monotonic()
-                log.exception("outbox relay: publishing failed, retrying in %.1f s", self._sweep_seconds)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._next_wait())
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        try:
+            while True:
+                await self._round()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._next_wait())
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):  # what is not marked now is published again at the next start
+                await self._mark_published()
+            raise
+
+    async def _round(self) -> None:
+        try:
+            if self._fresh and not self._behind:
+                await self._publish_fresh()
+            if self._published and (len(self._published) >= self._batch_size or
+                                    time.monotonic() - self._published_since >= self._mark_seconds):
+                await self._mark_published()
+            if not self._from_memory or time.monotonic() - self._swept_at >= self._sweep_seconds:
+                await self._sweep()
+        except Exception:  # noqa: BLE001 - the broker or database is away; the next sweep tries again
+            # Until a sweep has published, in the table's order, what this round left, nothing is taken from
+            # memory: a later row must not overtake it.
+            self._behind, self._swept_at = True, time.monotonic()
+            log.exception("outbox relay: publishing failed, retrying in %.1f s", self._sweep_seconds)
 
     async def _sweep(self) -> None:
         await self._mark_published()  # what the sweep reads must not be published twice
+        if self._behind:
+            self._fresh.clear()  # the table has them all; what commits from now on is kept
         # Taking commits from memory, one batch is a sweep: the rows committed meanwhile come that way.
         while await self.publish_pending() >= (self._batch_size if self._from_memory else 1):
             pass
@@ -150,8 +162,7 @@ class OutboxRelay:
         batch = self._fresh[:self._batch_size]
         del self._fresh[:len(batch)]  # rows committed while this batch is published stay for the next round
         batch = [message for message in batch if message.id > self._published_up_to]
-        acknowledgements = [await self._publish(message) for message in batch]
-        await asyncio.gather(*acknowledgements)
+        await self._publish_all(batch)
         if batch:
             if not self._published:
                 self._published_since = time.monotonic()
@@ -175,11 +186,7 @@ class OutboxRelay:
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))
             pending = (await session.exec(statement)).all()
-            # The whole batch goes into the producer's buffer, then every acknowledgement is awaited: one round
-            # trip per batch instead of one per event. Order holds: each key's events go to one partition in the
-            # order they were sent, and the idempotent producer keeps it on retries.
-            acknowledgements = [await self._publish(message) for message in pending]
-            await asyncio.gather(*acknowledgements)
+            await self._publish_all(pending)
             if pending:
                 self._published_up_to = max(self._published_up_to, max(m.id for m in pending))
                 await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
@@ -187,6 +194,24 @@ class OutboxRelay:
                                    .values(published_at=now()))
             await session.commit()
             return len(pending)
+
+    async def _publish_all(self, messages: list[OutboxMessage]) -> None:
+        """Publish in order, awaiting the acknowledgements together: one round trip per batch instead of one per
+        event. An application's next event is sent only once the broker has the one before: if one fails, none
+        after it can be on the topic before the sweep publishes both again."""
+        sent: dict[str, asyncio.Future] = {}
+        acknowledgements: list[asyncio.Future] = []
+        try:
+            for message in messages:
+                if (previous := sent.get(message.key)) is not None:
+                    await previous
+                sent[message.key] = acknowledgement = await self._publish(message)
+                acknowledgements.append(acknowledgement)
+        finally:
+            results = await asyncio.gather(*acknowledgements, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _publish(self, message: OutboxMessage) -> asyncio.Future:
         token = otel_context.attach(extract(json.loads(message.trace_headers)))
