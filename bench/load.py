@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.runtime.topic_reader import partitions_of
 
 TICK_SECONDS = 0.005
 Message = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
@@ -95,9 +97,7 @@ class Collector:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
                                           fetch_max_wait_ms=5)
         await self._consumer.start()
-        cluster = await self._consumer._client.fetch_all_metadata()  # the public topics() drops the partitions
-        partitions = [TopicPartition(topic, p) for topic in self.topics
-                      for p in sorted(cluster.partitions_for_topic(topic) or ())]
+        partitions = await partitions_of(self._consumer, self.topics)
         self._consumer.assign(partitions)
         await self._consumer.seek_to_end(*partitions)
         self._task = asyncio.create_task(self._read())

@@ -42,8 +42,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench import load, profile, report
 from bench.procs import Probe
 from bench.relay import kind_of
-from contracts.envelope import now
-from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT
 from infra import samples
 from infra.kafka.local_kafka import LocalKafka, ensure_libs
@@ -51,7 +49,7 @@ from infra.localnet import free_ports
 from infra.stack import SERVICES, Stack
 from infra.topics import create_topics
 from services.intake.requests import SubmitApplication
-from services.runtime.messages import first_event
+from services.intake.take_in import submitted_event
 from services.runtime.topic_reader import read_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,18 +78,10 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def application_body(number: int, kinds: list[int]) -> dict:
-    body = json.loads(json.dumps(samples.ALL[kinds[number % len(kinds)]].body))
-    body["company"]["name"] += f" #{number}"
-    return body
-
-
 def submitted_message(body: dict) -> load.Message:
     """An application-submitted event as intake's outbox would publish it."""
     application_id = str(uuid.uuid4())
-    submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel="api",
-                                     **SubmitApplication.model_validate(body).model_dump())
-    envelope = first_event(APPLICATION_SUBMITTED, submitted, service="intake", subject=application_id)
+    envelope = submitted_event(SubmitApplication.model_validate(body), "api", application_id)
     return application_id.encode(), envelope.model_dump_json().encode(), [
         ("content-type", b"application/cloudevents+json")]
 
@@ -205,8 +195,9 @@ class Bench:
                 for hop, topic in enumerate(PIPELINE)}
 
     @property
-    def sample_kinds(self) -> list[int]:
-        return [kind["sample"] for kind in self.templates["kinds"]]
+    def calibrated_samples(self) -> tuple[samples.Sample, ...]:
+        """The samples whose application went through all four hops in the calibration."""
+        return tuple(samples.ALL[kind["sample"]] for kind in self.templates["kinds"])
 
     def _baseline_message(self, _number: int) -> load.Message:
         key = str(uuid.uuid4()).encode()
@@ -228,11 +219,11 @@ class Bench:
             feed = load.feed_topic(self.producer, BASELINE[0], count, rate, messages.__getitem__, sent)
             topics, watched = BASELINE, RELAYS
         elif scenario == "pipeline-topic":
-            messages = [submitted_message(application_body(n, self.sample_kinds)) for n in range(count)]
+            messages = [submitted_message(samples.numbered(n, self.calibrated_samples)) for n in range(count)]
             feed = load.feed_topic(self.producer, PIPELINE[0], count, rate, messages.__getitem__, sent)
             topics, watched = PIPELINE, ["triage", "routing", "notify", "mailbox"]
         else:
-            bodies = [application_body(n, self.sample_kinds) for n in range(count)]
+            bodies = [samples.numbered(n, self.calibrated_samples) for n in range(count)]
             feed = load.feed_http(f"{self.stack.url('intake')}/v1/applications", count, rate, bodies.__getitem__,
                                   sent)
             topics, watched = PIPELINE, ["intake", "triage", "routing", "notify", "mailbox"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 
@@ -61,3 +62,11 @@ PETIT_FOUR = Sample(
 )
 
 ALL = (MOSELLE_RE, ODYSSEA_NLP, KASTELL_DEFENCE, RHEIN_RADIOLOGIE, PETIT_FOUR)
+
+
+def numbered(number: int, among: tuple[Sample, ...] = ALL) -> dict:
+    """A copy of the body of the `number`th sample of `among` (round robin), its company named '... #<number>':
+    a stream of distinct applications for load and fault tests and the bench."""
+    body = copy.deepcopy(among[number % len(among)].body)
+    body["company"]["name"] += f" #{number}"
+    return body

@@ -47,6 +47,14 @@ class Submitted:
     token: str  # the secret of the status link: given to the applicant once, never stored
 
 
+def submitted_event(application: SubmitApplication, channel: str,
+                    application_id: str) -> Envelope[ApplicationSubmitted]:
+    """The event announcing an application taken in now, the first of its journey."""
+    submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
+                                     **application.model_dump())
+    return first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
+
+
 async def submit(runtime: Runtime, application: SubmitApplication, channel: str) -> Submitted:
     """Take in an application an applicant sent (the JSON API, 'api', or the web form, 'web') in one transaction,
     so both doors keep the same rules and leave the same traces."""
@@ -54,9 +62,7 @@ async def submit(runtime: Runtime, application: SubmitApplication, channel: str)
     tracer = runtime.tracing.get_tracer("aiguillage.intake")
     with tracer.start_as_current_span("submit application",
                                       attributes={"application_id": application_id, "channel": channel}):
-        submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
-                                         **application.model_dump())
-        envelope = first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
+        envelope = submitted_event(application, channel, application_id)
         async with runtime.sessions() as session:
             token = take_in(session, runtime.emit, envelope, "Application received")
             await session.commit()

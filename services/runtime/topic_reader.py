@@ -19,6 +19,17 @@ class NoSuchTopic(LookupError):
     pass
 
 
+async def partitions_of(consumer: AIOKafkaConsumer, names: list[str]) -> list[TopicPartition]:
+    """Every partition of the topics `names`, in order, from a started consumer; NoSuchTopic names a missing one."""
+    cluster = await consumer._client.fetch_all_metadata()  # the public topics() drops the partitions
+    partitions = []
+    for name in names:
+        if not (ids := cluster.partitions_for_topic(name)):
+            raise NoSuchTopic(f"topic {name} does not exist (create it: python -m infra.topics)")
+        partitions += [TopicPartition(name, p) for p in sorted(ids)]
+    return partitions
+
+
 async def read_topics(bootstrap: str, names: list[str], timeout: float = READ_TIMEOUT_SECONDS,
                       **client_options: Any) -> list:
     """Every record on the topics `names`, ordered by topic (in the order given), timestamp, partition and offset.
@@ -27,12 +38,7 @@ async def read_topics(bootstrap: str, names: list[str], timeout: float = READ_TI
                                 **{**CLIENT, **client_options})
     try:
         await consumer.start()
-        cluster = await consumer._client.fetch_all_metadata()  # the public topics() drops the partitions
-        partitions = []
-        for name in names:
-            if not (ids := cluster.partitions_for_topic(name)):
-                raise NoSuchTopic(f"topic {name} does not exist on {bootstrap} (create it: python -m infra.topics)")
-            partitions += [TopicPartition(name, p) for p in sorted(ids)]
+        partitions = await partitions_of(consumer, names)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.kafka.local_kafka import LocalKafka, ensure_libs
 from infra.localnet import free_ports
+from services.runtime.topic_reader import partitions_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,11 +49,7 @@ def kafka_broker(work_dir: Path) -> Iterator[str]:
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    cluster = await consumer._client.fetch_all_metadata()  # the public topics() drops the partitions
-    partitions = cluster.partitions_for_topic(topic)
-    if not partitions:
-        raise LookupError(f"topic {topic} does not exist")
-    return [TopicPartition(topic, p) for p in sorted(partitions)]
+    return await partitions_of(consumer, [topic])
 
 
 async def read_topic(bootstrap: str, topic: str, timeout: float = 10, **client_options) -> list:

@@ -26,12 +26,6 @@ class Stream:
     refused: int = 0  # requests that got no 202 (intake was down): never promised anything
 
 
-def application(number: int) -> dict:
-    body = json.loads(json.dumps(samples.ALL[number % len(samples.ALL)].body))
-    body["company"]["name"] += f" #{number}"
-    return body
-
-
 async def submit_stream(system: System, count: int, *, fault_at: int | None = None, fault: Fault | None = None,
                         concurrency: int = 6) -> Stream:
     """Submit `count` applications; after `fault_at` of them were answered, inject `fault` while the stream
@@ -44,7 +38,7 @@ async def submit_stream(system: System, count: int, *, fault_at: int | None = No
         for number in numbers:
             for attempt in range(40):
                 try:
-                    response = await client.post(f"{system.intake}/v1/applications", json=application(number))
+                    response = await client.post(f"{system.intake}/v1/applications", json=samples.numbered(number))
                 except httpx.TransportError:
                     await asyncio.sleep(0.25)
                     continue
