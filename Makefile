@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo bench test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
+.PHONY: help setup run up down status demo bench eval test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -13,6 +13,7 @@ help:
 	@echo "make status     which services answer /healthz"
 	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
 	@echo "make bench      the pipeline side by side with a bare Kafka relay (QUICK=1: a short proof run)"
+	@echo "make eval       triage and routing on the evaluation set, each layer alone and combined (SPLIT=dev|test)"
 	@echo "make test       every test tier against real Kafka and SMTP"
 	@echo "make test-unit  unit and contract tests only (seconds)"
 	@echo "make test-e2e   the integration and e2e tests"
@@ -26,6 +27,7 @@ help:
 	@echo "make clean      stop everything and delete var/"
 
 setup: .venv/.synced var/kafka/libs/.fetched
+	@$(PY) -m services.triage.lexicon build
 
 # Java and Maven run the local Kafka broker; installed from Debian's packages when missing.
 .java:
@@ -78,6 +80,9 @@ demo: up
 
 bench: setup
 	$(PY) -m bench $(if $(QUICK),--quick)
+
+eval: setup
+	$(PY) -m eval $(if $(SPLIT),--split $(SPLIT))
 
 test: setup
 	@$(MAKE) -s .postgres .kcat .chromium
