@@ -89,7 +89,14 @@ class Applicant(_Model):
 class SectorFinding(_Model):
     sector: str = Field(description="A sector of the vocabulary, e.g. 'cybersecurity'.")
     declared: bool = Field(description="True when the applicant named it.")
-    evidence: list[str] = Field(default_factory=list, description="Words of the text that point to it.")
+    evidence: list[str] = Field(default_factory=list, description="Words of the text that point to it, and for the "
+                                "semantic layer the sentence closest to the sector's description.")
+    layer: str | None = Field(default=None, description="What found it: 'declared', 'lexical' (the vocabulary), "
+                              "'semantic' (the multilingual model) or 'both'.")
+    strong: bool | None = Field(default=None, description="The evidence suffices on its own (a strong term, both "
+                                "layers, or declared); a weak cue alone does not.")
+    similarity: float | None = Field(default=None, description="The model's similarity between the closest "
+                                     "sentence and the sector's description.")
 
 
 class RuleResult(_Model):
@@ -103,7 +110,16 @@ class PartnerFit(_Model):
     score: int = Field(description="Fit of the project with that factory; higher is better.")
     reasons: list[str] = Field(default_factory=list)
     focus_sectors: list[str] = Field(default_factory=list, description="The project's sectors the factory focuses on.")
-    same_country: bool = Field(default=False, description="The factory is in the applicant's country.")
+    same_country: bool = Field(default=False, description="The factory is in the applicant's country, or that "
+                               "country belongs to its consortium or has an antenna linked to it.")
+    specialisation: float | None = Field(default=None, description="The share of the factory's focus list that the "
+                                         "project's sectors make up: a tie goes to the more specialised factory.")
+
+
+class Signal(_Model):
+    flag: str = Field(description="'military', 'dual-use', 'home-link' or 'unreadable'.")
+    evidence: list[str] = Field(default_factory=list, description="The words that show it.")
+    reason: str = Field(description="A sentence a staff member can read.")
 
 
 class ApplicationScored(_Model):
@@ -117,7 +133,11 @@ class ApplicationScored(_Model):
     total_score: int
     rules: list[RuleResult] = Field(description="Every rule that applied, with its points and reason.")
     partner_fit: list[PartnerFit] = Field(description="Partner factories, best fit first.")
-    flags: list[str] = Field(default_factory=list, description="Findings that constrain routing, e.g. 'military'.")
+    flags: list[str] = Field(default_factory=list, description="Findings that constrain routing: 'military', "
+                             "'dual-use', 'home-link' (tied to the home factory's country), 'unreadable'.")
+    signals: list[Signal] = Field(default_factory=list, description="Each flag with its evidence and a sentence.")
+    text_languages: list[str] = Field(default_factory=list, description="The languages the project is written in "
+                                      "(ISO 639-1), as told by the classifier.")
     consent_to_share: bool
     applicant: Applicant
     languages: list[str] = Field(default_factory=list,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -29,6 +29,8 @@ from services.runtime.inbox import first_delivery
 from services.runtime.migrations import check_current
 from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Hook = Callable[["Runtime"], Awaitable[None]]
 
@@ -85,10 +87,23 @@ def build_runtime(service_name: str, settings_class: type[Settings] = Settings) 
 
 
 def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = (),
-             on_shutdown: Sequence[Hook] = ()) -> FastAPI:
+             on_shutdown: Sequence[Hook] = (), preflight: Mapping[str, Callable[[], str]] = {}) -> FastAPI:
+    """`preflight`: what must load before the service takes a message (name -> a loader that says what it loaded,
+    or raises). If one fails, the service consumes nothing and /healthz names the failure: it never runs without."""
+    prepared: dict[str, str] = {}
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await check_current(runtime.settings.service_name, runtime.engine)
+        for name, load in preflight.items():
+            try:
+                prepared[name] = f"ok: {await asyncio.to_thread(load)}"
+            except Exception as error:  # noqa: BLE001 - reported by /healthz, and nothing is consumed
+                prepared[name] = f"failed: {type(error).__name__}: {error}"
+                log.error("%s cannot start: %s could not load: %s", runtime.settings.service_name, name, error)
+        if any(value.startswith("failed") for value in prepared.values()):
+            yield
+            return
         await runtime.broker.start()
         runtime.spawn(runtime.relay.run(), name="outbox-relay")
         for hook in on_startup:
@@ -109,13 +124,13 @@ def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequ
 
     @app.get("/healthz", tags=["operations"], summary="200 when Kafka and the database answer, else 503")
     async def healthz() -> JSONResponse:
-        checks = {"kafka": "ok" if await runtime.broker.ping(timeout=2.0) else "unreachable"}
+        checks = {"kafka": "ok" if await runtime.broker.ping(timeout=2.0) else "unreachable", **prepared}
         try:
             await db.ping(runtime.engine)
             checks["database"] = "ok"
         except Exception as error:  # noqa: BLE001 - the answer names what failed
             checks["database"] = f"unreachable: {type(error).__name__}"
-        healthy = all(value == "ok" for value in checks.values())
+        healthy = all(value == "ok" or value.startswith("ok: ") for value in checks.values())
         return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)

@@ -3,39 +3,46 @@
 from __future__ import annotations
 
 from contracts.events import (
-    Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding, referring_partner,
+    Applicant, ApplicationScored, ApplicationSubmitted, PartnerFit, RuleResult, SectorFinding, Signal,
+    referring_partner,
 )
 from contracts.reference import Reference
 from services.triage import domain
+from services.triage.classify import Semantic
 from services.triage.model import Policy
 
 
 def when_application_submitted_score_it(
-    submitted: ApplicationSubmitted, reference: Reference, policy: Policy
+    submitted: ApplicationSubmitted, reference: Reference, policy: Policy, semantic: Semantic | None = None
 ) -> ApplicationScored:
     project = submitted.project
     scores = domain.score(
-        declared=project.declared_sectors, text=f"{project.title}\n{project.summary}",
+        declared=project.declared_sectors, title=project.title, summary=project.summary,
         data_readiness=project.data_readiness, stage=project.stage, country=submitted.company.country,
-        size=submitted.company.size, reference=reference, policy=policy,
+        size=submitted.company.size, reference=reference, policy=policy, semantic=semantic,
     )
     return ApplicationScored(
         application_id=submitted.application_id,
         policy_version=policy.version,
-        sectors=[SectorFinding(sector=f.sector, declared=f.declared, evidence=list(f.evidence)) for f in scores.sectors],
+        sectors=[SectorFinding(sector=f.sector, declared=f.declared, evidence=list(f.evidence), layer=f.layer,
+                               strong=f.strong if f.layer else None, similarity=f.similarity)
+                 for f in scores.sectors],
         priority_score=scores.priority_score,
         readiness_score=scores.readiness_score,
         total_score=scores.total_score,
         rules=[RuleResult(rule=r.rule, points=r.points, reason=r.reason)
                for r in (*scores.priority, *scores.readiness, *scores.company)],
         partner_fit=[PartnerFit(factory_id=f.factory_id, score=f.score, reasons=list(f.reasons),
-                                focus_sectors=list(f.focus_sectors), same_country=f.same_country)
+                                focus_sectors=list(f.focus_sectors), same_country=f.same_country,
+                                specialisation=f.specialisation or None)
                      for f in scores.partner_fit],
         languages=list(scores.languages),
         company_country=submitted.company.country,
         company_size=submitted.company.size,
         summary=project.summary, data_readiness=project.data_readiness, stage=project.stage,
         flags=list(scores.flags),
+        signals=[Signal(flag=s.flag, evidence=list(s.evidence), reason=s.reason) for s in scores.signals],
+        text_languages=list(scores.text_languages),
         referred_by=referring_partner(submitted.channel),
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(

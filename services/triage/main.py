@@ -9,6 +9,7 @@ from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
 from services.runtime.broker import subscribe
 from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
+from services.triage import classify
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy
 
@@ -16,13 +17,16 @@ SERVICE = "triage"
 runtime = build_runtime(SERVICE)
 reference = reference_data.load()
 policy = load_policy()
+layers = classify.Layers(policy)
 
 
 @subscribe(runtime.broker, APPLICATION_SUBMITTED, group_id=SERVICE)
 async def on_application_submitted(envelope: Envelope[ApplicationSubmitted]) -> None:
-    scored = caused_by(envelope, APPLICATION_SCORED, when_application_submitted_score_it(envelope.data, reference, policy),
+    scored = caused_by(envelope, APPLICATION_SCORED,
+                       when_application_submitted_score_it(envelope.data, reference, policy, layers.semantic),
                        service=SERVICE)
     await runtime.react(envelope, APPLICATION_SCORED, scored)
 
 
-app = http_app(runtime, title="Aiguillage triage", description="Sector classification and scoring.")
+app = http_app(runtime, title="Aiguillage triage", description="Sector classification and scoring.",
+               preflight={"classifier": layers.load})
