@@ -25,6 +25,14 @@ class Factory:
     other_sectors: tuple[str, ...]
     website: str | None
     partner_countries: tuple[str, ...] = ()  # countries of the consortium besides the host's
+    antenna_countries: tuple[str, ...] = ()  # countries whose AI Factory antenna is linked to it
+    referrals_since: str | None = None  # from when routing may choose it (ISO date); None: never
+    confidence: str = "low"  # how firmly the sources state its sectors: high, medium or low
+    selected: str = ""  # when EuroHPC selected it (ISO date)
+
+    def tied_to(self, country: str) -> bool:
+        """The factory is in the country, or the country is in its consortium or has an antenna linked to it."""
+        return country == self.country or country in self.partner_countries or country in self.antenna_countries
 
     @property
     def referral_topic(self) -> str:
@@ -49,7 +57,8 @@ class Reference:
 
     @property
     def partners(self) -> tuple[Factory, ...]:
-        return tuple(f for f in self.factories if f.id != self.home_factory)
+        """The factories routing may offer a project to: every one but the home factory that takes referrals."""
+        return tuple(f for f in self.factories if f.id != self.home_factory and f.referrals_since)
 
     def factory(self, factory_id: str) -> Factory:
         for factory in self.factories:
@@ -73,7 +82,7 @@ class Reference:
         return None
 
 
-def _factory(raw: dict) -> Factory:
+def _factory(raw: dict, antennas: list[dict]) -> Factory:
     return Factory(
         id=raw["id"],
         name=raw["name"],
@@ -84,6 +93,11 @@ def _factory(raw: dict) -> Factory:
         other_sectors=tuple(raw.get("sectors_other_mentions", ())),
         website=_address(raw.get("website")),
         partner_countries=tuple(str(country) for country in raw.get("partners", ())),
+        antenna_countries=tuple(str(a["country"]) for a in antennas
+                                if isinstance(a.get("linked"), list) and raw["id"] in a["linked"]),
+        referrals_since=str(raw["referrals_since"]) if raw.get("referrals_since") else None,
+        confidence=str(raw.get("confidence", "low")),
+        selected=str(raw.get("selected", "")),
     )
 
 
@@ -103,5 +117,6 @@ def load(path: Path = DATA_FILE) -> Reference:
         not_in_scope=tuple(home.get("not_in_scope", ())),
         not_prioritised=tuple(home.get("not_prioritised", ())),
         sectors=dict(raw["sector_vocabulary"]),
-        factories=tuple(_factory(f) for f in raw["ai_factories"]),
+        factories=tuple(_factory(f, raw.get("ai_factory_antennas") or [])
+                        for f in (*raw["ai_factories"], *(raw.get("later_ai_factories") or []))),
     )

@@ -7,7 +7,7 @@ no database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Outcome = Literal["accept_local", "forward", "decline", "review"]
@@ -38,7 +38,10 @@ class Candidate:
     name: str
     score: int
     focus_sectors: tuple[str, ...] = ()
-    same_country: bool = False
+    same_country: bool = False  # in, or tied to, the applicant's country (consortium, antenna)
+    specialisation: float = 0.0  # the share of its focus list the project's sectors make up
+    standing: tuple[int, str] = (0, "")  # how firmly the registry states its focus (2 high .. 0 low), and since when
+                                       # it was selected: what breaks a tie the specialisation leaves
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Case:
     flags: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     consent_to_share: bool = True
+    signals: dict[str, str] = field(default_factory=dict)  # flag -> triage's sentence saying why
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,22 @@ def outside_civilian_scope(case: Case, scope: Scope, policy: Policy) -> Decision
     if "military" in case.flags:
         return Decision("decline", None, (
             "The project describes a military or weapons purpose. The EuroHPC AI Factories serve civilian "
-            "applications only, so no AI Factory of the network can take it on.",), "outside-civilian-scope")
+            "applications only, so no AI Factory of the network can take it on.",
+            *([case.signals["military"]] if "military" in case.signals else [])), "outside-civilian-scope")
+    return None
+
+
+def possible_dual_use(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if "dual-use" in case.flags:
+        return _review(case.signals.get("dual-use", "A cue of a military use: an intake expert checks the end users."),
+                       "possible-dual-use")
+    return None
+
+
+def unreadable(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if "unreadable" in case.flags and not case.sectors:
+        return _review(case.signals["unreadable"] + " An intake expert will read the application and ask the "
+                       "applicant.", "unreadable-text")
     return None
 
 
@@ -86,8 +105,9 @@ def nothing_to_go_on(case: Case, scope: Scope, policy: Policy) -> Decision | Non
     if not case.sectors:
         return _review("No sector was declared or recognised: an intake expert will read the application.",
                        "no-sector")
-    if len(case.sectors) >= policy.declared_only_min and not any(sector.evidence for sector in case.sectors):
-        declared = ", ".join(sector.name for sector in case.sectors)
+    declared_sectors = [sector for sector in case.sectors if sector.declared]
+    if len(declared_sectors) >= policy.declared_only_min and not any(s.evidence for s in declared_sectors):
+        declared = ", ".join(sector.name for sector in declared_sectors)
         return _review(f"The declared sectors ({declared}) do not show in the description: an intake expert will "
                        "ask what the project does.", "declared-only")
     return None
@@ -113,13 +133,13 @@ def torn_between_outcomes(case: Case, scope: Scope, policy: Policy) -> Decision 
 
 
 def own_country_factory(case: Case, scope: Scope, policy: Policy) -> Decision | None:
-    if not _priority_sectors(case, scope):
+    if not _priority_sectors(case, scope) or "home-link" in case.flags:
         return None
     for candidate in case.candidates:
         shared = set(candidate.focus_sectors) & set(_priority_sectors(case, scope))
         if candidate.same_country and shared:
             return _forward(case, candidate, (
-                f"{candidate.name}, in the applicant's own country, focuses on "
+                f"{candidate.name}, in or tied to the applicant's own country, focuses on "
                 f"{', '.join(sorted(shared))}, which is where the project sits.",), "own-country-factory")
     return None
 
@@ -128,13 +148,14 @@ def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | Non
     sectors = _priority_sectors(case, scope)
     if not sectors:
         return None
+    tied = [case.signals["home-link"]] if "home-link" in case.flags else []
     if case.readiness < policy.accept_readiness_min:
         return _review(f"The project sits in an L-AIF priority ({', '.join(sectors)}) but its readiness "
                        f"({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see what "
                        "it needs first.", "not-ready")
     return Decision("accept_local", scope.home_factory, (
         f"The project sits in an L-AIF priority ({', '.join(sectors)}) and is ready enough (readiness "
-        f"{case.readiness}, at least {policy.accept_readiness_min}).",), "priority-project")
+        f"{case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
 
 
 def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
@@ -146,14 +167,31 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
                        "no-fitting-partner")
     best, runner_up = fitting[0], (fitting[1] if len(fitting) > 1 else None)
     if runner_up and best.score - runner_up.score <= policy.tie_margin:
-        return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}): an intake "
-                       "expert will choose.", "partners-tied")
+        tied = sorted((c for c in fitting if best.score - c.score <= policy.tie_margin), key=_rank)
+        chosen, other = tied[0], tied[1]
+        if _rank(chosen) == _rank(other):
+            return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}) and are as "
+                           "specialised in it: an intake expert will choose.", "partners-tied")
+        if chosen.specialisation > other.specialisation:
+            why = (f"{chosen.name} is the more specialised in it ({', '.join(chosen.focus_sectors)} among "
+                   f"{round(len(chosen.focus_sectors) / chosen.specialisation)} focus sectors)")
+        else:
+            why = (f"they are as specialised in it, and the registry states {chosen.name}'s focus more firmly or "
+                   "for longer")
+        return _forward(case, chosen, (f"The project is outside the L-AIF priorities; {chosen.name} and "
+                                       f"{other.name} fit it equally (fit {best.score}), and {why}.",),
+                        "most-specialised-partner")
     return _forward(case, best, (f"The project is outside the L-AIF priorities; {best.name} fits it best "
                                  f"(fit {best.score}).",), "best-partner")
 
 
-RULES: tuple[Rule, ...] = (outside_civilian_scope, nothing_to_go_on, home_language, torn_between_outcomes,
+RULES: tuple[Rule, ...] = (outside_civilian_scope, possible_dual_use, unreadable, nothing_to_go_on, home_language, torn_between_outcomes,
                            own_country_factory, priority_project, best_partner)
+
+
+def _rank(candidate: Candidate) -> tuple:
+    """The order among partners that fit equally: the more specialised, then the more firmly stated and older."""
+    return (-candidate.specialisation, -candidate.standing[0], candidate.standing[1] or "9999")
 
 
 def decide(case: Case, scope: Scope, policy: Policy) -> Decision:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from contracts.events import ApplicationScored, DecisionMade, PartnerFit
-from contracts.reference import Reference
+from contracts.reference import Factory, Reference
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
@@ -27,10 +27,18 @@ def case_of(scored: ApplicationScored, reference: Reference) -> Case:
     return Case(
         sectors=tuple(Sector(s.sector, s.declared, len(s.evidence)) for s in scored.sectors),
         readiness=scored.readiness_score,
-        candidates=tuple(Candidate(f.factory_id, reference.factory(f.factory_id).name, f.score,
-                                   tuple(f.focus_sectors), f.same_country) for f in eligible_partners(scored)),
+        candidates=tuple(_candidate(f, reference.factory(f.factory_id)) for f in eligible_partners(scored)),
         flags=tuple(scored.flags), languages=tuple(scored.languages), consent_to_share=scored.consent_to_share,
+        signals={signal.flag: signal.reason for signal in scored.signals},
     )
+
+
+CONFIDENCE = {"high": 2, "medium": 1, "low": 0}
+
+
+def _candidate(fit: PartnerFit, factory: Factory) -> Candidate:
+    return Candidate(fit.factory_id, factory.name, fit.score, tuple(fit.focus_sectors), fit.same_country,
+                     fit.specialisation or 0.0, (CONFIDENCE.get(factory.confidence, 0), factory.selected))
 
 
 def scope_of(reference: Reference) -> Scope:
