@@ -5,6 +5,10 @@ reference data (contracts/data/ai_factories.yaml). Before it is applied, staff t
 
     python -m services.intake.simulation applications.yaml --routing-policy new-routing.yaml --compare
 
+and the classifier of an earlier triage policy against today's (every changed decision is listed):
+
+    python -m services.intake.simulation applications.yaml --triage-policy services/triage/policies/triage-2026.11.3.yaml --compare
+
 or one application over HTTP: `POST /v1/simulate` (staff only; services/intake/api.py).
 
 `simulate()` composes the two pure handlers the pipeline runs, `when_application_submitted_score_it` (triage) and
@@ -143,7 +147,8 @@ def decide(application: SubmitApplication, policies: Policies) -> dict:
     """Score and decide `application` as triage and routing would, under `policies`."""
     submitted = ApplicationSubmitted(application_id=APPLICATION_ID, submitted_at=datetime.now(UTC), channel="api",
                                      **application.model_dump())
-    scored = when_application_submitted_score_it(submitted, policies.reference, policies.triage)
+    scored = when_application_submitted_score_it(submitted, policies.reference, policies.triage,
+                                                 _semantic_layer(policies.triage))
     decision = routing.when_application_scored_decide_route(scored, policies.reference, policies.routing)
     return {
         "outcome": decision.outcome,
@@ -159,6 +164,15 @@ def decide(application: SubmitApplication, policies: Policies) -> dict:
             "partner_fit": [fit.model_dump() for fit in scored.partner_fit[:PARTNERS_SHOWN]],
         },
     }
+
+
+def _semantic_layer(policy: TriagePolicy):
+    """The model, loaded on the first dry run that needs it (a policy of the keyword era, or lexical only, does not)."""
+    if policy.classifier is None or policy.classifier.layers == "lexical":
+        return None
+    from services.triage import semantic
+
+    return semantic.layer()
 
 
 def simulate(application: SubmitApplication, *, triage_policy_file: str | Path | None = None,

@@ -114,9 +114,21 @@ def sector_label(sector: str) -> str:
     return sector.replace("-", " ").capitalize()
 
 
+LAYERS = {"declared": "the applicant (declared)", "lexical": "the vocabulary", "semantic": "the language model",
+          "both": "the vocabulary and the language model"}
+
+
+def layer_label(finding: Any) -> str:
+    """Which layer of triage found a sector, in words; a weak cue alone is said to be one."""
+    if finding.layer is None:
+        return "the applicant (declared)" if finding.declared else "keywords"
+    said = LAYERS.get(finding.layer, finding.layer)
+    return said if finding.strong is not False else f"{said} (a weak cue)"
+
+
 def page(request: Request, template: str, staff: Staff | None, *, status_code: int = 200, **context: Any) -> Response:
     return render(request, template, status_code=status_code, staff=staff, when=when, factory_name=factory_name,
-                  sector_label=sector_label, statuses=QUEUE_STATUSES, outcomes=OUTCOMES, **context)
+                  sector_label=sector_label, layer_label=layer_label, statuses=QUEUE_STATUSES, outcomes=OUTCOMES, **context)
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str) -> None:
