@@ -1,5 +1,6 @@
-"""The factories are data: adding one (the six of October 2025 are in the reference file, not yet in the
-network) is an edit of contracts/data/ai_factories.yaml, and the rules route to it without a code change."""
+"""The factories are data: whether routing may choose one is its `referrals_since` in
+contracts/data/ai_factories.yaml (the six selected in October 2025 included), and the rules route to a factory
+without a code change."""
 
 from __future__ import annotations
 
@@ -33,27 +34,31 @@ def route(application: dict, facts: reference.Reference) -> tuple[str, str | Non
     return decision.outcome, decision.factory_id
 
 
-def with_factory(tmp_path: Path, factory_id: str) -> reference.Reference:
-    """The reference file with one of the later factories moved into the network, as an operator would."""
+def without_referrals(tmp_path: Path, factory_id: str) -> reference.Reference:
+    """The reference file with a factory that takes no referrals (yet), as an operator would write it."""
     raw = yaml.safe_load(reference.DATA_FILE.read_text(encoding="utf-8"))
-    raw["ai_factories"].append(next(f for f in raw["later_ai_factories"] if f["id"] == factory_id))
+    for factory in [*raw["ai_factories"], *raw["later_ai_factories"]]:
+        if factory["id"] == factory_id:
+            del factory["referrals_since"]
     raw["version"] = "2026-12-01"
     path = tmp_path / "ai_factories.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return reference.load(path)
 
 
-def test_the_network_has_the_home_factory_and_twelve_partners():
+def test_the_network_has_the_home_factory_and_eighteen_partners():
     facts = reference.load()
-    assert facts.home_factory == "lux-aif" and len(facts.partners) == 12
+    assert facts.home_factory == "lux-aif" and len(facts.partners) == 18
+    assert facts.factory("nlaif").referrals_since == "2025-10-10"  # selected later, chosen like the others
+    assert "BE" in facts.factory("jaif").antenna_countries and facts.factory("jaif").tied_to("BE")
     assert "NO" in facts.factory("lumi-aif").partner_countries  # Norway, not YAML's false
 
 
-def test_a_new_factory_is_a_data_change(tmp_path: Path):
-    # Given a Dutch greenhouse project: agrifood, which four partners name as a focus, so staff would choose
-    assert route(GRONINGEN_GREENHOUSE, reference.load()) == ("review", None)
-    # When the Dutch AI Factory (selected in October 2025) joins the network in the data file
-    facts = with_factory(tmp_path, "nlaif")
-    # Then the project goes to the factory of its own country, with no code changed
-    assert facts.version == "2026-12-01" and len(facts.partners) == 13
-    assert route(GRONINGEN_GREENHOUSE, facts) == ("forward", "nlaif")
+def test_whether_a_factory_takes_referrals_is_a_data_change(tmp_path: Path):
+    # Given a Dutch greenhouse project: agrifood, which the Dutch AI Factory (selected in October 2025) focuses on
+    assert route(GRONINGEN_GREENHOUSE, reference.load()) == ("forward", "nlaif")
+    # When the data file says the Dutch AI Factory takes no referrals
+    facts = without_referrals(tmp_path, "nlaif")
+    # Then it can no longer be chosen, with no code changed: the project goes to the most specialised of the others
+    assert facts.version == "2026-12-01" and len(facts.partners) == 17
+    assert route(GRONINGEN_GREENHOUSE, facts) == ("forward", "it4lia")

@@ -87,7 +87,7 @@ def test_a_priority_project_goes_to_its_own_countrys_factory_when_that_factory_f
     # Given a German bank's credit-risk model: finance is an L-AIF priority, and JAIF in Germany focuses on it
     decision = decide(case(said("finance", 2), candidates=(JAIF, BSC)), SCOPE, POLICY)
     assert (decision.outcome, decision.factory_id, decision.rule) == ("forward", "jaif", "own-country-factory")
-    assert "in the applicant's own country, focuses on finance" in decision.reasons[0]
+    assert "in or tied to the applicant's own country, focuses on finance" in decision.reasons[0]
 
 
 @pytest.mark.parametrize(("readiness", "outcome"), [(9, "review"), (10, "accept_local"), (40, "accept_local")])
@@ -140,5 +140,5 @@ def test_a_decision_names_both_policy_versions_and_the_scoring_rules_it_rests_on
     decision = when_application_scored_decide_route(scored(samples.MOSELLE_RE), REFERENCE, POLICY)
     assert decision.policy_version == f"{load_triage_policy().version}+{POLICY.version}"
     assert decision.reasons[0].startswith("The project sits in an L-AIF priority")
-    assert "Sector 'insurance' is an L-AIF priority (declared; text mentions 'reassur', 'sinistre'): +30" in (
+    assert "Sector 'insurance' is an L-AIF priority (declared; text mentions 'réassurance', 'sinistres'): +30" in (
         decision.reasons)

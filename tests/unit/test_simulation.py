@@ -21,6 +21,7 @@ from services.intake.requests import SubmitApplication
 from services.intake.simulation import main, simulate
 from services.routing.handlers import DEFAULT_POLICY as ROUTING_POLICY
 from services.routing.handlers import load_policy as routing_policy, when_application_scored_decide_route
+from services.triage import semantic
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
 
@@ -43,7 +44,7 @@ def stricter_routing_policy(directory: Path) -> Path:
 def pipeline_decision(body: dict):
     """What triage and routing decide for the application, their handlers called one after the other."""
     submitted = ApplicationSubmitted(application_id="pipeline", submitted_at=datetime.now(UTC), channel="api", **body)
-    scored = when_application_submitted_score_it(submitted, reference.load(), triage_policy())
+    scored = when_application_submitted_score_it(submitted, reference.load(), triage_policy(), semantic.layer())
     return scored, when_application_scored_decide_route(scored, reference.load(), routing_policy())
 
 

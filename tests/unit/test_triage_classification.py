@@ -1,106 +1,100 @@
-"""Triage reads a project's text in English, French or German and names its sectors, with the words as evidence."""
+"""The lexical layer reads the sectors of a text in any language of the network: inflected forms through their
+lemma, compounds split into known words, phrases that only look like a sector's words set aside, weak words
+counted only beside another cue; each sector with the words that show it."""
 
 from __future__ import annotations
 
-from contracts import reference
+import dataclasses
+
+import pytest
+
 from services.triage.classify import classify
-from services.triage.domain import score
-from services.triage.model import Finding
+from services.triage.keywords import classify as keyword_classify
+from services.triage.language import read
 from services.triage.policy import load_policy
 
 POLICY = load_policy()
-REFERENCE = reference.load()
+LEXICAL = dataclasses.replace(POLICY.classifier, layers="lexical")
 
 
-def sectors_of(text: str, declared: list[str] | None = None) -> dict[str, tuple[str, ...]]:
-    return {finding.sector: finding.evidence for finding in classify(declared or [], text, POLICY)}
+def sectors(title: str, summary: str = "", declared: list[str] | None = None) -> dict[str, tuple[str, ...]]:
+    found = classify(declared or [], title, summary, LEXICAL, None, POLICY.home_link)
+    return {finding.sector: finding.evidence for finding in found.findings}
 
 
-def test_an_english_summary_about_reinsurance_fraud_reveals_insurance_and_cybersecurity():
-    # Given Moselle Re, a Luxembourg reinsurer, describing its project in English
-    text = "We want to detect fraud in reinsurance claims with ten years of data."
-    # When triage reads it
-    sectors = sectors_of(text)
-    # Then it finds insurance and cybersecurity, each with the words that point to it
-    assert sectors == {"insurance": ("reinsur", "claims"), "cybersecurity": ("fraud",)}
+@pytest.mark.parametrize(("title", "summary", "sector", "words"), [
+    ("Previsione della peronospora nei vigneti", "Vogliamo aiutare i viticoltori a trattare solo quando serve.",
+     "agrifood", "vigneti"),
+    ("Prognoza produkcji energii z farm fotowoltaicznych", "Chcemy przewidywać produkcję elektrowni słonecznych.",
+     "energy", "fotowoltaicznych"),
+    ("Ανίχνευση απάτης στις αποζημιώσεις ασφαλίσεων", "Θέλουμε να βοηθήσουμε τις ασφαλιστικές εταιρείες.",
+     "insurance", "ασφαλίσεων"),
+    ("Détection des cyberattaques dans nos réseaux", "Nous voulons repérer les rançongiciels plus tôt.",
+     "cybersecurity", "cyberattaques"),
+], ids=["Italian plural", "Polish genitive", "Greek genitive", "French plural"])
+def test_an_inflected_form_is_read_through_its_lemma(title, summary, sector, words):
+    # Given a project written in another language than English, with inflected words
+    found = sectors(title, summary)
+    # Then the sector is found, with the words as the applicant wrote them
+    assert sector in found and words in found[sector]
 
 
-def test_a_french_summary_with_accents_is_read_like_plain_letters():
-    # Given Sol'Air, a Luxembourg start-up, writing in French with accents
-    text = "Prévision de la production d'énergie solaire pour le réseau électrique"
-    # When triage reads it
-    sectors = sectors_of(text)
-    # Then 'énergie' and 'réseau électrique' count as the unaccented stems of the energy sector
-    assert sectors == {"energy": ("energie", "reseau electrique", "solaire")}
+def test_a_german_compound_is_split_into_known_words():
+    # Given 'Betrugserkennung' (fraud detection), a compound no vocabulary lists whole
+    found = sectors("Betrugserkennung für Zahlungsdienstleister", "Wir wollen verdächtige Zahlungen früher sehen.")
+    # Then its part 'Betrug' shows cybersecurity
+    assert "Betrugserkennung" in found["cybersecurity"]
 
 
-def test_capital_accented_letters_read_the_same_as_small_ones():
-    # Given the same French words, once in small letters and once shouted in capitals
-    quiet, shouted = "Stockage d'énergie", "STOCKAGE D'ÉNERGIE"
-    # When triage reads both
-    # Then both point to energy with the same evidence
-    assert sectors_of(quiet) == sectors_of(shouted) == {"energy": ("energie",)}
+def test_a_word_inside_a_compound_that_does_not_split_there_is_not_read():
+    # Given a waffle factory ('Waffelfabrik' holds the letters of 'Waffe', weapon, but splits into Waffel + Fabrik)
+    found = sectors("Qualitätskontrolle in unserer Waffelfabrik", "Kameras prüfen jede Waffel am Ende der Linie.")
+    # Then nothing military is read, and the factory shows manufacturing
+    assert "defence" not in found and "manufacturing" in found
 
 
-def test_plurals_are_found_by_the_stem():
-    # Given a fund manager writing about several banks, funds and satellites
-    text = "Risk models for banks and investment funds, fed by satellites"
-    # When triage reads it
-    sectors = sectors_of(text)
-    # Then the plurals count as the singular stems
-    assert sectors == {"finance": ("bank", "investment", "investment fund"), "space": ("satellit",)}
+def test_case_and_accents_do_not_matter():
+    written = "Nous voulons prévoir le coût des sinistres de réassurance après les tempêtes."
+    assert set(sectors(written)) == set(sectors(written.upper())) == set(sectors("nous voulons prevoir le cout des "
+                                                                                 "sinistres de reassurance apres "
+                                                                                 "les tempetes.")) >= {"insurance"}
 
 
-def test_a_german_compound_word_is_matched_by_a_long_stem():
-    # Given a German grid operator whose words are compounds
-    text = "Betrugserkennung für Stromnetzbetreiber"
-    # When triage reads it
-    sectors = sectors_of(text)
-    # Then 'Betrug', 'Stromnetz' and 'Netzbetreiber' are found inside the compounds
-    assert sectors == {"cybersecurity": ("betrug",), "energy": ("stromnetz", "netzbetreiber")}
+@pytest.mark.parametrize(("title", "summary", "not_sector"), [
+    ("Exploring the latent space of our design archive", "Designers browse a generative model's latent space.",
+     "space"),
+    ("Assurer la qualité de nos pièces usinées", "Nous voulons assurer la qualité des pièces en fin de ligne.",
+     "insurance"),
+], ids=["latent space", "assurer la qualité"])
+def test_a_phrase_that_only_looks_like_a_sector_is_set_aside(title, summary, not_sector):
+    assert not_sector not in sectors(title, summary)
 
 
-def test_a_short_stem_does_not_match_inside_another_word():
-    # Given a German museum building a database ('Datenbank' ends in 'bank')
-    text = "Eine Datenbank für die Sammlungen unserer Museen"
-    # When triage reads it
-    # Then no finance sector is found: the short stem 'bank' must start a word
-    assert sectors_of(text) == {}
+def test_a_weak_word_alone_shows_nothing():
+    # Given the 'vulnerability' of coastal towns to floods (a weak word for cybersecurity, and no other cue)
+    found = sectors("Vulnerability of coastal towns to storm floods", "Mapping which streets flood first.")
+    # Then cybersecurity is not found
+    assert "cybersecurity" not in found
 
 
-def test_a_declared_sector_is_kept_even_without_evidence():
-    # Given Odyssea NLP declaring 'culture-creative', a sector the text never names in words triage knows
-    text = "We train a Greek language model for museums."
-    # When triage reads it
-    findings = classify(["culture-creative"], text, POLICY)
-    # Then the declared sector is kept, marked as declared, with no evidence; the text adds 'language'
-    assert findings == (
-        Finding("culture-creative", declared=True, evidence=()),
-        Finding("language", declared=False, evidence=("language model",)),
-    )
+def test_a_declared_sector_is_kept_and_carries_the_texts_words():
+    # Given a reinsurer declaring insurance and writing about claims
+    found = classify(["insurance"], "Réassurance", "Nous voulons prévoir le coût des sinistres.", LEXICAL, None)
+    # Then the declared finding says so, with the words of the text
+    assert found.findings[0].sector == "insurance" and found.findings[0].layer == "declared"
+    assert "sinistres" in found.findings[0].evidence
 
 
-def test_a_declared_sector_also_found_in_the_text_carries_both():
-    # Given a bank that declares 'finance' and also writes about payments
-    findings = classify(["finance"], "Real-time payment screening for a private bank", POLICY)
-    # Then the finding is declared and lists the words of the text
-    assert findings == (Finding("finance", declared=True, evidence=("bank", "payment")),)
+def test_the_text_languages_are_told():
+    assert read("Prévision des crues", "Nous voulons prévoir les crues de la Moselle.").languages[0] == "fr"
+    assert read("Hochwasservorhersage", "Mir wëllen d'Iwwerschwemmungen vun der Sauer virausgesinn.").languages[0] == "lb"
 
 
-def test_a_military_text_raises_the_military_flag():
-    # Given Kastell Systems describing drone targeting for weapons, in German
-    text = "Automatische Zielerfassung für militärische Drohnen und Waffensysteme auf dem Gefechtsfeld."
-    # When triage scores it
-    scores = score(declared=[], text=text, data_readiness="ready", stage="pilot", country="DE",
-                   reference=REFERENCE, policy=POLICY)
-    # Then it finds the defence sector with its words, and raises the 'military' flag
-    assert [(f.sector, f.evidence) for f in scores.sectors] == [("defence", ("militar", "waffe", "gefechtsfeld", "zielerfassung"))]
-    assert scores.flags == ("military",)
+def test_a_policy_of_the_keyword_era_still_classifies_as_it_did():
+    # Given the keyword policy of triage-2026.11.3, kept for dry runs that compare
+    from services.triage.policy import load_policy as load
 
-
-def test_a_civilian_text_raises_no_flag():
-    # Given a solar park operator
-    scores = score(declared=["energy"], text="Forecasting the output of our solar parks", data_readiness="ready",
-                   stage="pilot", country="LU", reference=REFERENCE, policy=POLICY)
-    # Then no flag constrains routing
-    assert scores.flags == ()
+    legacy = load(load_policy.__globals__["DEFAULT_POLICY"].parent / "policies" / "triage-2026.11.3.yaml")
+    # Then its classifier finds what it found then, with its stems as evidence
+    found = {f.sector: f.evidence for f in keyword_classify([], "Détection de fraude dans les sinistres", legacy)}
+    assert found == {"insurance": ("sinistre",), "cybersecurity": ("fraud", "fraude")}

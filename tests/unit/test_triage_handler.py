@@ -52,8 +52,9 @@ def test_the_scores_carry_the_sectors_the_rules_and_the_totals():
     # Given Moselle Re's French summary about fraud in reinsurance claims
     scored = when_application_submitted_score_it(submitted(samples.MOSELLE_RE), REFERENCE, POLICY)
     # Then the sectors, the rule sentences and their points add up
-    assert [(s.sector, s.declared, s.evidence) for s in scored.sectors] == [
-        ("insurance", True, ["reassur", "sinistre"]), ("cybersecurity", False, ["fraud", "fraude"])]
+    assert [(s.sector, s.declared, s.layer, s.evidence) for s in scored.sectors] == [
+        ("insurance", True, "declared", ["réassurance", "sinistres"]),
+        ("cybersecurity", False, "lexical", ["Détection de fraude", "fraude"])]
     assert [(rule.rule, rule.points) for rule in scored.rules] == [
         ("priority-sector", 30), ("priority-sector", 30), ("data-readiness", 20), ("project-stage", 5),
         ("company-type", 10)]
@@ -63,12 +64,12 @@ def test_the_scores_carry_the_sectors_the_rules_and_the_totals():
 def test_the_title_is_read_as_well_as_the_summary():
     # Given a space start-up whose only space word is in the title
     body = {**samples.PETIT_FOUR.body, "project": {**samples.PETIT_FOUR.body["project"],
-                                                     "title": "Satellite imagery for our shop"}}
+                                                     "title": "Satellite launch windows for our company"}}
     sample = samples.Sample("Orbital Lux", "review", None, body)
     # When triage scores it
     scored = when_application_submitted_score_it(submitted(sample), REFERENCE, POLICY)
     # Then the title's word counts as evidence
-    assert [(s.sector, s.evidence) for s in scored.sectors] == [("space", ["satellit"])]
+    assert [(s.sector, s.evidence) for s in scored.sectors] == [("space", ["Satellite", "launch"])]
 
 
 def test_a_military_application_carries_the_military_flag():

@@ -15,7 +15,7 @@ REFERENCE = reference.load()
 
 def scored(text: str, declared: list[str] | None = None, *, data_readiness: str = "partial",
            stage: str = "prototype", country: str = "LU") -> Scores:
-    return score(declared=declared or [], text=text, data_readiness=data_readiness, stage=stage, country=country,
+    return score(declared=declared or [], title=text, summary="", data_readiness=data_readiness, stage=stage, country=country,
                  reference=REFERENCE, policy=POLICY)
 
 
@@ -25,9 +25,9 @@ def sentences(scores: Scores) -> list[tuple[int, str]]:
 
 def test_a_priority_sector_gives_30_points_with_a_sentence_naming_it():
     # Given Orbital Lux, a Luxembourg start-up, writing about satellites
-    scores = scored("Collision avoidance for small satellites")
-    # Then the space sector gives +30, and the sentence says why
-    assert sentences(scores) == [(30, "Sector 'space' is an L-AIF priority (text mentions 'satellit'): +30")]
+    scores = scored("Collision avoidance for small satellites in low orbit")
+    # Then the space sector gives +30, and the sentence says why, with the words of the text
+    assert sentences(scores) == [(30, "Sector 'space' is an L-AIF priority (text mentions 'satellites', 'orbit'): +30")]
 
 
 def test_a_declared_priority_sector_says_it_was_declared():
@@ -39,14 +39,14 @@ def test_a_declared_priority_sector_says_it_was_declared():
 
 def test_two_priority_sectors_reach_the_cap_of_60():
     # Given a bank's fraud detection project: finance and cybersecurity
-    scores = scored("Fraud detection for a retail bank")
+    scores = scored("Fraud detection for a retail bank", ["finance", "cybersecurity"])
     # Then both sectors count, 60 in all
     assert scores.priority_score == 60
 
 
 def test_a_third_priority_sector_adds_nothing_beyond_the_cap():
     # Given a project touching finance, space and energy
-    scores = scored("Banks financing satellites and wind parks")
+    scores = scored("Banks financing satellites and wind parks", ["finance", "space", "energy"])
     # Then the score stays at 60: the third sector is named but gives +0
     assert scores.priority_score == 60
     assert [points for points, _ in sentences(scores)] == [30, 30, 0]
@@ -54,15 +54,17 @@ def test_a_third_priority_sector_adds_nothing_beyond_the_cap():
 
 def test_health_alone_gives_the_not_prioritised_penalty():
     # Given Rhein Radiologie, a German clinic group, supporting radiology diagnosis
-    scores = scored("Radiology diagnosis support for our hospital", declared=["health"])
-    # Then health costs 20 points, and the sentence says other factories are further ahead
+    scores = scored("Radiology support for the radiologists of our hospital", declared=["health"])
+    # Then health costs 20 points, and the sentence says other factories are further ahead, with the text's words
     assert sentences(scores) == [(-20, "Sector 'health' is not an L-AIF priority; other AI Factories are further "
-                                       "ahead in it (declared; text mentions 'hospital', 'diagnos', 'radiolog'): -20")]
+                                       "ahead in it (declared; text mentions 'Radiology', 'radiologists', "
+                                       "'hospital'): -20")]
 
 
 def test_health_next_to_a_priority_sector_is_not_penalised():
     # Given a health insurer detecting fraud in hospital bills
-    scores = scored("Detecting fraud in hospital bills for a health insurer")
+    scores = scored("Detecting fraud in hospital bills for a health insurer",
+                    ["cybersecurity", "insurance", "health"])
     # Then only the priority sectors count, no penalty
     assert [rule.rule for rule in scores.priority] == ["priority-sector", "priority-sector"]
     assert scores.priority_score == 60
@@ -70,7 +72,7 @@ def test_health_next_to_a_priority_sector_is_not_penalised():
 
 def test_no_sector_at_all_says_so():
     # Given Petit Four, a bakery with an idea and no sector
-    scores = scored("We would like to find out what artificial intelligence could do for our small shop.")
+    scores = scored("We would like to find out what artificial intelligence could do for us.")
     # Then the one priority sentence says no sector was found, for 0 points
     assert sentences(scores) == [(0, "No sector was declared or recognised in the text: 0")]
 
@@ -110,9 +112,9 @@ def test_a_greek_language_model_ranks_pharos_first():
 
 
 def test_a_factory_in_the_applicants_country_gets_a_bonus():
-    # Given the same radiology project, once from Germany and once from Luxembourg
-    from_germany = scored("Radiology support for clinics", ["health"], country="DE")
-    from_luxembourg = scored("Radiology support for clinics", ["health"], country="LU")
+    # Given the same project, once from Germany and once from Luxembourg
+    from_germany = scored("Support for clinics and doctors", ["health"], country="DE")
+    from_luxembourg = scored("Support for clinics and doctors", ["health"], country="LU")
     # Then the JUPITER AI Factory (Germany) gets 15 more for the German applicant, and comes first
     jaif = {fit.factory_id: fit for fit in from_germany.partner_fit}["jaif"]
     assert (jaif.score, from_germany.partner_fit[0].factory_id) == (45, "jaif")
@@ -120,12 +122,12 @@ def test_a_factory_in_the_applicants_country_gets_a_bonus():
     assert {fit.factory_id: fit.score for fit in from_luxembourg.partner_fit}["jaif"] == 30
 
 
-def test_equal_fits_are_ordered_by_factory_id():
-    # Given Moselle Re's fraud detection, which IT4LIA and PIAST-AI both name as a focus (cybersecurity)
-    scores = scored("Détection de fraude dans les sinistres de réassurance", ["insurance"])
-    # Then the tie is broken by id (a sector only the text suggests counts 20), and so are the factories with no fit
+def test_equal_fits_are_ordered_by_specialisation_then_factory_id():
+    # Given Moselle Re's cybersecurity project, which IT4LIA, PIAST-AI, LitAI, NLAIF and RO AI name as a focus
+    scores = scored("Intrusion detection for the IT systems of a reinsurer", ["cybersecurity"])
+    # Then the tie goes first to the factories with the shortest focus lists, then by id; so do those with no fit
     order = [(fit.factory_id, fit.score) for fit in scores.partner_fit]
-    assert order[:2] == [("it4lia", 20), ("piast-ai", 20)]
+    assert order[:5] == [("nlaif", 30), ("it4lia", 30), ("litai", 30), ("ro-aif", 30), ("piast-ai", 30)]
     zero = [factory_id for factory_id, points in order if points == 0]
     assert zero == sorted(zero)
 
