@@ -85,6 +85,7 @@ class Run:
     machine: dict
     message_bytes: dict[str, float]
     phases: list[Phase] = field(default_factory=list)
+    classification: dict = field(default_factory=dict)  # triage's cost per application (bench/classification.py)
 
     def phase(self, scenario: str, rate: float | None) -> Phase | None:
         return next((p for p in self.phases if p.scenario == scenario and p.offered_per_second == rate), None)
@@ -137,6 +138,11 @@ def table(run: Run) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append("")
     lines.append("peak RSS (MB): " + ", ".join(f"{name} {value:.0f}" for name, value in run.peak_rss_mb().items()))
+    if run.classification:
+        c = run.classification
+        lines.append(f"triage's classification ({c['applications']} applications of the evaluation set, {c['policy']}): "
+                     f"CPU p50 {c['cpu_ms_p50']} ms, p99 {c['cpu_ms_p99']} ms, mean {c['cpu_ms_mean']} ms; the model "
+                     f"asked for {c['model_asked_share'] * 100:.0f}%; loading {c['load_cpu_seconds']} s CPU")
     lines += [f"{name}: {value}" for name, value in run.ratios().items()]
     return "\n".join(lines)
 

@@ -14,6 +14,10 @@ var/bench/, so a system started by `make up` is left alone. Three scenarios run 
   through triage, routing and notify (intake is stopped first: its read model would meet applications it never
   took in).
 
+Before the services start, it measures what triage's classification costs per application (CPU p50, p99, and
+how often the model is asked) on the evaluation set's applications; triage's RSS, the model loaded, is in the
+peak RSS of each phase.
+
 Latency runs from the moment the schedule meant to offer an application to the moment the bench's own consumer
 sees its decision (decided topic, or the baseline's third hop) and its email (email-sent, or the fourth hop). It
 prints a table and writes bench/results/<date>.json and .png (<date>-quick.* with --quick).
@@ -39,7 +43,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench import load, profile, report
+from bench import classification, load, profile, report
 from bench.procs import Probe
 from bench.relay import kind_of
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT
@@ -288,6 +292,8 @@ async def run(plan: Plan, quick: bool, profile_services: bool = False,
     shutil.rmtree(var_dir, ignore_errors=True)
     bench = Bench(var_dir, plan, quick, profile_services)
     result = report.Run(date.today().isoformat(), quick, machine(), {})
+    say("triage's classification: the evaluation set's applications, in this process")
+    result.classification = classification.measure(40 if quick else None)
     try:
         await bench.start()
         await bench.calibrate()

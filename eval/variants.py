@@ -2,7 +2,9 @@
 
 - `keywords`: the keyword classifier of triage-2026.11.3 (the figures before this classifier);
 - `lexical`, `semantic`: one layer of the layered classifier alone;
-- `combined`: both layers as the policy combines them (what triage runs);
+- `combined`: both layers as the policy combines them (what triage runs: the model only where the vocabulary is
+  unsure or a military cue needs checking);
+- `combined-always`: both layers with the model asked for every application (what that would cost and give);
 - `semantic-use`, `combined-use`: the same with Google's multilingual Universal Sentence Encoder instead of e5
   (only where its wheel is installed: the comparison behind the choice of model).
 """
@@ -21,10 +23,10 @@ from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
 
 KEYWORD_POLICY = Path(__file__).parents[1] / "services" / "triage" / "policies" / "triage-2026.11.3.yaml"
-VARIANTS = ("keywords", "lexical", "semantic", "combined", "semantic-use", "combined-use")
-DEFAULT = ("keywords", "lexical", "semantic", "combined")
-LAYERS = {"lexical": "lexical", "semantic": "semantic", "combined": "both", "semantic-use": "semantic",
-          "combined-use": "both"}
+VARIANTS = ("keywords", "lexical", "semantic", "combined", "combined-always", "semantic-use", "combined-use")
+DEFAULT = ("keywords", "lexical", "semantic", "combined", "combined-always")
+LAYERS = {"lexical": "lexical", "semantic": "semantic", "combined": "both", "combined-always": "both",
+          "semantic-use": "semantic", "combined-use": "both"}
 
 
 @lru_cache(maxsize=2)
@@ -40,7 +42,10 @@ def run_variant(name: str, cases: list[Case]) -> list[Result]:
         triage, model = triage_policy(KEYWORD_POLICY), None
     else:
         triage = triage_policy()
-        triage = dataclasses.replace(triage, classifier=dataclasses.replace(triage.classifier, layers=LAYERS[name]))
+        settings = dataclasses.replace(triage.classifier, layers=LAYERS[name])
+        if name == "combined-always":  # the model asked for every application, however sure the vocabulary is
+            settings = dataclasses.replace(settings, confident_min=10**6)
+        triage = dataclasses.replace(triage, classifier=settings)
         model = None if name == "lexical" else _semantic("use" if name.endswith("-use") else "e5")
     return decide_all(cases, lambda submitted: when_application_submitted_score_it(submitted, ref, triage, model),
                       lambda scored: when_application_scored_decide_route(scored, ref, routing))

@@ -40,6 +40,7 @@ class Candidate:
     focus_sectors: tuple[str, ...] = ()
     same_country: bool = False  # in, or tied to, the applicant's country (consortium, antenna)
     specialisation: float = 0.0  # the share of its focus list the project's sectors make up
+    generalist: bool = False  # it names no sector focus: it serves every sector of its country or consortium
     standing: tuple[int, str] = (0, "")  # how firmly the registry states its focus (2 high .. 0 low), and since when
                                        # it was selected: what breaks a tie the specialisation leaves
 
@@ -167,7 +168,20 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
                        "no-fitting-partner")
     best, runner_up = fitting[0], (fitting[1] if len(fitting) > 1 else None)
     if runner_up and best.score - runner_up.score <= policy.tie_margin:
-        tied = sorted((c for c in fitting if best.score - c.score <= policy.tie_margin), key=_rank)
+        level = [c for c in fitting if best.score - c.score <= policy.tie_margin]
+        local = [c for c in level if c.same_country]
+        if len(local) == 1:
+            return _forward(case, local[0], (
+                f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
+                f"(fit {best.score}), and {local[0].name} is the one tied to the applicant's country.",),
+                "partner-in-the-applicants-country")
+        home = next((c for c in case.candidates if c.generalist and c.same_country and c.score > 0), None)
+        if home and not local:  # no specialised factory stands out: the generalist of the applicant's own region takes it
+            return _forward(case, home, (
+                f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
+                f"(fit {best.score}), so no specialised factory stands out, and {home.name}, which serves every "
+                "sector, is tied to the applicant's country.",), "home-region-generalist")
+        tied = sorted(local or level, key=_rank)
         chosen, other = tied[0], tied[1]
         if _rank(chosen) == _rank(other):
             return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}) and are as "

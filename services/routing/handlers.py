@@ -38,7 +38,8 @@ CONFIDENCE = {"high": 2, "medium": 1, "low": 0}
 
 def _candidate(fit: PartnerFit, factory: Factory) -> Candidate:
     return Candidate(fit.factory_id, factory.name, fit.score, tuple(fit.focus_sectors), fit.same_country,
-                     fit.specialisation or 0.0, (CONFIDENCE.get(factory.confidence, 0), factory.selected))
+                     fit.specialisation or 0.0, "cross-sector" in factory.sectors,
+                     (CONFIDENCE.get(factory.confidence, 0), factory.selected))
 
 
 def scope_of(reference: Reference) -> Scope:

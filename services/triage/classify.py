@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from services.triage import lexicon
@@ -101,10 +102,10 @@ def lexical_candidates(hits: list[lexicon.Hit], settings: Classifier) -> dict[st
     for hit in sorted(hits, key=lambda h: (not h.in_title, h.start)):
         if hit.term.kind not in ("strong", "weak") or set(range(hit.start, hit.end)) & hidden[hit.term.sector]:
             continue
-        # A phrase hides the single words it is made of ('wind farm' counts once, not with 'farm' again).
-        if any(other.term.sector == hit.term.sector and other.end - other.start > hit.end - hit.start
-               and other.start <= hit.start and hit.end <= other.end for other in hits
-               if other.term.kind in ("strong", "weak")):
+        # The longest term wins: a phrase hides the words it is made of, for its own sector and any other ('wind
+        # farm' is no farm; 'autonomous vehicle' is autonomous systems, not a vehicle as transport).
+        if any(other.end - other.start > hit.end - hit.start and other.start <= hit.start and hit.end <= other.end
+               for other in hits if other.term.kind in ("strong", "weak")):
             continue
         # A word of the text counts once per sector, and a term once (however often it is repeated).
         key, where = (hit.term.sector, normalise(hit.term.text)), (hit.term.sector, hit.start)
@@ -148,8 +149,10 @@ def classify(declared: list[str], title: str, summary: str, settings: Classifier
     # Sure: one sector clearly ahead on strong evidence, and no other close enough to be kept beside it.
     close = [c for c in shown.values() if c.score >= settings.keep_share * best]
     unsure = best < settings.confident_min or len(close) > 1 or not any(c.shown for c in leaders)
+    # A military cue needs the model's check only when it could lead somewhere (a strong one, or two weak ones).
+    military_doubt = military_cues is not None and (military_cues.shown or military_cues.shown_by_weak(settings))
     use_model = semantic is not None and settings.layers != "lexical" and (
-        settings.layers == "semantic" or unsure or military_cues is not None)
+        settings.layers == "semantic" or unsure or military_doubt)
     ranked = semantic.rank(sentences(text.whole, settings.max_sentences)) if use_model else []
     findings: list[Finding] = [Finding(s, True, shown[s].evidence if s in shown else (), "declared", True)
                                for s in declared]
@@ -227,7 +230,12 @@ def _combined(candidates: dict[str, Candidate], shown: dict[str, Candidate], ran
 
 def _home_link(text: Text, places: tuple[str, ...]) -> tuple[str, ...]:
     plain = normalise(text.whole)
-    return tuple(place for place in places if re.search(rf"\b{re.escape(normalise(place))}", plain))
+    return tuple(place for place, pattern in _place_patterns(places) if pattern.search(plain))
+
+
+@lru_cache(maxsize=4)
+def _place_patterns(places: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((place, re.compile(rf"\b{re.escape(normalise(place))}")) for place in places)
 
 
 class Layers:

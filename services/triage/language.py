@@ -3,7 +3,8 @@
 The language is told by lingua (its models ship in the wheel), among the official languages of the AI
 Factories' countries and, so that a text in none of them is recognised as such, a few others applicants may
 write in. lingua has no Luxembourgish model: a text it reads as German (or French) is Luxembourgish when
-simplemma's Luxembourgish lexicon knows clearly more of its words.
+clearly more of its words are Luxembourgish words than German ones (simplemma's dictionaries, as the lexicon keeps
+them).
 """
 
 from __future__ import annotations
@@ -69,13 +70,18 @@ def _detector():
     codes = [code for code in (*NETWORK_LANGUAGES, *OTHER_LANGUAGES) if code != "lb"]
     languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
     # Low accuracy mode uses the trigram models only: 40 MB instead of 600, and good on texts of a sentence or more.
-    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
+            .with_preloaded_language_models().build())
 
 
 def _luxembourgish(text: str) -> bool:
-    from simplemma import in_target_language
+    """More of its words are Luxembourgish only than German only, by the dictionaries' lists of known words (the
+    German one is large and knows many Luxembourgish function words; the words only one language has decide)."""
+    from services.triage.lexicon import known
 
-    return in_target_language(text, lang="lb") > in_target_language(text, lang="de") + 0.2
+    tokens = [normalise(word) for word in words(text)]
+    luxembourgish, german = known("lb", tokens), known("de", tokens)
+    return int((luxembourgish & ~german).sum()) > int((german & ~luxembourgish).sum())
 
 
 def detect(text: str, *, second_share: float = 0.25) -> tuple[str, ...]:

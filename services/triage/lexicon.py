@@ -5,7 +5,7 @@ official multilingual classifications). Compiling a language:
 - lemmatises each word of each term with simplemma's dictionary for that language, and inverts that
   dictionary: every form whose lemma is a term's word ('Versicherungen', 'versicherte') leads to it;
 - adds the word's Snowball stem, for forms the dictionary lacks;
-- for languages that write compounds as one word (German, Dutch, the Nordic languages, ...), keeps the set of
+- for languages that write compounds as one word (German, Luxembourgish, Dutch, Swedish, Danish, Finnish), keeps the set of
   the dictionary's words (as 32-bit hashes), so that 'Betrugserkennung' splits into 'Betrug' + 'Erkennung' and
   'Waffelfabrik' into 'Waffel' + 'Fabrik' (never 'Waffe' + 'lfabrik'): a word matches inside a compound only
   where the whole compound splits into known words.
@@ -40,11 +40,11 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_DIR = Path(__file__).parent / "vocabulary"
 CACHE_DIR = Path(os.environ.get("LEXICON_CACHE_DIR", Path(__file__).parents[2] / "var" / "cache"))
-FORMAT = 5  # raise when the compiled form changes
+FORMAT = 6  # raise when the compiled form changes
 
 # Letters that join the parts of a compound ('Betrug-s-erkennung', 'arbeid-s-markt').
 LINKS = {"de": ("s", "es", "n", "en", "e", "er", "ns"), "lb": ("s", "en", "e", "n"), "nl": ("s", "e", "en"),
-         "sv": ("s", "a", "u", "o", "e"), "da": ("s", "e"), "fi": (), "et": (), "hu": ()}
+         "sv": ("s", "a", "u", "o", "e"), "da": ("s", "e"), "fi": ()}
 STEMMERS = {"en": "english", "fr": "french", "de": "german", "lb": "german", "it": "italian", "es": "spanish",
             "pt": "portuguese", "nl": "dutch", "pl": "polish", "el": "greek", "sv": "swedish", "fi": "finnish",
             "da": "danish", "cs": "czech", "sk": "czech", "hr": "serbian", "ro": "romanian", "lt": "lithuanian",
@@ -65,9 +65,39 @@ class Term:
 
 
 @dataclass
+class Forms:
+    """Every inflected form of the vocabulary's words, by a 64-bit hash (a dictionary of strings would hold
+    hundreds of thousands of Python objects per language): sorted hashes, and beside each the key it leads to."""
+
+    keys: tuple[str, ...]
+    hashes: np.ndarray  # uint64, sorted; a form leading to two keys appears twice
+    leads_to: np.ndarray  # int32: the index in `keys` of each hash's key
+
+    @classmethod
+    def of(cls, forms: dict[str, set[str]]) -> Forms:
+        keys = tuple(sorted({key for found in forms.values() for key in found}))
+        number = {key: i for i, key in enumerate(keys)}
+        pairs = sorted((_hash64(form), number[key]) for form, found in forms.items() for key in found)
+        return cls(keys, np.array([h for h, _ in pairs], dtype=np.uint64),
+                   np.array([k for _, k in pairs], dtype=np.int32))
+
+    def get(self, form: str) -> frozenset[str]:
+        h = np.uint64(_hash64(form))
+        start, end = np.searchsorted(self.hashes, h, "left"), np.searchsorted(self.hashes, h, "right")
+        return frozenset(self.keys[i] for i in self.leads_to[start:end])
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def _hash64(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@dataclass
 class Compiled:
     language: str
-    forms: dict[str, frozenset[str]]
+    forms: Forms
     stems: dict[str, frozenset[str]]
     terms: dict[str, tuple[Term, ...]]  # by the key of their first word
     known: np.ndarray | None = None  # sorted hashes of the dictionary's words, for splitting compounds
@@ -249,7 +279,7 @@ def compile_language(language: str, written: list[tuple[str, str, str, str]]) ->
             stems[stem(language, key)].add(key)
     known = known_words(language) if language in LINKS else None
     compiled = Compiled(
-        language, {form: frozenset(k) for form, k in forms.items()}, {s: frozenset(k) for s, k in stems.items()},
+        language, Forms.of(forms), {s: frozenset(k) for s, k in stems.items()},
         {key: tuple(t) for key, t in terms.items()},
         known,
         {"terms": sum(map(len, terms.values())), "forms": len(forms), "known_words": 0 if known is None else len(known),
@@ -300,6 +330,7 @@ class Matcher:
     def __init__(self, compiled: Compiled):
         self.c = compiled
 
+    @lru_cache(maxsize=32768)  # noqa: B019 - one matcher per language, kept for the process's life
     def _direct(self, word: str) -> frozenset[str]:
         found = self.c.forms.get(word)
         if found:
@@ -362,6 +393,17 @@ class Matcher:
                         if len(term.keys) == 1:
                             hits.append(Hit(term, tokens[start][0], start, start + 1, tokens[start][1], True))
         return hits
+
+
+def known(language: str, words_: list[str]) -> np.ndarray:
+    """For each (normalised) word, whether the language's dictionary knows it; all False for a language without
+    the list of known words."""
+    compiled = load().get(language)
+    if compiled is None or compiled.known is None or not words_:
+        return np.zeros(len(words_), dtype=bool)
+    hashes = np.array([_hash(word) for word in words_], dtype=np.uint32)
+    index = np.minimum(np.searchsorted(compiled.known, hashes), len(compiled.known) - 1)
+    return compiled.known[index] == hashes
 
 
 @lru_cache(maxsize=None)

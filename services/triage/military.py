@@ -11,7 +11,8 @@ single cue, goes to staff with the cue named. Cues, in every language of the voc
 - weak cues that the model does not bear out (the military description is not among the closest to the text)
   are words used otherwise ('surveillance' of a vineyard): no signal;
 - a phrase that is not military ('cyber defence', 'armoured glass') hides its words (the lexicon's `not`).
-`military_decline_min` cues (with a strong one) decline; a strong cue, or `military_review_min`, send to staff.
+`military_decline_min` cues (with a strong one) decline; a strong cue, or `military_review_min` distinct weak ones
+(the model's reading counting as one), send to staff; a single weak word ('radar', 'drone') is no cue on its own.
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ def military_signal(cues, civilian: tuple[str, ...], civilian_titles: bool, civi
             return Signal("dual-use", evidence, f"The text has military words ({said}) but also a civilian "
                           f"context ({', '.join(civilian)}): an intake expert checks what the project is for.")
         return None
-    if strong and score >= settings.military_decline_min and (score >= civilian_best or model):
+    if strong and score >= settings.military_decline_min and (score >= civilian_best or model or len(strong) >= 2):
         return Signal("military", evidence, f"The project describes a military purpose ({said}).")
     if not strong and not borne_out:  # weak cues the model does not bear out: words used otherwise
         return None
-    if strong or score >= settings.military_review_min:
+    if strong or len(weak) + model >= settings.military_review_min:
         purpose = " beside a civilian purpose" if civilian_best > score else ""
         return Signal("dual-use", evidence, f"Cues of a military use ({said}){purpose}: an intake expert checks who "
                       "the end users are before anything is decided.")
