@@ -32,11 +32,11 @@ def wait_for(client: httpx.Client, status_url: str, condition, timeout: float = 
 
 
 def referral_exchange(client: httpx.Client, url: str) -> None:
-    """JAIF declines every offer and AI Factory France accepts, played by the partner simulator over the same
-    signed message API a real partner uses."""
+    """JAIF declines every offer and Gaia (Poland) accepts, played by the partner simulator over the same signed
+    message API a real partner uses."""
     sign_in = ["--sasl"] if os.environ.get("KAFKA_AUTH") == "scram" else []  # as `make up` started Kafka
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "ai2f=accept",
+        [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "gaia-aif=accept",
          *sign_in], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
     try:
         body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
@@ -47,7 +47,7 @@ def referral_exchange(client: httpx.Client, url: str) -> None:
                           lambda s: any(e["summary"].endswith("accepted the referral")
                                         for e in s["timeline"] if e["event"] == REFERRAL_STEP))
         print("\nRhein Radiologie again, now consenting to share: the partner simulator plays JAIF (declines) "
-              "and AI Factory France (accepts)")
+              "and Gaia (accepts)")
         for entry in status["timeline"]:
             if entry["event"] == REFERRAL_STEP:
                 print(f"    - {entry['summary']}")

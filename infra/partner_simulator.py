@@ -2,7 +2,7 @@
 the same public message API a real partner uses (the JSON envelopes of contracts/schemas/, signed with the
 partner's key as contracts/signing.py says; nothing else).
 
-    python -m infra.partner_simulator --factory jaif=decline --factory ai2f=accept [--bootstrap HOST:PORT]
+    python -m infra.partner_simulator --factory jaif=decline --factory gaia-aif=accept [--bootstrap HOST:PORT]
 
 Rules: accept, decline, need-info, silent (never answers: the offer expires). Each answer is a CloudEvents
 envelope on aif.referrals.replies.v1 whose source names the partner, keyed by the application id. The keys come

@@ -19,9 +19,9 @@ from tests.support.partners import referral_steps
 
 @pytest.fixture
 def partners(system):
-    """JAIF declines every offer, AI2F accepts: a partner simulator on the same public message API."""
+    """JAIF declines every offer, Gaia accepts: a partner simulator on the same public message API."""
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "ai2f=accept",
+        [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "gaia-aif=accept",
          "--bootstrap", system.bootstrap, "--secrets", str(system.stack.var_dir / "secrets")], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert "answering" in simulator.stdout.readline()
@@ -39,24 +39,25 @@ async def test_a_health_project_declined_by_one_partner_goes_to_the_next_which_a
     response = await system.submit(body)
     application_id, status_url = response.json()["application_id"], response.json()["status_url"]
 
-    # When the JUPITER AI Factory declines the offer and the next partner, AI Factory France, accepts
+    # When the JUPITER AI Factory declines the offer and the next partner, Gaia (as specialised in health as
+    # the Dutch AI Factory, and stated more firmly), accepts
     status = await system.wait_until(status_url, lambda s: any("accepted" in step for step in referral_steps(s)))
 
     # Then the timeline shows each step of the exchange, in order
-    names = {f: reference.load().factory(f).name for f in ("jaif", "ai2f")}
+    names = {f: reference.load().factory(f).name for f in ("jaif", "gaia-aif")}
     assert [step.split(" (")[0].split(":")[0] for step in referral_steps(status)] == [
         f"Offered to {names['jaif']}", f"{names['jaif']} declined the referral",
-        f"Offered to {names['ai2f']}", f"{names['ai2f']} accepted the referral"]
+        f"Offered to {names['gaia-aif']}", f"{names['gaia-aif']} accepted the referral"]
     # And the current decision names the partner that accepted
-    assert (status["decision"]["outcome"], status["decision"]["factory_id"]) == ("forward", "ai2f")
+    assert (status["decision"]["outcome"], status["decision"]["factory_id"]) == ("forward", "gaia-aif")
     # And the applicant got three emails: the first partner, the next one, and the acceptance
     emails = await system.wait_for_emails(application_id, count=3)
     kinds = sorted(email["X-Notice-Kind"] for email in emails)
-    assert kinds == ["decision:forward:ai2f", "decision:forward:jaif", "referral-accepted:ai2f"]
+    assert kinds == ["decision:forward:gaia-aif", "decision:forward:jaif", "referral-accepted:gaia-aif"]
     accepted = next(email for email in emails if email["X-Notice-Kind"].startswith("referral-accepted"))
-    assert names["ai2f"] in accepted["Subject"] and "übernimmt" in accepted["Subject"]
+    assert names["gaia-aif"] in accepted["Subject"] and "übernimmt" in accepted["Subject"]
     # And the offers carried the contact, which the applicant agreed to share, each on its partner's topic
-    for factory in ("jaif", "ai2f"):
+    for factory in ("jaif", "gaia-aif"):
         (offer,) = [r for r in await read_topic(system.bootstrap, topics.referrals_to(factory).name)
                     if r.key == application_id.encode()]
         assert body["contact"]["email"].encode() in offer.value
