@@ -175,14 +175,15 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
                 f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
                 f"(fit {best.score}), and {local[0].name} is the one tied to the applicant's country.",),
                 "partner-in-the-applicants-country")
+        tied = sorted(local or level, key=_rank)
+        chosen, other = tied[0], tied[1] if len(tied) > 1 else tied[0]
         home = next((c for c in case.candidates if c.generalist and c.same_country and c.score > 0), None)
-        if home and not local:  # no specialised factory stands out: the generalist of the applicant's own region takes it
+        if home and not local and chosen.specialisation == other.specialisation:
+            # No specialised factory stands out: the generalist of the applicant's own region takes it.
             return _forward(case, home, (
                 f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
-                f"(fit {best.score}), so no specialised factory stands out, and {home.name}, which serves every "
-                "sector, is tied to the applicant's country.",), "home-region-generalist")
-        tied = sorted(local or level, key=_rank)
-        chosen, other = tied[0], tied[1]
+                f"(fit {best.score}) and are as specialised in it, and {home.name}, which serves every sector, is "
+                "tied to the applicant's country.",), "home-region-generalist")
         if _rank(chosen) == _rank(other):
             return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}) and are as "
                            "specialised in it: an intake expert will choose.", "partners-tied")

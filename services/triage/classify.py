@@ -124,7 +124,7 @@ def _kept(scores: dict[str, float], share: float, limit: int) -> list[str]:
     if not scores:
         return []
     best = max(scores.values())
-    ranked = sorted((s for s in scores if scores[s] >= share * best and scores[s] > 0), key=lambda s: -scores[s])
+    ranked = sorted((s for s in scores if scores[s] >= share * best and scores[s] > 0), key=lambda s: (-scores[s], s))
     return ranked[:limit]
 
 
@@ -142,8 +142,9 @@ def classify(declared: list[str], title: str, summary: str, settings: Classifier
     civilian = tuple(dict.fromkeys(h.surface for h in civilian_hits))
     military_cues = candidates.pop(MILITARY_SECTOR, None)
     shown = {s: c for s, c in candidates.items() if c.shown or c.shown_by_weak(settings)}
-    if any(c.shown for c in shown.values()):  # beside a sector shown by a strong term, weak cues alone do not count
-        shown = {s: c for s, c in shown.items() if c.shown}
+    strongest = max((c.score for c in shown.values() if c.shown), default=0)
+    # Beside a sector shown by strong terms, weak cues alone count only when they weigh as much.
+    shown = {s: c for s, c in shown.items() if c.shown or c.score >= strongest}
     best = max((c.score for c in shown.values()), default=0)
     leaders = [c for c in shown.values() if c.score == best]
     # Sure: one sector clearly ahead on strong evidence, and no other close enough to be kept beside it.

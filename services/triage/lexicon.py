@@ -380,7 +380,7 @@ class Matcher:
         keyed = [self.keys(word) for word in plain]
         hits = []
         for start, (direct, parts) in enumerate(keyed):
-            for key in direct:
+            for key in sorted(direct):  # in a fixed order: the same text always gives the same hits
                 for term in self.c.terms.get(key, ()):
                     end = start + len(term.keys)
                     if end <= len(keyed) and all(k in keyed[start + offset][0]
@@ -388,7 +388,7 @@ class Matcher:
                         hits.append(Hit(term, " ".join(s for s, _ in tokens[start:end]), start, end,
                                         tokens[start][1], False))
             for part in parts:
-                for key in part:
+                for key in sorted(part):
                     for term in self.c.terms.get(key, ()):
                         if len(term.keys) == 1:
                             hits.append(Hit(term, tokens[start][0], start, start + 1, tokens[start][1], True))

@@ -38,12 +38,12 @@ def test_of_partners_that_fit_equally_the_one_in_the_applicants_country_takes_it
 
 
 def test_with_no_specialised_factory_standing_out_the_regions_generalist_takes_it():
-    # Given an Estonian e-government project: two factories far away fit equally, LUMI (Estonia is in its
-    # consortium) serves every sector
-    ro = Candidate("ro-aif", "RO AI", 30, ("public-sector",), specialisation=0.2)
-    jaif = Candidate("jaif", "JAIF", 30, ("public-sector",), specialisation=0.14)
+    # Given a Finnish blood bank's project: two health factories far away fit equally and are as specialised,
+    # LUMI (in Finland) serves every sector
+    ro = Candidate("gaia-aif", "Gaia", 30, ("health",), specialisation=0.333)
+    jaif = Candidate("nlaif", "NLAIF", 30, ("health",), specialisation=0.333)
     lumi = Candidate("lumi-aif", "LUMI AIF", 20, (), same_country=True, generalist=True)
-    decision = decide(case("public-sector", candidates=(ro, jaif, lumi)), SCOPE, POLICY)
+    decision = decide(case("health", candidates=(ro, jaif, lumi)), SCOPE, POLICY)
     assert (decision.outcome, decision.factory_id, decision.rule) == ("forward", "lumi-aif", "home-region-generalist")
 
 

@@ -98,3 +98,21 @@ def test_a_policy_of_the_keyword_era_still_classifies_as_it_did():
     # Then its classifier finds what it found then, with its stems as evidence
     found = {f.sector: f.evidence for f in keyword_classify([], "Détection de fraude dans les sinistres", legacy)}
     assert found == {"insurance": ("sinistre",), "cybersecurity": ("fraud", "fraude")}
+
+
+def test_the_same_text_gets_the_same_sectors_whatever_the_process(tmp_path):
+    # Given the same application classified in two processes whose string hashing differs
+    import os
+    import subprocess
+    import sys
+
+    program = ("from services.triage.classify import classify; from services.triage.policy import load_policy; "
+               "import dataclasses; p = load_policy(); s = dataclasses.replace(p.classifier, layers='lexical'); "
+               "f = classify([], 'Prévision des rendements et des maladies dans nos vergers et vignobles', "
+               "'Nous voulons aider les producteurs de fruits à traiter moins, avec la météo et les relevés de "
+               "pièges, pour les banques alimentaires et les coopératives.', s, None).findings; "
+               "print([(x.sector, x.evidence) for x in f])")
+    runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    # Then the findings, and their order, are the same
+    assert runs[0] == runs[1] and runs[0].strip() != "[]"
