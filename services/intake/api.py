@@ -120,11 +120,19 @@ def router(runtime: Runtime, public_base_url: str | None, staff_api_token: str |
                  dependencies=[Depends(staff_only(staff_api_token))],
                  summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
                  description="The same application as `POST /v1/applications`, scored and decided under the current "
-                             "policies as triage and routing would. Not rate limited like submissions.",
+                             "policies as triage and routing would. With `?compare=triage-2026.11.3` (a triage policy "
+                             "kept in services/triage/policies/), also the decision under that policy's classifier "
+                             "and whether it changes. Not rate limited like submissions.",
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             413: LIMIT_RESPONSES[413], **STAFF_RESPONSES})
-    def simulate(application: SubmitApplication) -> dict:  # a plain def: FastAPI runs it in a worker thread
-        return simulation.simulate(application)
+    def simulate(application: SubmitApplication,  # a plain def: FastAPI runs it in a worker thread
+                 compare: str | None = Query(default=None, description="The version of an earlier triage policy "
+                                             "to compare with, e.g. 'triage-2026.11.3'.")) -> JSONResponse:
+        try:
+            return JSONResponse(simulation.simulate(application, compare=compare))
+        except simulation.SimulationError as error:
+            return JSONResponse({"error": "invalid_request", "message": str(error),
+                                 "errors": [{"field": "compare", "message": str(error)}]}, status_code=422)
 
     return routes
 

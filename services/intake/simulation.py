@@ -65,12 +65,23 @@ class SimulatedScores(BaseModel):
     partner_fit: list[PartnerFit]
 
 
+class Compared(BaseModel):
+    """The same application under an earlier triage policy (`?compare=<its version>`), beside today's decision."""
+
+    policy_version: str
+    outcome: Outcome
+    factory_id: str | None
+    sectors: list[SectorFinding]
+    changed: bool
+
+
 class Simulation(BaseModel):
     outcome: Outcome
     factory_id: str | None
     reasons: list[str]
     policy_version: str
     scores: SimulatedScores
+    compared: Compared | None = None
 
 
 # -- the policies ----------------------------------------------------------------------------------------------------
@@ -175,11 +186,31 @@ def _semantic_layer(policy: TriagePolicy):
     return semantic.layer()
 
 
+EARLIER_POLICIES = Path(triage_policy.DEFAULT_POLICY).parent / "policies"
+
+
+def earlier_triage_policies() -> dict[str, Path]:
+    """The triage policies kept for comparison (services/triage/policies/), by version."""
+    return {path.stem: path for path in sorted(EARLIER_POLICIES.glob("*.yaml"))}
+
+
 def simulate(application: SubmitApplication, *, triage_policy_file: str | Path | None = None,
-             routing_policy_file: str | Path | None = None, reference_file: str | Path | None = None) -> dict:
+             routing_policy_file: str | Path | None = None, reference_file: str | Path | None = None,
+             compare: str | None = None) -> dict:
     """The decision, reasons, policy version and scores `application` would get: under the current policies, or
-    under the given files. Nothing is stored or published."""
-    return decide(application, Policies.load(triage_policy_file, routing_policy_file, reference_file))
+    under the given files; with `compare` (the version of a kept triage policy), also under that one, and whether
+    the decision changes. Nothing is stored or published."""
+    result = decide(application, Policies.load(triage_policy_file, routing_policy_file, reference_file))
+    if compare is not None:
+        earlier = earlier_triage_policies()
+        if compare not in earlier:
+            raise SimulationError(f"compare: no kept triage policy {compare!r}; kept: {', '.join(earlier) or 'none'}")
+        then = decide(application, Policies.load(earlier[compare], routing_policy_file, reference_file))
+        result["compared"] = {
+            "policy_version": then["policy_version"], "outcome": then["outcome"], "factory_id": then["factory_id"],
+            "sectors": then["scores"]["sectors"],
+            "changed": (then["outcome"], then["factory_id"]) != (result["outcome"], result["factory_id"])}
+    return result
 
 
 # -- applications from a file ----------------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ def staff_intake(system, tmp_path_factory):
         yield url
 
 
-async def simulate(intake: str, body: dict, headers: dict[str, str] | None = None) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=10) as client:
-        return await client.post(f"{intake}/v1/simulate", json=body, headers=headers or {})
+async def simulate(intake: str, body: dict, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await client.post(f"{intake}/v1/simulate", json=body, headers=headers or {}, params=params)
 
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer not-the-staff-token"},
@@ -62,6 +62,18 @@ async def test_staff_get_the_decision_and_nothing_is_stored_or_published(system,
         assert len(result["scores"]["partner_fit"]) <= 3
     # And nothing was stored or published
     assert await system.counts() == before
+
+
+async def test_staff_compare_the_classifier_of_november_with_todays(staff_intake):
+    # When staff run Petit Four's application dry, compared with the triage policy kept from November
+    answer = await simulate(staff_intake, samples.PETIT_FOUR.body, STAFF, compare="triage-2026.11.3")
+    # Then the answer sets that policy's decision and sectors beside today's, and says whether it changed
+    assert answer.status_code == 200, answer.text
+    compared = answer.json()["compared"]
+    assert compared["policy_version"].startswith("triage-2026.11.3+") and isinstance(compared["changed"], bool)
+    # And a policy that is not kept is refused with the field named
+    refused = await simulate(staff_intake, samples.PETIT_FOUR.body, STAFF, compare="triage-1999")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "compare"
 
 
 async def test_dry_runs_are_not_rate_limited_like_submissions(staff_intake):

@@ -18,7 +18,7 @@ from contracts import reference
 from contracts.events import ApplicationSubmitted
 from infra import samples
 from services.intake.requests import SubmitApplication
-from services.intake.simulation import main, simulate
+from services.intake.simulation import SimulationError, main, simulate
 from services.routing.handlers import DEFAULT_POLICY as ROUTING_POLICY
 from services.routing.handlers import load_policy as routing_policy, when_application_scored_decide_route
 from services.triage import semantic
