@@ -164,12 +164,9 @@ def classify(declared: list[str], title: str, summary: str, settings: Classifier
     else:
         findings += _combined(candidates, shown, ranked, settings, declared, use_model)
     signals = []
-    if not text.problems or text.problems == (f"it mixes languages ({', '.join(text.languages)})",):
-        pass
-    unreadable = [p for p in text.problems if not p.startswith("it mixes languages")]
-    if unreadable and not findings:
+    if text.problems and not findings:
         signals.append(Signal("unreadable", (), "The description cannot be read for sectors: "
-                              + "; ".join(unreadable) + "."))
+                              + "; ".join(text.problems) + "."))
     if MILITARY_SECTOR in declared:  # the applicant says so: a strong cue of its own
         military_cues = military_cues or Candidate(MILITARY_SECTOR)
         military_cues.strong_terms.insert(0, "declared: defence")
@@ -178,8 +175,10 @@ def classify(declared: list[str], title: str, summary: str, settings: Classifier
                              max((c.score for c in candidates.values() if c.shown), default=0), ranked, settings)
     if signal:
         signals.append(signal)
-        findings.append(Finding(MILITARY_SECTOR, MILITARY_SECTOR in declared, signal.evidence,
-                                "both" if ranked else "lexical", signal.flag == "military"))
+        found = Finding(MILITARY_SECTOR, MILITARY_SECTOR in declared, signal.evidence,
+                        "declared" if MILITARY_SECTOR in declared else "both" if ranked else "lexical",
+                        signal.flag == "military")
+        findings = [f for f in findings if f.sector != MILITARY_SECTOR] + [found]
     link = _home_link(text, home_link)
     if link:
         signals.append(Signal("home-link", link, f"The project is tied to Luxembourg: {', '.join(link)}."))

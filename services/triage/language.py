@@ -36,7 +36,7 @@ class Text:
     title: str
     summary: str
     languages: tuple[str, ...]  # the languages it is written in, most of it first; empty when none is told
-    problems: tuple[str, ...]  # what makes it hard to read, in words staff understand
+    problems: tuple[str, ...]  # what makes it unreadable, in words staff understand
 
     @property
     def whole(self) -> str:
@@ -114,7 +114,6 @@ def read(title: str, summary: str, *, min_words: int = 6, max_noise_share: float
     if tokens and len(tokens) >= 2 and not set(languages) & set(NETWORK_LANGUAGES):
         problems.append("it is written in a language outside the network's languages"
                         + (f" ({languages[0]})" if languages else ""))
+    # A text that mixes two languages of the network is read in both: no problem.
     network = tuple(code for code in languages if code in NETWORK_LANGUAGES)
-    if len(network) > 1:
-        problems.append(f"it mixes languages ({', '.join(network)})")
     return Text(title, summary, network, tuple(problems))

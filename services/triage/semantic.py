@@ -14,7 +14,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -139,10 +138,3 @@ def layer(encoder: str = "e5") -> SemanticLayer:
     """The process's semantic layer (loading the model and the sector descriptions once)."""
     return SemanticLayer(ENCODERS[encoder]())
 
-
-def model_name() -> str:
-    return layer().encoder.name
-
-
-def cache_dir() -> Path:
-    return CACHE_DIR
