@@ -92,7 +92,7 @@ def load(directory: Path = CASES_DIR) -> list[Case]:
 
     ref = reference.load()
     sectors = set(ref.sectors)
-    factories = {factory.id for factory in ref.factories} | _later_factories()
+    factories = {factory.id for factory in ref.factories}
     test_half = set(yaml.safe_load(SPLIT_FILE.read_text(encoding="utf-8"))["test"]) if SPLIT_FILE.exists() else set()
     cases, problems, seen = [], [], set()
     for path in sorted(directory.glob("*.yaml")):
@@ -113,13 +113,6 @@ def load(directory: Path = CASES_DIR) -> list[Case]:
     if problems:
         raise ValueError("\n".join(problems))
     return cases
-
-
-def _later_factories() -> set[str]:
-    from contracts import reference
-
-    raw = yaml.safe_load(reference.DATA_FILE.read_text(encoding="utf-8"))
-    return {factory["id"] for factory in raw.get("later_ai_factories", [])}
 
 
 def main() -> int:
