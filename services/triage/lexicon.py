@@ -230,7 +230,7 @@ def known_words(language: str) -> np.ndarray:
         known.add(_hash(_normalised(lemma)))
     array = np.array(sorted(known), dtype=np.uint32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npy")
+    partial = path.with_suffix(f".{os.getpid()}.partial.npy")
     np.save(partial, array)
     partial.replace(path)
     return array
@@ -299,7 +299,7 @@ def build(languages: tuple[str, ...] = NETWORK_LANGUAGES) -> None:
         compiled = compile_language(language, written.get(language, []))
         path = _cache_file(language)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
+        partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(path)  # nothing half-written is ever read
         for old in path.parent.glob(f"lexicon-{language}-*.pickle"):

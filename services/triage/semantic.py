@@ -113,7 +113,7 @@ class SemanticLayer:
             return np.load(path)
         matrix = np.concatenate([self.encoder.embed(texts[i:i + 32]) for i in range(0, len(texts), 32)])
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.npy")
+        partial = path.with_suffix(f".{os.getpid()}.partial.npy")  # processes starting together do not clash
         np.save(partial, matrix)
         partial.replace(path)
         return matrix
