@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts.events import ApplicationScored, ApplicationSubmitted, DecisionMade
+from bench.report import percentile
 from eval.cases import Case
 
 MILITARY_KINDS = ("military", "dual-use")
@@ -73,11 +74,6 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2) if ordered else 0.0
-
-
 def figures(results: list[Result]) -> dict:
     """Sector precision and recall (overall, per sector, per language), confusions, routes, military, cost."""
     tp, fp, fn = Counter(), Counter(), Counter()
@@ -126,12 +122,16 @@ def figures(results: list[Result]) -> dict:
                                      for kind, rs in sorted(_group(results, lambda r: r.case.kind).items())},
         "confusion": dict(confusion.most_common(25)),
         "layers": dict(Counter(layer for r in results for layer in r.layers.values())),
-        "cpu_ms": {"p50": _percentile(costs, 0.5), "p99": _percentile(costs, 0.99),
+        "cpu_ms": {"p50": _rounded(percentile(sorted(costs), 0.5)), "p99": _rounded(percentile(sorted(costs), 0.99)),
                    "mean": round(statistics.fmean(costs), 2) if costs else 0.0},
         "disagreements": [{"id": r.case.id, "expected": list(r.case.outcomes), "decided": r.outcome,
                            "expected_sectors": list(r.case.sectors), "found": list(r.found)}
                           for r in results if not r.route_agrees],
     }
+
+
+def _rounded(value: float | None) -> float:
+    return round(value or 0.0, 2)
 
 
 def _group(results: list[Result], key: Callable[[Result], str]) -> dict[str, list[Result]]:

@@ -135,10 +135,7 @@ def stem(language: str, word: str) -> str | None:
 # The vocabulary as written
 
 
-def vocabulary_files() -> list[Path]:
-    """The files the lexical layer reads: the curated terms per language, and EuroVoc with its mapping."""
-    return [*sorted((VOCABULARY_DIR / "curated").glob("*.yaml")), VOCABULARY_DIR / "eurovoc.jsonl",
-            VOCABULARY_DIR / "eurovoc_sectors.yaml"]
+EUROVOC_FILES = (VOCABULARY_DIR / "eurovoc.jsonl", VOCABULARY_DIR / "eurovoc_sectors.yaml")
 
 
 def _yaml(path: Path):
@@ -176,7 +173,7 @@ def digest(language: str) -> str:
     import Stemmer
 
     h = hashlib.sha256(f"{FORMAT} {language} {simplemma.__version__} {Stemmer.version()}".encode())
-    for path in (VOCABULARY_DIR / "curated" / f"{language}.yaml", *vocabulary_files()[-2:]):
+    for path in (VOCABULARY_DIR / "curated" / f"{language}.yaml", *EUROVOC_FILES):
         if path.exists():
             h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()[:16]
