@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from contracts import reference as reference_data
 from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
@@ -11,12 +13,20 @@ from services.runtime.messages import caused_by
 from services.runtime.service import build_runtime, http_app
 from services.triage import classify
 from services.triage.handlers import when_application_submitted_score_it
-from services.triage.policy import load_policy
+from services.triage.policy import DEFAULT_POLICY, load_policy
+from services.runtime.settings import Settings
 
 SERVICE = "triage"
-runtime = build_runtime(SERVICE)
+
+
+class TriageSettings(Settings):
+    # The scoring policy; another file (e.g. one with `classifier.layers: lexical`, no model) through POLICY_FILE.
+    policy_file: Path = DEFAULT_POLICY
+
+
+runtime = build_runtime(SERVICE, settings_class=TriageSettings)
 reference = reference_data.load()
-policy = load_policy()
+policy = load_policy(runtime.settings.policy_file)  # type: ignore[attr-defined]
 layers = classify.Layers(policy)
 
 
