@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -23,11 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.envelope import Envelope
 from contracts.topics import Topic
 from services.runtime import db, settings as settings_module, telemetry
-from services.runtime.broker import make_broker
+from services.runtime.broker import make_broker, subscribe
 from services.runtime.db import SessionFactory
 from services.runtime.inbox import first_delivery
 from services.runtime.migrations import check_current
 from services.runtime.outbox import OutboxRelay, stage
+from services.runtime.reactions import On, Reactions, Tx
 from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,35 @@ class Runtime:
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task for the life of the service."""
         self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One transaction of this service outside any message (an HTTP request, a timer): what it changes and
+        the events it stages commit together when the block ends without an error, and the relay is woken."""
+        async with self.sessions() as session:
+            tx = Tx(self.settings.service_name, session)
+            yield tx
+            await session.commit()
+        if tx.staged:
+            self.relay.wake()
+
+    def serve(self, reactions: Reactions) -> None:
+        """Consume every topic of `reactions`, each entry in its consumer group, once the service starts."""
+        for entry in reactions:
+            self._subscribe(entry)
+
+    def _subscribe(self, entry: On) -> None:
+        async def handler(envelope: Envelope) -> None:
+            if entry.relevant is not None and not entry.relevant(envelope):
+                return
+
+            async def work(session: AsyncSession) -> None:
+                await entry.react(Tx(self.settings.service_name, session), envelope)
+
+            await self.process_once(envelope, work)
+
+        handler.__annotations__ = {"envelope": Envelope[entry.topics[0].payload], "return": None}
+        subscribe(self.broker, entry.topics, group_id=entry.group, partner_keys=entry.signed_by)(handler)
 
     async def process_once(self, envelope: Envelope, work: Callable[[AsyncSession], Awaitable[None]]) -> bool:
         """Run `work` for an event not processed before. What it changes and what it stages in the outbox

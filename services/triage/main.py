@@ -8,8 +8,7 @@ from contracts import reference as reference_data
 from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
-from services.runtime.broker import subscribe
-from services.runtime.messages import caused_by
+from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.triage import classify
 from services.triage.handlers import when_application_submitted_score_it
@@ -30,12 +29,13 @@ policy = load_policy(runtime.settings.policy_file)  # type: ignore[attr-defined]
 layers = classify.Layers(policy)
 
 
-@subscribe(runtime.broker, APPLICATION_SUBMITTED, group_id=SERVICE)
-async def on_application_submitted(envelope: Envelope[ApplicationSubmitted]) -> None:
-    scored = caused_by(envelope, APPLICATION_SCORED,
-                       when_application_submitted_score_it(envelope.data, reference, policy, layers.semantic),
-                       service=SERVICE)
-    await runtime.react(envelope, APPLICATION_SCORED, scored)
+async def when_application_submitted(tx: Tx, envelope: Envelope[ApplicationSubmitted]) -> None:
+    tx.announce(envelope, APPLICATION_SCORED,
+                when_application_submitted_score_it(envelope.data, reference, policy, layers.semantic))
+
+
+REACTIONS = Reactions(SERVICE, (on(APPLICATION_SUBMITTED, SERVICE, when_application_submitted),))
+runtime.serve(REACTIONS)
 
 
 app = http_app(runtime, title="Aiguillage triage", description="Sector classification and scoring.",
