@@ -32,7 +32,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import signing
 from contracts.envelope import Envelope, now
@@ -42,13 +41,11 @@ from services.intake.api import Refusal
 from services.intake.incoming import application_id_of
 from services.intake.limits import ErrorBody
 from services.intake.models import BridgeOffer, BridgeRequest
-from services.runtime.db import SessionFactory, as_utc, insert_ignoring_duplicates
-from services.runtime.messages import caused_by, first_event
+from services.runtime.db import as_utc, insert_ignoring_duplicates
 from services.runtime.partners import PartnerKeys
+from services.runtime.reactions import Tx
 from services.runtime.service import Runtime
 
-SERVICE = "intake"
-GROUP = f"{SERVICE}.partner-bridge"
 HEADERS = (signing.HTTP_PARTNER, signing.HTTP_TIMESTAMP, signing.HTTP_SIGNATURE)
 FACTORY_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"  # as the reference data writes them, e.g. 'jaif', 'bsc-aif'
 
@@ -131,39 +128,33 @@ def require_signed_request(keys: PartnerKeys, window: int):
     return check
 
 
-async def remember(session: AsyncSession, signed: SignedRequest) -> None:
+async def remember(tx: Tx, signed: SignedRequest) -> None:
     """Record the request's signature in the caller's transaction; a signature seen before is a replay."""
-    statement = insert_ignoring_duplicates(session, BridgeRequest).values(
+    statement = insert_ignoring_duplicates(tx.session, BridgeRequest).values(
         signature=signed.signature, factory_id=signed.factory_id, signed_at=signed.signed_at, seen_at=now())
-    if (await session.exec(statement)).rowcount != 1:  # type: ignore[call-overload]
+    if (await tx.exec(statement)).rowcount != 1:
         raise signed.refusal(409, "replayed", "replayed: this signed request was received before; sign every "
                                               "request anew, with the current time")
 
 
-async def forget_old_requests(sessions: SessionFactory, window: int) -> None:
+async def forget_old_requests(runtime: Runtime, window: int) -> None:
     """Now and then, forget the signatures whose timestamp has left the replay window: they can never be valid
     again, so they need no remembering."""
     while True:
         try:
-            async with sessions() as session:
-                await session.exec(delete(BridgeRequest).where(  # type: ignore[call-overload]
+            async with runtime.transaction() as tx:
+                await tx.exec(delete(BridgeRequest).where(
                     col(BridgeRequest.signed_at) < now() - timedelta(seconds=window)))
-                await session.commit()
         except Exception:  # noqa: BLE001 - the database is away; the next round tries again
             log.exception("partner bridge: forgetting old request signatures failed")
         await asyncio.sleep(window)
 
 
-def when_offered(envelope: Envelope[ReferralOffered]):
-    """Keep the offer for its partner, in the inbox's transaction."""
+async def when_offered(tx: Tx, envelope: Envelope[ReferralOffered]) -> None:
+    """Keep the offer for its partner, to fetch over the bridge if it has no Kafka."""
     offer = envelope.data
-
-    async def keep(session: AsyncSession) -> None:
-        session.add(BridgeOffer(offer_id=offer.offer_id, factory_id=offer.factory_id,
-                                application_id=offer.application_id, envelope=envelope.model_dump_json(),
-                                answer_by=offer.answer_by))
-
-    return keep
+    tx.add(BridgeOffer(offer_id=offer.offer_id, factory_id=offer.factory_id, application_id=offer.application_id,
+                       envelope=envelope.model_dump_json(), answer_by=offer.answer_by))
 
 
 def in_the_name_of(factory_id: str, envelope: Envelope) -> Envelope:
@@ -214,7 +205,6 @@ UNAVAILABLE = {503: {"model": ErrorBody, "description": "The message broker did 
 def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
     routes = APIRouter(prefix="/v1/partners/{factory_id}", tags=["partner factories"], responses=RESPONSES)
     authenticated = Depends(require_signed_request(keys, window))
-    sessions = runtime.sessions
 
     async def publish(topic: Topic, envelope: Envelope, signed: SignedRequest) -> None:
         """Publish in the partner's name, signed with its key as the partner would sign it, and return once the
@@ -233,14 +223,13 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
 
     @routes.get("/offers", response_model=Offers, summary="The offers waiting for this partner's answer")
     async def offers(signed: SignedRequest = authenticated) -> dict:
-        async with sessions() as session:
-            await remember(session, signed)
-            pending = (await session.exec(
+        async with runtime.transaction() as tx:
+            await remember(tx, signed)
+            pending = (await tx.exec(
                 select(BridgeOffer).where(BridgeOffer.factory_id == signed.factory_id)
                 .where(col(BridgeOffer.answered_at).is_(None)).where(col(BridgeOffer.answer_by) > now())
                 .order_by(col(BridgeOffer.answer_by), col(BridgeOffer.offer_id))
             )).all()
-            await session.commit()
         return {"offers": [json.loads(offer.envelope) for offer in pending]}
 
     @routes.post("/replies", status_code=202, response_model=Replied,
@@ -251,9 +240,9 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
                             422: {"description": "A field is missing or invalid; the message names it."},
                             **UNAVAILABLE})
     async def reply(answer: Reply, signed: SignedRequest = authenticated) -> JSONResponse:
-        async with sessions() as session:
-            await remember(session, signed)
-            offer = (await session.exec(select(BridgeOffer).where(BridgeOffer.offer_id == answer.offer_id))).first()
+        async with runtime.transaction() as tx:
+            await remember(tx, signed)
+            offer = (await tx.exec(select(BridgeOffer).where(BridgeOffer.offer_id == answer.offer_id))).first()
             if offer is None or offer.factory_id != signed.factory_id:
                 raise signed.refusal(404, "not_found", f"no offer {answer.offer_id} was made to {signed.factory_id}")
             if offer.answered_at is not None:
@@ -266,20 +255,19 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
             replied = ReferralReplied(application_id=offer.application_id, offer_id=offer.offer_id,
                                       factory_id=signed.factory_id, answer=answer.answer, reason=answer.reason)
             # Derived from the offer and the answer: the same answer sent again is the same event.
-            event = in_the_name_of(signed.factory_id, caused_by(offered, REFERRAL_REPLIES, replied, service=SERVICE,
-                                                                discriminator=f"/{answer.answer}"))
+            event = in_the_name_of(signed.factory_id, tx.caused_by(offered, REFERRAL_REPLIES, replied,
+                                                                   discriminator=f"/{answer.answer}"))
             # Claimed before publishing, in one conditional update: of two answers sent at once (an accept and a
             # decline), one claims the offer and the other gets a 409, on SQLite as on PostgreSQL. A failed publish
             # rolls the claim back. Should the commit fail after the publish, the same answer sent again is the
             # same event, which routing's inbox drops.
-            claim = await session.exec(update(BridgeOffer).where(col(BridgeOffer.offer_id) == offer.offer_id)
-                                       .where(col(BridgeOffer.answered_at).is_(None))
-                                       .values(answer=answer.answer, answered_at=now()))
+            claim = await tx.exec(update(BridgeOffer).where(col(BridgeOffer.offer_id) == offer.offer_id)
+                                  .where(col(BridgeOffer.answered_at).is_(None))
+                                  .values(answer=answer.answer, answered_at=now()))
             if claim.rowcount != 1:
                 raise signed.refusal(409, "already_answered", f"offer {offer.offer_id} was answered meanwhile: an "
                                                               "answer is final")
             await publish(REFERRAL_REPLIES, event, signed)
-            await session.commit()
         return JSONResponse({"offer_id": offer.offer_id, "event_id": event.id}, status_code=202)
 
     @routes.post("/referrals", status_code=202, response_model=Referred,
@@ -291,12 +279,11 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
         if body.from_factory not in (None, signed.factory_id):
             raise signed.refusal(403, "forbidden", may_not_act(signed.factory_id, str(body.from_factory)))
         referral = ReferralIncoming.model_validate({**body.model_dump(), "from_factory": signed.factory_id})
-        event = in_the_name_of(signed.factory_id, first_event(REFERRALS_INCOMING, referral, service=SERVICE,
-                                                              subject=referral.referral_id))
-        async with sessions() as session:
-            await remember(session, signed)
+        async with runtime.transaction() as tx:
+            event = in_the_name_of(signed.factory_id, tx.first_event(REFERRALS_INCOMING, referral,
+                                                                     subject=referral.referral_id))
+            await remember(tx, signed)
             await publish(REFERRALS_INCOMING, event, signed)
-            await session.commit()
         return JSONResponse({"referral_id": referral.referral_id, "application_id": application_id_of(referral)},
                             status_code=202)
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from contracts import reference
 from contracts.envelope import Envelope, now
 from contracts.events import PARTNER_CHANNEL, ApplicationSubmitted, ReferralIncoming
 from contracts.topics import APPLICATION_SUBMITTED
 from services.intake.models import ApplicationRecord
-from services.intake.take_in import Emit, take_in
-from services.runtime.messages import follow_up
+from services.intake.take_in import take_in
+from services.runtime.reactions import Tx
 
-SERVICE = "intake"
 _REFERRAL_NAMESPACE = uuid.UUID("0d7c3c1e-5a2b-4f0e-8e43-2b6f1d9a7c10")
 
 
@@ -37,23 +34,19 @@ def summary_of(referral: ReferralIncoming, unknown_sectors: list[str]) -> str:
     return "; ".join(parts)
 
 
-def when_referral_incoming(envelope: Envelope[ReferralIncoming], emit: Emit):
-    """The work of taking the referral in, in the inbox's transaction."""
+async def when_referral_incoming(tx: Tx, envelope: Envelope[ReferralIncoming]) -> None:
+    """Take the partner's referral in as an application (signed by that partner, checked before this runs)."""
     referral = envelope.data
     application_id = application_id_of(referral)
-
-    async def work(session: AsyncSession) -> None:
-        if await session.get(ApplicationRecord, application_id) is not None:
-            return  # the partner sent this referral before
-        known = reference.load().sectors
-        unknown = [sector for sector in referral.project.declared_sectors if sector not in known]
-        project = referral.project.model_copy(update={
-            "declared_sectors": [s for s in dict.fromkeys(referral.project.declared_sectors) if s in known]})
-        submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(),
-                                         channel=PARTNER_CHANNEL + referral.from_factory, company=referral.company,
-                                         contact=referral.contact, project=project, consent=referral.consent)
-        event = follow_up(envelope.id, APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id,
-                          correlation_id=envelope.correlation_id)
-        take_in(session, emit, event, summary_of(referral, unknown))
-
-    return work
+    if await tx.get(ApplicationRecord, application_id) is not None:
+        return  # the partner sent this referral before
+    known = reference.load().sectors
+    unknown = [sector for sector in referral.project.declared_sectors if sector not in known]
+    project = referral.project.model_copy(update={
+        "declared_sectors": [s for s in dict.fromkeys(referral.project.declared_sectors) if s in known]})
+    submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(),
+                                     channel=PARTNER_CHANNEL + referral.from_factory, company=referral.company,
+                                     contact=referral.contact, project=project, consent=referral.consent)
+    event = tx.follow_up(envelope.id, APPLICATION_SUBMITTED, submitted, subject=application_id,
+                         correlation_id=envelope.correlation_id)
+    take_in(tx, event, summary_of(referral, unknown))

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from contracts import reference
-from contracts.envelope import Envelope
-from contracts.events import (
-    ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralIncoming, ReferralOffered,
-    ReferralUpdated,
-)
-from contracts.topics import (
-    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED, REFERRALS_INCOMING,
-    referrals_to,
-)
-from services.intake import api, bridge, incoming, limits, read_model, web
-from services.runtime.broker import subscribe
+from services.intake import api, bridge, limits, web
+from services.intake.reactions import SERVICE, reactions
 from services.runtime.partners import PartnerKeys
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
-
-SERVICE = "intake"
 
 
 class IntakeSettings(Settings):
@@ -43,48 +31,12 @@ class IntakeSettings(Settings):
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
 partner_keys = PartnerKeys.load(runtime.settings.partner_keys_path())
-
-
-@subscribe(runtime.broker, REFERRALS_INCOMING, group_id=f"{SERVICE}.incoming-referrals", partner_keys=partner_keys)
-async def on_referral_incoming(envelope: Envelope[ReferralIncoming]) -> None:
-    """A partner factory refers a project to Luxembourg (signed by that partner, checked before this runs)."""
-    await runtime.process_once(envelope, incoming.when_referral_incoming(envelope, runtime.emit))
-
-
-@subscribe(runtime.broker, [referrals_to(factory.id) for factory in reference.load().partners], group_id=bridge.GROUP)
-async def on_referral_offered(envelope: Envelope[ReferralOffered]) -> None:
-    """An offer to a partner factory, kept for the partner to fetch over the bridge if it has no Kafka."""
-    await runtime.process_once(envelope, bridge.when_offered(envelope))
-
-
-@subscribe(runtime.broker, APPLICATION_SCORED, group_id=f"{SERVICE}.read-model.scored")
-async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
-    await runtime.process_once(envelope, read_model.when_application_scored(envelope))
-
-
-@subscribe(runtime.broker, DECISION_MADE, group_id=f"{SERVICE}.read-model.decisions")
-async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
-    await runtime.process_once(envelope, read_model.when_decision_made(envelope))
-
-
-@subscribe(runtime.broker, REFERRAL_UPDATED, group_id=f"{SERVICE}.read-model.referrals")
-async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
-    await runtime.process_once(envelope, read_model.when_referral_updated(envelope))
-
-
-@subscribe(runtime.broker, EMAIL_SENT, group_id=f"{SERVICE}.read-model.emails")
-async def on_email_sent(envelope: Envelope[EmailSent]) -> None:
-    await runtime.process_once(envelope, read_model.when_email_sent(envelope))
-
-
-@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.read-model.journey")
-async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
-    """intake's own journey records, read back (found already, or written anew into a rebuilt database)."""
-    await runtime.process_once(envelope, read_model.when_journey_step_recorded(envelope))
+REACTIONS = reactions(partner_keys)
+runtime.serve(REACTIONS)
 
 
 async def forget_old_bridge_requests(rt: Runtime) -> None:
-    rt.spawn(bridge.forget_old_requests(rt.sessions, rt.settings.bridge_replay_window_seconds),
+    rt.spawn(bridge.forget_old_requests(rt, rt.settings.bridge_replay_window_seconds),
              name="bridge-requests")
 
 

@@ -2,25 +2,20 @@
 
 The command (aif.routing.override-requested.v1) and a timeline entry naming the staff member are staged in the
 caller's transaction, so they commit together; routing carries the command out, and the new decision comes
-back on the decision topic like any other. The console calls `stage_override`, commits, and wakes the relay.
+back on the decision topic like any other. The console calls `stage_override` in a transaction of its own.
 """
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from contracts import reference
 from contracts.envelope import Envelope, now
 from contracts.events import OverrideRequested, referring_partner
 from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE, OVERRIDE_REQUESTED
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.intake.take_in import Emit
-from services.runtime.messages import command
+from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
-
-SERVICE = "intake"
 
 
 class OverrideRefused(ValueError):
@@ -32,10 +27,10 @@ def override_summary(override: OverrideRequested) -> str:
     return f"Override requested by {override.requested_by}: {override.outcome}{where} ({override.reason})"
 
 
-async def journey_ids(session: AsyncSession, application_id: str) -> tuple[str, str | None]:
+async def journey_ids(tx: Tx, application_id: str) -> tuple[str, str | None]:
     """The correlation id of the application's journey (the id of its submitted event, for an application intake
     started) and the id of the latest decision, which the staff member acts on."""
-    entries = (await session.exec(
+    entries = (await tx.exec(
         select(TimelineEntry).where(col(TimelineEntry.application_id) == application_id)
         .where(col(TimelineEntry.event).in_([APPLICATION_SUBMITTED.event_type, DECISION_MADE.event_type]))
         .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id)))).all()
@@ -44,16 +39,16 @@ async def journey_ids(session: AsyncSession, application_id: str) -> tuple[str, 
     return submitted, (decisions[-1] if decisions else None)
 
 
-async def stage_override(session: AsyncSession, emit: Emit, application_id: str, outcome: str,
+async def stage_override(tx: Tx, application_id: str, outcome: str,
                          factory_id: str | None, reason: str, staff_username: str, staff_name: str,
                          command_id: str | None = None) -> Envelope[OverrideRequested] | None:
     """Stage the override of a decided application; raises OverrideRefused, naming why, and stages nothing when
     it cannot go. `factory_id` counts for a forward only: an acceptance is the home factory's, and a decline or a
     review names no factory. `command_id` is the form's own id: a form sent twice stages one command (the
     second time, nothing, and None is returned)."""
-    if command_id and await session.get(TimelineEntry, command_id) is not None:
+    if command_id and await tx.get(TimelineEntry, command_id) is not None:
         return None
-    application = await session.get(ApplicationRecord, application_id)
+    application = await tx.get(ApplicationRecord, application_id)
     if application is None:
         raise OverrideRefused(f"There is no application {application_id}.")
     if application.decision is None:
@@ -71,10 +66,10 @@ async def stage_override(session: AsyncSession, emit: Emit, application_id: str,
     except ValidationError as error:
         raise OverrideRefused("; ".join(f"{'.'.join(map(str, e['loc'])) or 'override'}: {e['msg']}"
                                         for e in error.errors(include_input=False))) from error
-    correlation_id, decision_id = await journey_ids(session, application_id)
-    envelope = command(OVERRIDE_REQUESTED, override, service=SERVICE, subject=application_id,
-                       correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
-    session.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
-                              event=envelope.type, summary=override_summary(override), trace_id=current_trace_id()))
-    emit(session, OVERRIDE_REQUESTED, envelope)
+    correlation_id, decision_id = await journey_ids(tx, application_id)
+    envelope = tx.command(OVERRIDE_REQUESTED, override, subject=application_id, correlation_id=correlation_id,
+                          causation_id=decision_id, command_id=command_id)
+    tx.add(TimelineEntry(event_id=envelope.id, application_id=application_id, time=envelope.time,
+                         event=envelope.type, summary=override_summary(override), trace_id=current_trace_id()))
+    tx.emit(OVERRIDE_REQUESTED, envelope)
     return envelope

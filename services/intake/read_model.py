@@ -1,24 +1,21 @@
 """The read model: what intake learns from the other services' events, for the status page and the console.
 
-Each reaction returns the work to do in the transaction that also records the event in the inbox, so a
-redelivered event changes nothing. Every event also lands in the application's timeline with its payload, which
+Each reaction works in the transaction that also records the event in the inbox, so a redelivered event changes
+nothing. Every event also lands in the application's timeline with its payload, which
 the console shows (the referral steps, the emails sent and the decision each one announced).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from collections.abc import Callable
 
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from services.intake.journey.record import rows_of as journey_rows_of
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
-
-Work = Callable[[AsyncSession], Awaitable[None]]
 
 # Referral steps after which the partner has yet to take the project: it stands 'offered to a partner'.
 OPEN_REFERRAL_STEPS = ("offered", "need_more_information")
@@ -67,64 +64,57 @@ def email_summary(sent: EmailSent) -> str:
     return f"Email '{sent.subject}' sent to {sent.to} ({sent.language})"
 
 
-def record(envelope: Envelope, summary: str, update: Callable[[ApplicationRecord], None]) -> Work:
-    async def work(session: AsyncSession) -> None:
-        # Locked: the four reactions run side by side (one consumer group each), and each rewrites the queue
-        # columns from the row it read; without the lock, a scored event read before a decision would write the
-        # application back to 'triaged' after it.
-        application = await session.get(ApplicationRecord, envelope.subject, with_for_update=True)
-        if application is None:
-            # Raising sends the event to its dead-letter topic after the retries: an event about an
-            # application intake never took in is worth a look, never silently dropped.
-            raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
-        update(application)
-        refresh_queue_columns(application)
-        application.updated_at = envelope.time
-        session.add(application)
-        session.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
-                                  event=envelope.type, summary=summary, trace_id=current_trace_id(),
-                                  payload=envelope.data.model_dump_json(), caused_by=envelope.causation_id))
-
-    return work
+async def record(tx: Tx, envelope: Envelope, summary: str, update: Callable[[ApplicationRecord], None]) -> None:
+    # Locked: the four reactions run side by side (one consumer group each), and each rewrites the queue
+    # columns from the row it read; without the lock, a scored event read before a decision would write the
+    # application back to 'triaged' after it.
+    application = await tx.session.get(ApplicationRecord, envelope.subject, with_for_update=True)
+    if application is None:
+        # Raising sends the event to its dead-letter topic after the retries: an event about an
+        # application intake never took in is worth a look, never silently dropped.
+        raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
+    update(application)
+    refresh_queue_columns(application)
+    application.updated_at = envelope.time
+    tx.add(application)
+    tx.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
+                         event=envelope.type, summary=summary, trace_id=current_trace_id(),
+                         payload=envelope.data.model_dump_json(), caused_by=envelope.causation_id))
 
 
-def when_application_scored(envelope: Envelope[ApplicationScored]) -> Work:
+async def when_application_scored(tx: Tx, envelope: Envelope[ApplicationScored]) -> None:
     def update(application: ApplicationRecord) -> None:
         application.scores = envelope.data.model_dump_json()
         application.sectors = sectors_column(envelope.data)
         application.advance("triaged")
 
-    return record(envelope, scored_summary(envelope.data), update)
+    await record(tx, envelope, scored_summary(envelope.data), update)
 
 
-def when_decision_made(envelope: Envelope[DecisionMade]) -> Work:
+async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
     def update(application: ApplicationRecord) -> None:
         application.decision = envelope.data.model_dump_json()
         application.advance("decided")
 
-    return record(envelope, decision_summary(envelope.data), update)
+    await record(tx, envelope, decision_summary(envelope.data), update)
 
 
-def when_referral_updated(envelope: Envelope[ReferralUpdated]) -> Work:
+async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
     def update(application: ApplicationRecord) -> None:
         application.referral_step = envelope.data.step
         application.referral_factory_id = envelope.data.factory_id
 
-    return record(envelope, envelope.data.reason, update)
+    await record(tx, envelope, envelope.data.reason, update)
 
 
-def when_email_sent(envelope: Envelope[EmailSent]) -> Work:
-    return record(envelope, email_summary(envelope.data), lambda application: None)
+async def when_email_sent(tx: Tx, envelope: Envelope[EmailSent]) -> None:
+    await record(tx, envelope, email_summary(envelope.data), lambda application: None)
 
 
-def when_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> Work:
+async def when_journey_step_recorded(tx: Tx, envelope: Envelope[JourneyStepRecorded]) -> None:
     """intake's own record, read back: the console staged the row and its timeline entry with the event, so
     here they are found already; into a database rebuilt from the topics, they are written anew."""
-    async def work(session: AsyncSession) -> None:
-        if await session.get(ApplicationRecord, envelope.subject) is None:
-            raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
-        for table, values in journey_rows_of(envelope):
-            statement = insert_ignoring_duplicates(session, table).values(**values)
-            await session.exec(statement)  # type: ignore[call-overload]
-
-    return work
+    if await tx.get(ApplicationRecord, envelope.subject) is None:
+        raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
+    for table, values in journey_rows_of(envelope):
+        await tx.exec(insert_ignoring_duplicates(tx.session, table).values(**values))

@@ -6,7 +6,8 @@ offers kept for the bridge and the journey records, so the console's indicators 
 The database is brought to intake's latest schema first and must hold no application. Every topic intake's
 read model stands on is read from its beginning to its end as found at the start (no consumer group, so the
 running intake is not disturbed), the submitted applications first, then every other event in the order of its
-time. Each event goes through the read model's own reaction and inbox, as the running service does it.
+time. Each event goes through the reaction the running service gives it (the one table of reactions.py) and
+through the inbox, as the running service does it.
 
 What the topics do not carry stays behind: the secret of each status link (only its hash was ever kept, and it is
 not on any topic), so the applicants' links do not open on a rebuilt database; the staff accounts; the signed
@@ -27,45 +28,31 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import select
 
-from contracts import reference
 from contracts.envelope import Envelope
-from contracts.topics import (
-    APPLICATION_SCORED, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED,
-    Topic, by_name, referrals_to,
-)
-from services.intake import bridge, read_model
+from contracts.events import ApplicationSubmitted
+from contracts.topics import APPLICATION_SUBMITTED, REFERRALS_INCOMING, by_name
 from services.intake.models import ApplicationRecord
-from services.intake.take_in import take_in
+from services.intake.reactions import SERVICE, reactions
+from services.intake.take_in import keep
 from services.runtime import db, migrations, settings as settings_module
 from services.runtime.inbox import first_delivery
+from services.runtime.partners import PartnerKeys
+from services.runtime.reactions import Reaction, Tx
 from services.runtime.topic_reader import read_topics
 
-REACTIONS: dict[str, Callable] = {
-    APPLICATION_SCORED.name: read_model.when_application_scored,
-    DECISION_MADE.name: read_model.when_decision_made,
-    EMAIL_SENT.name: read_model.when_email_sent,
-    REFERRAL_UPDATED.name: read_model.when_referral_updated,
-    JOURNEY_STEP_RECORDED.name: read_model.when_journey_step_recorded,
-}
+
+async def taken_in(tx: Tx, envelope: Envelope[ApplicationSubmitted]) -> None:
+    """The application as intake took it in; its event is on its topic already, so nothing is published again."""
+    keep(tx, envelope, "Application received (rebuilt from the topics)")
 
 
-def topics_read() -> list[Topic]:
-    return [APPLICATION_SUBMITTED, *(by_name(name) for name in REACTIONS),
-            *(referrals_to(factory.id) for factory in reference.load().partners)]
-
-
-def reaction(topic: Topic, envelope: Envelope):
-    if topic.name == APPLICATION_SUBMITTED.name:
-        def nowhere(*_args) -> None:
-            """The submitted event is on its topic already: nothing is published again."""
-
-        async def taken_in(session) -> None:
-            take_in(session, nowhere, envelope, "Application received (rebuilt from the topics)")
-
-        return taken_in
-    if topic.name.startswith("aif.referrals.to."):
-        return bridge.when_offered(envelope)
-    return REACTIONS[topic.name](envelope)
+def replayed() -> dict[str, Reaction]:
+    """Topic name -> reaction: the service's own table, the applications taken in from their submitted events.
+    A partner's referral became such an event when intake took it in, so the referrals are not read again (and
+    no partner's key is needed)."""
+    table = {topic.name: entry.react for entry in reactions(PartnerKeys({})) for topic in entry.topics
+             if topic.name != REFERRALS_INCOMING.name}
+    return {APPLICATION_SUBMITTED.name: taken_in, **table}
 
 
 def no_print(_line: str) -> None:
@@ -76,16 +63,16 @@ async def rebuild(bootstrap: str, database_url: str, say: Callable[[str], None] 
                   **client_options) -> Counter:
     """Fill the empty database at `database_url` from the topics; returns the events taken and skipped, per
     topic ('<topic>' and '<topic> skipped')."""
-    await asyncio.to_thread(migrations.upgrade, "intake", database_url)
+    await asyncio.to_thread(migrations.upgrade, SERVICE, database_url)
     engine = db.make_engine(database_url)
     sessions = db.sessions(engine)
     try:
         async with sessions() as session:
             if held := (await session.exec(select(func.count()).select_from(ApplicationRecord))).one():
                 raise SystemExit(f"the database holds {held} applications: rebuild into an empty database")
-        topics = topics_read()
-        say(f"reading {len(topics)} topics from {bootstrap} ...")
-        records = await read_topics(bootstrap, [t.name for t in topics], **client_options)
+        table = replayed()
+        say(f"reading {len(table)} topics from {bootstrap} ...")
+        records = await read_topics(bootstrap, list(table), **client_options)
         events = []
         counts: Counter = Counter()
         for record in records:
@@ -100,7 +87,7 @@ async def rebuild(bootstrap: str, database_url: str, say: Callable[[str], None] 
             try:
                 async with sessions() as session:
                     if await first_delivery(session, envelope):
-                        await reaction(topic, envelope)(session)
+                        await table[topic.name](Tx(SERVICE, session), envelope)
                         await session.commit()
                 counts[topic.name] += 1
             except LookupError:
@@ -115,7 +102,7 @@ async def rebuild(bootstrap: str, database_url: str, say: Callable[[str], None] 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.intake.rebuild", description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="the empty database to fill (SQLAlchemy URL)")
-    settings = settings_module.load("intake")
+    settings = settings_module.load(SERVICE)
     parser.add_argument("--bootstrap", default=settings.kafka_bootstrap_servers,
                         help="default: KAFKA_BOOTSTRAP_SERVERS")
     args = parser.parse_args(argv)

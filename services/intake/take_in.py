@@ -6,38 +6,39 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
 from contracts.events import ApplicationSubmitted
-from contracts.topics import APPLICATION_SUBMITTED, Topic
+from contracts.topics import APPLICATION_SUBMITTED
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.intake.requests import SubmitApplication
-from services.runtime.messages import first_event
+from services.runtime.reactions import Tx
 from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id
-
-SERVICE = "intake"
-Emit = Callable[[AsyncSession, Topic, Envelope], None]
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def take_in(session: AsyncSession, emit: Emit, envelope: Envelope[ApplicationSubmitted], summary: str) -> str:
+def take_in(tx: Tx, envelope: Envelope[ApplicationSubmitted], summary: str) -> str:
     """Stage the new application and its event; returns the secret of its status link (only its hash is kept)."""
+    token = keep(tx, envelope, summary)
+    tx.emit(APPLICATION_SUBMITTED, envelope)
+    return token
+
+
+def keep(tx: Tx, envelope: Envelope[ApplicationSubmitted], summary: str) -> str:
+    """The application's record and its first timeline entry, without announcing it (a rebuild finds the event
+    on its topic already); returns the secret of its status link."""
     submitted, token = envelope.data, secrets.token_urlsafe(24)
-    session.add(ApplicationRecord(
+    tx.add(ApplicationRecord(
         id=submitted.application_id, token_hash=token_hash(token), channel=submitted.channel,
         submitted=submitted.model_dump_json(), created_at=submitted.submitted_at, updated_at=submitted.submitted_at,
     ))
-    session.add(TimelineEntry(event_id=envelope.id, application_id=submitted.application_id, time=envelope.time,
-                              event=envelope.type, summary=summary, trace_id=current_trace_id()))
-    emit(session, APPLICATION_SUBMITTED, envelope)
+    tx.add(TimelineEntry(event_id=envelope.id, application_id=submitted.application_id, time=envelope.time,
+                         event=envelope.type, summary=summary, trace_id=current_trace_id()))
     return token
 
 
@@ -47,12 +48,10 @@ class Submitted:
     token: str  # the secret of the status link: given to the applicant once, never stored
 
 
-def submitted_event(application: SubmitApplication, channel: str,
-                    application_id: str) -> Envelope[ApplicationSubmitted]:
-    """The event announcing an application taken in now, the first of its journey."""
-    submitted = ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
-                                     **application.model_dump())
-    return first_event(APPLICATION_SUBMITTED, submitted, service=SERVICE, subject=application_id)
+def submitted(application: SubmitApplication, channel: str, application_id: str) -> ApplicationSubmitted:
+    """What the event announcing an application taken in now says; the event is the first of its journey."""
+    return ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel=channel,
+                                **application.model_dump())
 
 
 async def submit(runtime: Runtime, application: SubmitApplication, channel: str) -> Submitted:
@@ -62,9 +61,8 @@ async def submit(runtime: Runtime, application: SubmitApplication, channel: str)
     tracer = runtime.tracing.get_tracer("aiguillage.intake")
     with tracer.start_as_current_span("submit application",
                                       attributes={"application_id": application_id, "channel": channel}):
-        envelope = submitted_event(application, channel, application_id)
-        async with runtime.sessions() as session:
-            token = take_in(session, runtime.emit, envelope, "Application received")
-            await session.commit()
-    runtime.relay.wake()
+        async with runtime.transaction() as tx:
+            envelope = tx.first_event(APPLICATION_SUBMITTED, submitted(application, channel, application_id),
+                                      subject=application_id)
+            token = take_in(tx, envelope, "Application received")
     return Submitted(application_id, token)

@@ -21,7 +21,8 @@ from services.intake.models import TABLES
 from services.intake.take_in import take_in
 from services.runtime import db
 from services.runtime.db import SessionFactory
-from services.runtime.messages import first_event, follow_up
+from services.runtime.messages import follow_up
+from services.runtime.reactions import Tx
 
 
 @asynccontextmanager
@@ -35,8 +36,9 @@ async def intake_tables(directory: Path) -> AsyncIterator[SessionFactory]:
         await engine.dispose()
 
 
-def no_broker(_session: AsyncSession, _topic: Topic, _envelope: Envelope) -> None:
-    """Where the staged events would go; the tests read the tables."""
+def tx(session: AsyncSession) -> Tx:
+    """A transaction of intake's on `session`: what it stages lands in the outbox table, which no relay reads."""
+    return Tx("intake", session)
 
 
 async def submit(session: AsyncSession, at: datetime, sample: samples.Sample = samples.MOSELLE_RE,
@@ -44,9 +46,9 @@ async def submit(session: AsyncSession, at: datetime, sample: samples.Sample = s
     """An application taken in at `at`, as intake takes it in."""
     application_id = str(uuid.uuid4())
     submitted = ApplicationSubmitted(application_id=application_id, submitted_at=at, channel=channel, **sample.body)
-    event = first_event(APPLICATION_SUBMITTED, submitted, service="intake", subject=application_id)
+    event = tx(session).first_event(APPLICATION_SUBMITTED, submitted, subject=application_id)
     event = event.model_copy(update={"time": at})
-    take_in(session, no_broker, event, "Application received")
+    take_in(tx(session), event, "Application received")
     return event
 
 

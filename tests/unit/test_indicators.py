@@ -20,7 +20,7 @@ from contracts.topics import APPLICATION_SCORED, DECISION_MADE, referrals_to
 from infra import samples
 from services.intake import bridge, indicators, read_model
 from contracts.events import JOURNEY_STEPS
-from tests.support.intake_db import event_about, intake_tables, submit
+from tests.support.intake_db import event_about, intake_tables, submit, tx
 
 FORTNIGHT = (date(2026, 11, 16), date(2026, 11, 29))  # Monday of ISO week 47 to Sunday of week 48
 
@@ -43,7 +43,7 @@ async def scored(session, submitted: Envelope[ApplicationSubmitted], *sectors: s
                                priority_score=0, readiness_score=0, total_score=0, rules=[], partner_fit=[],
                                consent_to_share=data.consent.share_with_partner_factories, applicant=applicant(data))
     event = event_about(data.application_id, APPLICATION_SCORED, scores, submitted.time + timedelta(seconds=5))
-    await read_model.when_application_scored(event)(session)
+    await read_model.when_application_scored(tx(session), event)
 
 
 async def decided(session, submitted: Envelope[ApplicationSubmitted], outcome: str, factory_id: str | None,
@@ -53,8 +53,8 @@ async def decided(session, submitted: Envelope[ApplicationSubmitted], outcome: s
                             reasons=["A reason."], policy_version="triage-2026.11.1+routing-2026.11.2",
                             decided_by=decided_by, consent_to_share=data.consent.share_with_partner_factories,
                             applicant=applicant(data))
-    await read_model.when_decision_made(event_about(data.application_id, DECISION_MADE, decision,
-                                                    submitted.time + after))(session)
+    event = event_about(data.application_id, DECISION_MADE, decision, submitted.time + after)
+    await read_model.when_decision_made(tx(session), event)
 
 
 async def offered(session, submitted: Envelope[ApplicationSubmitted], factory_id: str) -> None:
@@ -65,7 +65,7 @@ async def offered(session, submitted: Envelope[ApplicationSubmitted], factory_id
                             project=ReferredProject(title=data.project.title, summary=data.project.summary,
                                                     sectors=[], data_readiness=data.project.data_readiness,
                                                     stage=data.project.stage), fit_score=40)
-    await bridge.when_offered(event_about(data.application_id, topic, offer, submitted.time))(session)
+    await bridge.when_offered(tx(session), event_about(data.application_id, topic, offer, submitted.time))
 
 
 @pytest.fixture

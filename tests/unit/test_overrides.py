@@ -19,8 +19,8 @@ from services.intake import read_model
 from services.intake.models import TimelineEntry
 from services.intake.overrides import OverrideRefused, stage_override
 from services.routing.overrides import decision_of
-from services.runtime.outbox import OutboxMessage, stage
-from tests.support.intake_db import event_about, intake_tables, submit
+from services.runtime.outbox import OutboxMessage
+from tests.support.intake_db import event_about, intake_tables, submit, tx
 
 STAFF = ("choffmann", "Claire Hoffmann")
 MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -47,11 +47,11 @@ async def intake(tmp_path):
             moselle = await submit(session, MONDAY)
             decision = event_about(moselle.subject, DECISION_MADE, routing_decided(moselle.data, "accept_local",
                                                                                    "lux-aif"), MONDAY + timedelta(1))
-            await read_model.when_decision_made(decision)(session)
+            await read_model.when_decision_made(tx(session), decision)
             petit_four = await submit(session, MONDAY, samples.PETIT_FOUR)
             referred = await submit(session, MONDAY, samples.RHEIN_RADIOLOGIE, channel="partner:jaif")
-            await read_model.when_decision_made(event_about(referred.subject, DECISION_MADE, routing_decided(
-                referred.data, "review", None), MONDAY + timedelta(1)))(session)
+            await read_model.when_decision_made(tx(session), event_about(
+                referred.subject, DECISION_MADE, routing_decided(referred.data, "review", None), MONDAY + timedelta(1)))
             await session.commit()
         yield sessions, {"moselle": (moselle, decision), "petit-four": (petit_four, None), "referred": (referred, None)}
 
@@ -61,13 +61,14 @@ async def test_an_override_is_staged_with_a_timeline_entry_naming_the_staff_memb
     (moselle, decision) = applications["moselle"]
     # When Claire Hoffmann sends Moselle Re's accepted project to review
     async with sessions() as session:
-        envelope = await stage_override(session, stage, moselle.subject, "review", "lux-aif",
+        envelope = await stage_override(tx(session), moselle.subject, "review", "lux-aif",
                                         "  Moselle Re asked to wait for their new claims system.  ", *STAFF)
         await session.commit()
 
     # Then the command is in the outbox, in the application's journey, caused by the decision she changed
     async with sessions() as session:
-        (row,) = (await session.exec(select(OutboxMessage))).all()
+        commands = select(OutboxMessage).where(col(OutboxMessage.topic) == OVERRIDE_REQUESTED.name)
+        (row,) = (await session.exec(commands)).all()
         entries = (await session.exec(select(TimelineEntry).where(col(TimelineEntry.event_id) == envelope.id))).all()
     assert (row.topic, row.key, row.event_id) == (OVERRIDE_REQUESTED.name, moselle.subject, envelope.id)
     assert (envelope.correlation_id, envelope.causation_id) == (moselle.id, decision.id)
@@ -83,7 +84,7 @@ async def test_an_override_is_staged_with_a_timeline_entry_naming_the_staff_memb
 async def test_an_acceptance_is_the_home_factorys(intake):
     sessions, applications = intake
     async with sessions() as session:
-        envelope = await stage_override(session, stage, applications["referred"][0].subject, "accept_local", None,
+        envelope = await stage_override(tx(session), applications["referred"][0].subject, "accept_local", None,
                                         "A Luxembourg hospital joins.", *STAFF)
     assert envelope.data.factory_id == reference.load().home_factory
 
@@ -106,7 +107,7 @@ async def test_an_override_that_cannot_go_is_refused_and_nothing_is_staged(intak
     application_id = applications[application][0].subject if application in applications else application
     async with sessions() as session:
         with pytest.raises(OverrideRefused, match=refusal):
-            await stage_override(session, stage, application_id, outcome, factory_id, reason, *STAFF)
+            await stage_override(tx(session), application_id, outcome, factory_id, reason, *STAFF)
         assert not session.new
 
 

@@ -21,12 +21,9 @@ from services.intake.journey import datasets as dataset_catalogue, providers as 
 from services.intake.journey.steps import EXIT_REASONS, Journey, fold, refusal, step_label
 from services.intake.models import ApplicationRecord, JourneyRecord, TimelineEntry
 from services.intake.overrides import journey_ids
-from services.intake.take_in import Emit
 from services.runtime.db import as_utc
-from services.runtime.messages import command
+from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
-
-SERVICE = "intake"
 
 
 class JourneyRefused(ValueError):
@@ -84,7 +81,7 @@ def _known(chosen: list[str], known: set[str], what: str) -> list[str]:
     return chosen
 
 
-async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *, record: str, on: date,
+async def stage_record(tx: Tx, application_id: str, *, record: str, on: date,
                        staff_username: str, staff_name: str, step: str | None = None, note: str = "",
                        exit_reason: str = "", reason: str = "", providers: tuple[str, ...] = (),
                        datasets: tuple[str, ...] = (), command_id: str | None = None,
@@ -93,14 +90,14 @@ async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *
     nothing when it cannot be made. `step` is the step reached (a step) or gone back to (a correction); an exit
     leaves at the current step. `command_id` is the form's own id: a form sent twice is one record (the second
     time nothing is staged, and None is returned)."""
-    if command_id and await session.get(TimelineEntry, command_id) is not None:
+    if command_id and await tx.get(TimelineEntry, command_id) is not None:
         return None
     # Locked, so that two records sent at once for one project are checked one after the other.
-    application = await session.get(ApplicationRecord, application_id, with_for_update=True)
+    application = await tx.session.get(ApplicationRecord, application_id, with_for_update=True)
     if application is None:
         raise JourneyRefused("record", f"There is no application {application_id}.")
     expert_id = _expert_of(application)
-    journey = await journey_of(session, application_id)
+    journey = await journey_of(tx.session, application_id)
     try:
         data = JourneyStepRecorded(
             application_id=application_id, record=record, step=journey.current if record == "exit" else step,
@@ -112,15 +109,15 @@ async def stage_record(session: AsyncSession, emit: Emit, application_id: str, *
     except ValidationError as error:
         first = error.errors(include_input=False)[0]
         raise JourneyRefused(".".join(map(str, first["loc"])) or "record", first["msg"]) from error
-    correlation_id, decision_id = await journey_ids(session, application_id)
-    decided = await session.get(TimelineEntry, decision_id) if decision_id else None
+    correlation_id, decision_id = await journey_ids(tx, application_id)
+    decided = await tx.get(TimelineEntry, decision_id) if decision_id else None
     if refused := refusal(journey, data, now().date(), as_utc(decided.time).date() if decided else None):
         raise JourneyRefused(*refused)
-    envelope = command(JOURNEY_STEP_RECORDED, data, service=SERVICE, subject=application_id,
-                       correlation_id=correlation_id, causation_id=decision_id, command_id=command_id)
+    envelope = tx.command(JOURNEY_STEP_RECORDED, data, subject=application_id, correlation_id=correlation_id,
+                          causation_id=decision_id, command_id=command_id)
     for table, values in rows_of(envelope):
-        session.add(table(**values))
-    emit(session, JOURNEY_STEP_RECORDED, envelope)
+        tx.add(table(**values))
+    tx.emit(JOURNEY_STEP_RECORDED, envelope)
     return envelope
 
 

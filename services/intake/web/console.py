@@ -125,15 +125,14 @@ def router(runtime: Runtime) -> APIRouter:
                                           f"Try again in {math.ceil(wait)} seconds.")
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
-        async with sessions() as session:
-            account = await auth.authenticate(session, username, str(password), client)
+        async with runtime.transaction() as tx:
+            account = await auth.authenticate(tx.session, username, str(password), client)
             if account is None:
                 for buckets, key in keys:
                     buckets.take(key)
                 return sign_in_form(request, status_code=401, error=WRONG_CREDENTIALS, username=username,
                                     next_page=next_page)
-            session_id = await auth.open_session(session, account, session_minutes)
-            await session.commit()
+            session_id = await auth.open_session(tx.session, account, session_minutes)
         response = RedirectResponse(next_page, status_code=303)
         set_cookie(response, request, auth.SESSION_COOKIE, session_id)
         response.delete_cookie(auth.SIGN_IN_COOKIE, path=auth.COOKIE_PATH)
@@ -141,9 +140,8 @@ def router(runtime: Runtime) -> APIRouter:
 
     @routes.post("/sign-out")
     async def sign_out(request: Request, staff: Staff = Depends(posted_by)) -> Response:
-        async with sessions() as session:
-            await auth.close_session(session, staff.session_id)
-            await session.commit()
+        async with runtime.transaction() as tx:
+            await auth.close_session(tx.session, staff.session_id)
         response = RedirectResponse(sign_in_url("signed-out"), status_code=303)
         response.delete_cookie(auth.SESSION_COOKIE, path=auth.COOKIE_PATH)
         return response
@@ -224,21 +222,19 @@ def router(runtime: Runtime) -> APIRouter:
             # A trace of its own, carried to routing and back: the timeline shows the override's trace id.
             with tracer.start_as_current_span("staff override", attributes={"application_id": application_id,
                                                                              "staff": staff.username}):
-                async with sessions() as session:
-                    try:
+                try:
+                    async with runtime.transaction() as tx:
                         await overrides.stage_override(
-                            session, runtime.emit, application_id, chosen["outcome"],
+                            tx, application_id, chosen["outcome"],
                             chosen["factory"] if chosen["outcome"] == "forward" else None, chosen["reason"],
                             staff.username, staff.name, command_id=form_id(chosen["override_id"]))
-                        await session.commit()
-                    except overrides.OverrideRefused as refusal:
-                        errors = {"outcome": str(refusal)}
-                    except IntegrityError:
-                        pass  # the same form, sent twice at once: the other request staged it
+                except overrides.OverrideRefused as refusal:
+                    errors = {"outcome": str(refusal)}
+                except IntegrityError:
+                    pass  # the same form, sent twice at once: the other request staged it
         if errors:
             return await application_page(request, staff, application_id, status_code=422, errors=errors,
                                           chosen=chosen)
-        runtime.relay.wake()
         return RedirectResponse(f"/console/applications/{application_id}?override=sent#decision", status_code=303)
 
     @routes.post("/applications/{application_id}/journey")
@@ -250,23 +246,21 @@ def router(runtime: Runtime) -> APIRouter:
         chosen = journey_form.chosen_of(await request.form())
         errors, on = journey_form.errors_of(chosen)
         if not errors and on is not None:
-            async with sessions() as session:
-                try:
-                    await stage_record(session, runtime.emit, application_id, record=chosen["record"], on=on,
+            try:
+                async with runtime.transaction() as tx:
+                    await stage_record(tx, application_id, record=chosen["record"], on=on,
                                        staff_username=staff.username, staff_name=staff.name,
                                        step=chosen["step"] or None, note=chosen["note"],
                                        exit_reason=chosen["exit_reason"], reason=chosen["reason"],
                                        providers=tuple(chosen["providers"]), datasets=tuple(chosen["datasets"]),
                                        command_id=form_id(chosen["journey_id"]))
-                    await session.commit()
-                except JourneyRefused as refusal:
-                    errors = {refusal.field if refusal.field in journey_form.FIELDS else "record": str(refusal)}
-                except IntegrityError:
-                    pass  # the same form, sent twice at once: the other request recorded it
+            except JourneyRefused as refusal:
+                errors = {refusal.field if refusal.field in journey_form.FIELDS else "record": str(refusal)}
+            except IntegrityError:
+                pass  # the same form, sent twice at once: the other request recorded it
         if errors:
             return await application_page(request, staff, application_id, status_code=422,
                                           journey_errors=errors, journey_chosen=chosen)
-        runtime.relay.wake()
         return RedirectResponse(f"/console/applications/{application_id}?journey=recorded#journey",
                                 status_code=303)
 

@@ -1,0 +1,48 @@
+"""Each service's consumer groups, as the running services name them: Kafka keeps a reader's offsets under its
+group id, so a renamed group reads its topics again from the start (a flood of copies for the inboxes to drop,
+or, with offsets reset to the latest, messages never read). A change here is a migration, not a refactoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import reference
+from contracts.topics import referrals_to
+
+pytestmark = pytest.mark.unit
+
+INTAKE_GROUPS = {
+    "intake.incoming-referrals": ("aif.referrals.incoming.v1",),
+    "intake.partner-bridge": tuple(referrals_to(factory.id).name for factory in reference.load().partners),
+    "intake.read-model.scored": ("aif.triage.application-scored.v1",),
+    "intake.read-model.decisions": ("aif.routing.decision-made.v1",),
+    "intake.read-model.referrals": ("aif.routing.referral-updated.v1",),
+    "intake.read-model.emails": ("aif.notify.email-sent.v1",),
+    "intake.read-model.journey": ("aif.journey.step-recorded.v1",),
+}
+TRIAGE_GROUPS = {"triage": ("aif.intake.application-submitted.v1",)}
+
+
+def test_intake_reads_its_topics_in_the_groups_it_always_had():
+    # Given intake's table of reactions, as the service serves it
+    from services.intake.main import REACTIONS
+
+    # Then every topic is read in the group whose offsets Kafka already holds
+    assert REACTIONS.service == "intake"
+    assert REACTIONS.groups() == INTAKE_GROUPS
+
+
+def test_every_partner_offer_topic_is_read_by_the_one_bridge_consumer():
+    from services.intake.main import REACTIONS
+
+    # Gaia and JAIF among them: one consumer reads every partner's offers, never a group per partner
+    bridge = REACTIONS.for_topic(referrals_to("jaif").name)
+    assert bridge.group == "intake.partner-bridge"
+    assert REACTIONS.for_topic(referrals_to("gaia-aif").name) is bridge
+
+
+def test_triage_reads_the_submitted_applications_in_its_group():
+    from services.triage.main import REACTIONS
+
+    assert REACTIONS.service == "triage"
+    assert REACTIONS.groups() == TRIAGE_GROUPS
