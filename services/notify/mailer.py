@@ -1,11 +1,14 @@
-"""Sending emails over SMTP, on one session kept open: the local mailbox by default, any relay through settings."""
+"""Sending emails over SMTP, on a few sessions kept open: the local mailbox by default, any relay through settings."""
 
 from __future__ import annotations
 
 import asyncio
+import quopri
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
-from email.message import EmailMessage
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formatdate, parseaddr
 
 from services.notify.render import Email
 from services.runtime.dead_letter import PermanentError, Unavailable
@@ -15,27 +18,34 @@ class RecipientDeferred(Exception):
     """The relay cannot take mail for this one recipient now (a 4xx answer to RCPT)."""
 
 
-def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
-    try:
-        return _message(email, sender=sender, message_id=message_id, headers=headers)
-    except ValueError as error:  # a header the email standard cannot carry: retrying cannot help
-        raise PermanentError(f"the email cannot be built: {error}") from error
+@dataclass(frozen=True)
+class Outgoing:
+    """An email ready for the wire: the envelope's sender and recipient, and the message's bytes."""
+
+    sender: str
+    to: str
+    data: bytes
 
 
-def _message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> EmailMessage:
-    message = EmailMessage()
-    message.set_content(email.body)  # first: set_content drops any Content-* header set before it
-    message["From"] = sender
-    message["To"] = email.to
-    message["Subject"] = email.subject
-    message["Message-ID"] = message_id
-    message["Content-Language"] = email.language
-    for name, value in headers.items():
-        message[name] = value
-    return message
+def build_message(email: Email, *, sender: str, message_id: str, headers: dict[str, str]) -> Outgoing:
+    """The email's bytes, written directly (RFC 5322, a UTF-8 text in quoted-printable): the full message
+    machinery of the standard library cost more than the rest of notify's work per email (bench/, profiled).
+    A header value that would break the header (a line break of any kind) cannot be sent: retrying cannot help."""
+    fields = [("From", sender), ("To", email.to), ("Subject", email.subject), ("Message-ID", message_id),
+              ("Date", formatdate(usegmt=True)), ("Content-Language", email.language), *headers.items(),
+              ("MIME-Version", "1.0"), ("Content-Type", 'text/plain; charset="utf-8"'),
+              ("Content-Transfer-Encoding", "quoted-printable")]
+    lines = []
+    for name, value in fields:
+        if len(value.splitlines()) > 1 or "\r" in value or "\n" in value:
+            raise PermanentError(f"the email cannot be built: the {name} header may not contain a line break")
+        lines.append(f"{name}: {value if value.isascii() else Header(value, 'utf-8').encode()}")
+    body = quopri.encodestring(email.body.replace("\r\n", "\n").encode("utf-8")).replace(b"\n", b"\r\n")
+    return Outgoing(parseaddr(sender)[1] or sender, email.to,
+                    "\r\n".join(lines).encode("ascii") + b"\r\n\r\n" + body)
 
 
-def _send(connection: "Connection", message: EmailMessage) -> None:
+def _send(connection: "Connection", message: Outgoing) -> None:
     try:
         connection.deliver(message)
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
@@ -50,42 +60,60 @@ class Connection:
     """One SMTP session kept open from email to email: connecting, the greeting, EHLO, STARTTLS and the login
     cost more than sending a short email, and were paid for each one. Used from one thread at a time.
 
-    Before a kept session carries an email, a NOOP asks the server whether it still holds it: a server closes a
-    session idle for long (saying 421, or nothing at all). If not, the email goes on a new session; nothing of it
-    was sent on the old one, so it cannot arrive twice. Any failure while sending closes the session, and the
-    next email starts afresh."""
+    A server closes a session idle for long (saying 421, or nothing at all). No NOOP asks first: MAIL and RCPT
+    do, as nothing is sent before DATA. If the server is gone at that point on a kept session, the email goes on
+    a new one, and cannot arrive twice. Any failure from DATA on closes the session, and the next email starts
+    afresh; whether the server took that email is unknown, and a retry may send it twice (same Message-ID)."""
 
     def __init__(self, host: str, port: int, username: str | None, password: str | None, starttls: bool) -> None:
         self.host, self.port = host, port
         self._username, self._password, self._starttls = username, password, starttls
         self._smtp: smtplib.SMTP | None = None
 
-    def deliver(self, message: EmailMessage) -> None:
-        smtp = self._kept() or self._open()
-        try:
-            smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as refused:  # the session is still good: smtplib reset it
-            if all(400 <= code < 500 for code, _ in refused.recipients.values()):
+    def deliver(self, message: Outgoing) -> None:
+        for kept in (self._smtp is not None, False):
+            smtp = self._smtp or self._open()
+            try:
+                self._envelope(smtp, message)
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self.close()
+                if kept:
+                    continue  # the server dropped the idle session before DATA: nothing was sent; a new session
+                raise
+            except BaseException:
+                self.close()
+                raise
+            try:
+                code, answer = smtp.data(message.data)
+            except BaseException:  # whether the server took it is unknown: the session is not trusted again
+                self.close()
+                raise
+            if code != 250:
+                smtp.rset()
+                raise smtplib.SMTPDataError(code, answer)
+            return
+
+    @staticmethod
+    def _envelope(smtp: smtplib.SMTP, message: Outgoing) -> None:
+        """MAIL and RCPT: the server holds nothing yet; whatever fails here, no email was sent."""
+        smtp.ehlo_or_helo_if_needed()
+        code, answer = smtp.mail(message.sender)
+        if code == 421:
+            raise smtplib.SMTPServerDisconnected(f"the server closes the session: {answer!r}")
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, answer, message.sender)
+        code, answer = smtp.rcpt(message.to)
+        if code == 421:
+            raise smtplib.SMTPServerDisconnected(f"the server closes the session: {answer!r}")
+        if code not in (250, 251):
+            smtp.rset()
+            if 400 <= code < 500:
                 # One mailbox that cannot take mail now (full, greylisted): retried, then a dead letter to replay
                 # later; never an outage, which would hold every other applicant's email behind it.
-                raise RecipientDeferred(f"the SMTP server defers the recipient: {refused.recipients}") from refused
+                raise RecipientDeferred(f"the SMTP server defers the recipient: {code} {answer!r}")
             # The server will not take this address: retrying cannot help, the dead-letter topic can.
-            raise PermanentError(f"the SMTP server refused the recipient: {refused.recipients}") from refused
-        except BaseException:
-            self.close()
-            raise
-
-    def _kept(self) -> smtplib.SMTP | None:
-        """The kept session, if the server still answers on it."""
-        if self._smtp is None:
-            return None
-        try:
-            if self._smtp.noop()[0] == 250:
-                return self._smtp
-        except (smtplib.SMTPException, OSError):
-            pass
-        self.close()
-        return None
+            raise PermanentError(f"the SMTP server refused the recipient: {{{message.to!r}: ({code}, {answer!r})}}")
 
     def _open(self) -> smtplib.SMTP:
         smtp = smtplib.SMTP(self.host, self.port, timeout=10)
@@ -109,24 +137,34 @@ class Connection:
                 smtp.close()
 
 
-# One kept session per relay and its settings, with the one thread that uses it: smtplib blocks, and a thread
-# keeps the consumer's event loop (and its heartbeats) running; one thread keeps the emails in their order.
-_connections: dict[tuple, tuple[Connection, ThreadPoolExecutor]] = {}
+# A few sessions per relay and its settings, each with the one thread that uses it: smtplib blocks, and a thread
+# keeps the event loop (and the consumer's heartbeats) running. The sessions send a batch's emails together; the
+# last one free is taken first, so emails one after the other share one session.
+SESSIONS = 4
+_pools: dict[tuple, asyncio.LifoQueue] = {}
 
 
-async def send(message: EmailMessage, *, host: str, port: int, username: str | None = None,
+async def send(message: Outgoing, *, host: str, port: int, username: str | None = None,
                password: str | None = None, starttls: bool = False) -> None:
     settings = (host, port, username, password, starttls)
-    if settings not in _connections:
-        _connections[settings] = (Connection(*settings), ThreadPoolExecutor(1, thread_name_prefix="smtp"))
-    connection, thread = _connections[settings]
-    await asyncio.get_running_loop().run_in_executor(thread, _send, connection, message)
+    if settings not in _pools:
+        _pools[settings] = pool = asyncio.LifoQueue()
+        for number in range(SESSIONS):
+            pool.put_nowait((Connection(*settings), ThreadPoolExecutor(1, thread_name_prefix=f"smtp-{number}")))
+    pool = _pools[settings]
+    connection, thread = await pool.get()
+    try:
+        await asyncio.get_running_loop().run_in_executor(thread, _send, connection, message)
+    finally:
+        pool.put_nowait((connection, thread))
 
 
 async def close_all() -> None:
     """Say goodbye to every relay (QUIT) when the service stops."""
     loop = asyncio.get_running_loop()
-    for connection, thread in list(_connections.values()):
-        await loop.run_in_executor(thread, connection.close)
-        thread.shutdown()
-    _connections.clear()
+    for pool in list(_pools.values()):
+        while not pool.empty():
+            connection, thread = pool.get_nowait()
+            await loop.run_in_executor(thread, connection.close)
+            thread.shutdown()
+    _pools.clear()

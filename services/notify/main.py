@@ -1,9 +1,11 @@
 """notify: emails the applicant at each decision and journey milestone, once. Run: uvicorn services.notify.main:app
 
-One email per application and notice kind: the notice is recorded before sending, and marked sent after, in the
-transaction that stages its `email-sent` event in the outbox; a redelivered decision finds it sent and does
-nothing. If the process dies between the SMTP server's answer and the mark, the email is sent again with the
-same Message-ID, which receiving systems use to drop the copy.
+One email per application and notice kind. The events of one poll are handled in one transaction: their notices
+are reserved, their emails sent together over a few SMTP sessions, and those sent are marked, with their
+`email-sent` events in the outbox, when the transaction commits; a redelivered decision finds its notice sent and
+does nothing. If the process dies (or the database fails) between the SMTP server's answers and that commit, the
+emails of that one batch are sent again, with the same Message-IDs, which receiving systems use to drop the
+copies: the duplicate window is one batch (at most BATCH_MAX_RECORDS emails), never more.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from services.notify import mailer
 from services.notify.models import Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
-from services.runtime.broker import subscribe
 from services.runtime.db import insert_ignoring_duplicates
-from services.runtime.messages import caused_by
+from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
 from services.runtime.telemetry import current_trace_id
@@ -49,60 +50,64 @@ settings: NotifySettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
 
 
-async def send_once(envelope: Envelope, application_id: str, notice_kind: str, email: Email) -> None:
-    """Email the applicant about `notice_kind` once, however often the event causing it is delivered."""
-    async with runtime.sessions() as session:
-        await session.exec(insert_ignoring_duplicates(session, Notice).values(  # type: ignore[call-overload]
-            application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
-            language=email.language, message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>"))
-        await session.commit()
-        # Held until the mark commits: an instance given the same decision by a rebalance waits here, then
-        # finds the notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
-        notice = (await session.exec(select(Notice).where(Notice.application_id == application_id)
-                                     .where(Notice.notice_kind == notice_kind).with_for_update())).one()
-        if notice.sent_at is not None:
-            return  # sent and announced before: a redelivery
-        headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
-                   "X-Trace-Id": current_trace_id() or ""}
-        await mailer.send(
-            mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers),
-            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-            password=settings.smtp_password, starttls=settings.smtp_starttls,
-        )
-        # The mark and its announcement commit together.
+async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: str, email: Email) -> None:
+    """Email the applicant about `notice_kind` once, however often the event causing it is delivered: the notice
+    is reserved in the batch's transaction; the batch's emails are sent together before it commits, and each
+    email sent is marked, with its `email-sent` event, in that same commit."""
+    await tx.exec(insert_ignoring_duplicates(tx.session, Notice).values(
+        application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
+        language=email.language, message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>"))
+    # Held until the commit: an instance given the same decision by a rebalance waits here, then finds the
+    # notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
+    notice = (await tx.exec(select(Notice).where(Notice.application_id == application_id)
+                            .where(Notice.notice_kind == notice_kind).with_for_update())).one()
+    if notice.sent_at is not None:
+        return  # sent and announced before: a redelivery
+    headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
+               "X-Trace-Id": current_trace_id() or ""}
+    outgoing = mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers)
+
+    async def deliver() -> None:
+        await mailer.send(outgoing, host=settings.smtp_host, port=settings.smtp_port,
+                          username=settings.smtp_username, password=settings.smtp_password,
+                          starttls=settings.smtp_starttls)
         notice.sent_at = now()
-        session.add(notice)
-        sent = EmailSent(application_id=application_id, notice_kind=notice_kind, to=notice.to,
-                         language=notice.language, subject=notice.subject, message_id=notice.message_id,
-                         sent_at=notice.sent_at)
-        runtime.emit(session, EMAIL_SENT, caused_by(envelope, EMAIL_SENT, sent, service=SERVICE))
-        await session.commit()
-    runtime.relay.wake()
+        tx.add(notice)
+        tx.announce(cause, EMAIL_SENT, EmailSent(
+            application_id=application_id, notice_kind=notice_kind, to=notice.to, language=notice.language,
+            subject=notice.subject, message_id=notice.message_id, sent_at=notice.sent_at))
+
+    tx.before_commit(deliver)
 
 
-@subscribe(runtime.broker, DECISION_MADE, group_id=SERVICE)
-async def on_decision_made(envelope: Envelope[DecisionMade]) -> None:
+async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
     decision = envelope.data
-    await send_once(envelope, decision.application_id, decision_kind(decision), render_decision(decision, reference))
+    await send_once(tx, envelope, decision.application_id, decision_kind(decision),
+                    render_decision(decision, reference))
 
 
-@subscribe(runtime.broker, REFERRAL_UPDATED, group_id=f"{SERVICE}.referrals")
-async def on_referral_updated(envelope: Envelope[ReferralUpdated]) -> None:
+async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
     step = envelope.data
-    if step.step == "accepted":
-        await send_once(envelope, step.application_id, f"referral-accepted:{step.factory_id}",
-                        render_referral_accepted(step, reference))
+    await send_once(tx, envelope, step.application_id, f"referral-accepted:{step.factory_id}",
+                    render_referral_accepted(step, reference))
 
 
-@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.journey")
-async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
+async def when_journey_step_recorded(tx: Tx, envelope: Envelope[JourneyStepRecorded]) -> None:
     """One email per application and milestone reached (training, poc, completed); a milestone reached again
     after a correction is not announced twice."""
     step = envelope.data
-    milestone = milestone_of(step)
-    if milestone is not None:
-        await send_once(envelope, step.application_id, f"journey:{milestone}",
-                        render_journey_milestone(step, reference))
+    await send_once(tx, envelope, step.application_id, f"journey:{milestone_of(step)}",
+                    render_journey_milestone(step, reference))
+
+
+REACTIONS = Reactions(SERVICE, (
+    on(DECISION_MADE, SERVICE, when_decision_made),
+    on(REFERRAL_UPDATED, f"{SERVICE}.referrals", when_referral_updated,
+       relevant=lambda envelope: envelope.data.step == "accepted"),
+    on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", when_journey_step_recorded,
+       relevant=lambda envelope: milestone_of(envelope.data) is not None),
+))
+runtime.serve(REACTIONS)
 
 
 async def _close_mail_sessions(_runtime) -> None:

@@ -1,120 +1,155 @@
-"""The one place where Kafka producers and subscribers get their reliability settings.
+"""The one place where Kafka clients get their reliability settings, and where records become envelopes.
 
-Producers: acks=all with idempotence. Subscribers: a named consumer group, `earliest` for a new group (nothing
-published before the group joined is missed) and NACK_ON_ERROR: the offset is committed only after the handler
-(or the dead-letter middleware) is done with the message. Topics are never created implicitly.
+Producer: acks=all with idempotence; messages to one partition keep their order. Consumers (services/runtime/
+consumer.py): a named group, `earliest` for a new group (nothing published before the group joined is missed),
+no auto-commit: an offset is committed only once what the record caused is in the database. Topics are never
+created implicitly. The clients are aiokafka's, used directly: the services consume in batches, and a
+framework's per-message machinery (a span, a metric and a log line per message and hop) cost more than the
+work (bench/, profiled).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import cache
 from typing import Any
 
-from faststream.kafka import KafkaBroker
-from faststream.message import StreamMessage
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.middlewares import AckPolicy
-from faststream.security import SASLScram512
-from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CollectorRegistry
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import signing
 from contracts.envelope import Envelope
 from contracts.topics import Topic, by_name
-from services.runtime.dead_letter import PermanentError, dead_letter_middleware
+from services.runtime.dead_letter import PermanentError
+from services.runtime.messages import envelope_class
 from services.runtime.partners import PartnerKeys
 from services.runtime.settings import Settings
 
+CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
 
-async def decode_envelope(message: StreamMessage[Any]) -> Any:
-    """Every message on our topics is a JSON envelope of the topic's schema version, whatever its content-type
-    says. Anything else is a poison message, which the dead-letter middleware sends on at once."""
-    body = json.loads(message.body)
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Where the cluster is and how to sign in (SASL/SCRAM-SHA-512 when the service has a user)."""
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+                               "client_id": f"aiguillage-{settings.service_name}"}
+    if settings.kafka_username and settings.kafka_password:
+        options.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512",
+                       sasl_plain_username=settings.kafka_username, sasl_plain_password=settings.kafka_password)
+    return options
+
+
+class Kafka:
+    """A service's producer, and a ping of the cluster for /healthz."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._options = client_options(settings)
+        self._producer: AIOKafkaProducer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self.legacy: list = []  # handlers registered by `subscribe` (until routing moves to its table)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self._options)
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(**self._options, acks="all", enable_idempotence=True, linger_ms=1)
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        for client in (self._producer, self._admin):
+            if client is not None:
+                await client.stop() if isinstance(client, AIOKafkaProducer) else await client.close()
+        self._producer = self._admin = None
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """Whether the cluster answers within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                if self._admin is None:
+                    admin = AIOKafkaAdminClient(**self._options, request_timeout_ms=int(timeout * 1000))
+                    await admin.start()
+                    self._admin = admin
+                await self._admin.describe_cluster()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means: not answering now
+            return False
+
+    async def publish(self, value: bytes, *, topic: str, key: bytes, headers: Sequence[tuple[str, bytes]] | dict
+                      = (), confirm: bool = True) -> Any:
+        """Publish and wait for the broker's acknowledgement; with `confirm=False`, return as soon as the record
+        is in the producer's buffer, with a future of the acknowledgement."""
+        if self._producer is None:
+            raise ConnectionError("the service's Kafka producer is not started")
+        pairs = [(name, v if isinstance(v, bytes) else str(v).encode())
+                 for name, v in (headers.items() if isinstance(headers, dict) else headers)]
+        future = await self._producer.send(topic, value, key=key, headers=pairs)
+        return await future if confirm else future
+
+
+def subscribe(kafka: Kafka, topic: Topic | Sequence[Topic], group_id: str, *,
+              partner_keys: PartnerKeys | None = None) -> Callable:
+    """The shape of a handler before `Reactions`: `handler(envelope)` calling `runtime.process_once`. It runs in
+    the consumer's transaction, like any reaction. Kept until routing moves to its table."""
+    from services.runtime.reactions import on
+
+    def register(handler: Callable[[Envelope], Awaitable[None]]):
+        async def react(_tx, envelope: Envelope) -> None:
+            await handler(envelope)
+
+        kafka.legacy.append(on(topic, group_id, react, signed_by=partner_keys))
+        return handler
+
+    return register
+
+
+async def publish(kafka: Kafka, topic: Topic, envelope: Envelope) -> None:
+    """Publish an envelope keyed by its application id, so one application's events keep their order."""
+    await kafka.publish(envelope.model_dump_json().encode(), topic=topic.name, key=envelope.subject.encode(),
+                        headers=[CONTENT_TYPE])
+
+
+@cache
+def _reader(topic_name: str) -> tuple[type[Envelope], int]:
     try:
-        expected = by_name(message.raw_message.topic).schema_version
+        topic = by_name(topic_name)
     except KeyError as error:
         raise PermanentError(str(error)) from error
+    return envelope_class(topic.payload), topic.schema_version
+
+
+def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> Envelope:
+    """The envelope of a record on one of our topics: JSON of the topic's schema version, whatever its
+    content-type says, validated once against the topic's payload model. A record on a topic partners write must
+    be signed by the partner its source names, and its payload must speak for that same partner. Anything else
+    raises an error the consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or
+    Unicode error)."""
+    model, expected = _reader(record.topic)
+    claimed_field = by_name(record.topic).signed_by
+    if claimed_field:  # checked before the fields: a stranger's message is refused for who sent it
+        body = _check_version(record, expected)
+        if partner_keys is None:
+            raise PermanentError(f"{record.topic} is written by partners, and this reader holds no keys")
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        signature = next((v.decode("utf-8", "replace") for k, v in record.headers or () if k == signing.KAFKA_HEADER),
+                         None)
+        partner_keys.check(body.get("source"), data.get(claimed_field), record.value, signature)
+        return model.model_validate(body)
+    try:
+        envelope = model.model_validate_json(record.value)
+    except Exception:
+        _check_version(record, expected)  # an unknown version says more than the fields it lacks
+        raise
+    if envelope.schema_version != expected:
+        raise PermanentError(f"schema_version {envelope.schema_version} on {record.topic}; "
+                             f"this reader knows {expected}")
+    return envelope
+
+
+def _check_version(record: ConsumerRecord, expected: int) -> dict:
+    body = json.loads(record.value)  # not JSON: the JSONDecodeError is the reason
     found = body.get("schema_version") if isinstance(body, dict) else None
     if found != expected:
-        raise PermanentError(f"schema_version {found} on {message.raw_message.topic}; this reader knows {expected}")
+        raise PermanentError(f"schema_version {found} on {record.topic}; this reader knows {expected}")
     return body
-
-
-def signed_by_partner(keys: PartnerKeys, claimed_field: str):
-    """The decoder of a topic partners write: the envelope must be signed by the partner its source names, and
-    its payload's `claimed_field` (e.g. `factory_id`) must name that same partner; else a dead letter naming why."""
-
-    async def decoder(message: StreamMessage[Any]) -> Any:
-        body = await decode_envelope(message)
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        keys.check(body.get("source"), data.get(claimed_field), message.body,
-                   (message.headers or {}).get(signing.KAFKA_HEADER))
-        return body
-
-    return decoder
-
-
-SUBSCRIBER_DEFAULTS: dict[str, Any] = {
-    "ack_policy": AckPolicy.NACK_ON_ERROR,
-    "auto_offset_reset": "earliest",
-    "decoder": decode_envelope,
-}
-
-
-def make_broker(settings: Settings, tracing: TracerProvider, registry: CollectorRegistry) -> KafkaBroker:
-    return KafkaBroker(
-        settings.kafka_bootstrap_servers.split(","),
-        client_id=f"aiguillage-{settings.service_name}",
-        acks="all",
-        enable_idempotence=True,
-        allow_auto_create_topics=False,
-        # FastStream's "Received" and "Processed" lines for every message cost more CPU than some handlers; they
-        # show only with LOG_EACH_MESSAGE=true. Failures are logged either way, at ERROR, and traced.
-        logger=logging.getLogger(f"aiguillage.{settings.service_name}.messages"),
-        log_level=logging.INFO if settings.log_each_message else logging.DEBUG,
-        security=(SASLScram512(settings.kafka_username, settings.kafka_password)
-                  if settings.kafka_username and settings.kafka_password else None),
-        # Outermost first: dead-lettering sees the error after telemetry has recorded it.
-        middlewares=(
-            dead_letter_middleware(settings.service_name, settings.max_attempts, settings.retry_backoff_seconds),
-            KafkaTelemetryMiddleware(tracer_provider=tracing),
-            KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),
-        ),
-    )
-
-
-def subscribe(broker: KafkaBroker, topic: Topic | Sequence[Topic], group_id: str, *,
-              partner_keys: PartnerKeys | None = None, **options: Any):
-    """Decorator registering a handler of `topic` in consumer group `group_id` with the reliability settings.
-    A topic partners write needs their `partner_keys`: every message on it must be signed by its partner.
-    Several topics of one kind (e.g. every partner's offer topic) are read by one consumer: one group member
-    instead of one per topic."""
-    read = [topic] if isinstance(topic, Topic) else list(topic)
-    names = ", ".join(t.name for t in read)
-    signed_by = {t.signed_by for t in read}
-    if len(signed_by) != 1:
-        raise ValueError(f"one subscriber reads topics that are signed alike, not [{names}]")
-    claimed = signed_by.pop()
-    if claimed:
-        if partner_keys is None:
-            raise ValueError(f"{names} is written by partner factories: subscribing needs their keys")
-        options = {"decoder": signed_by_partner(partner_keys, claimed), **options}
-    return broker.subscriber(*(t.name for t in read), group_id=group_id, **{**SUBSCRIBER_DEFAULTS, **options})
-
-
-async def publish(broker: KafkaBroker, topic: Topic, envelope: Envelope) -> None:
-    """Publish an envelope keyed by its application id, so one application's events keep their order."""
-    await publish_json(broker, topic.name, envelope.subject, envelope.model_dump_json())
-
-
-async def publish_json(broker: KafkaBroker, topic_name: str, key: str, payload: str, *,
-                       confirm: bool = True) -> Any:
-    """Publish and wait for the broker's acknowledgement; with `confirm=False`, return as soon as the message is
-    in the producer's buffer, with a future of the acknowledgement (messages to one partition keep their order)."""
-    return await broker.publish(
-        payload.encode(), topic=topic_name, key=key.encode(),
-        headers={"content-type": "application/cloudevents+json"}, no_confirm=not confirm,
-    )

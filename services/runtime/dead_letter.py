@@ -1,26 +1,23 @@
 """Retry, then dead letter: a message that cannot be processed never blocks the ones behind it; and an outage
 never turns good messages into dead letters.
 
-A handler error is retried with exponential backoff up to `max_attempts`; a message that can never succeed
+A reaction's error is retried with exponential backoff up to `max_attempts`; a message that can never succeed
 (invalid JSON, a payload that fails validation, an unknown schema version) goes at once. The message is then
 published unchanged to `<topic>.dlq` with the error, the service and the attempt count in its headers, and
-the original offset is committed. If the dead-letter publish itself fails, the error propagates, the
-subscriber's NACK_ON_ERROR policy seeks back, and the message is tried again later: nothing is lost.
+the original offset is committed. If the dead-letter publish itself fails, the error propagates, the consumer
+seeks back, and the message is tried again later: nothing is lost (services/runtime/consumer.py).
 
-When what the handler needs is away (the database, the mail relay: a refused or lost connection, a time-out, a
-relay answering "try later"), nothing is wrong with the message: it is never dead-lettered. The middleware waits
-(backoff growing to 30 s, logged) and lets the error through, so the subscriber seeks back and the message
-comes again, as long as the outage lasts; the partition waits, as every message behind it would fail alike.
+When what the reaction needs is away (the database, the mail relay: a refused or lost connection, a time-out, a
+relay answering "try later"), nothing is wrong with the message: it is never dead-lettered. The consumer waits
+(backoff growing to 30 s, logged) and seeks back, so the message comes again, as long as the outage lasts; the
+partition waits, as every message behind it would fail alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from typing import Any
 
-from faststream import BaseMiddleware
 from pydantic import ValidationError
 
 from contracts.topics import DLQ_SUFFIX
@@ -73,62 +70,37 @@ MAX_BACKOFF_SECONDS = 30.0
 PERMANENT = (PermanentError, ValidationError, json.JSONDecodeError, UnicodeDecodeError)
 
 
-def dead_letter_middleware(service: str, max_attempts: int, backoff_seconds: float) -> type[BaseMiddleware]:
-    outages: dict[str, int] = {}  # per message (origin): how often it came back because of an outage
-
-    class DeadLetterMiddleware(BaseMiddleware):
-        async def consume_scope(self, call_next, msg) -> Any:
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    result = await call_next(msg)
-                    outages.pop(_origin(msg), None)
-                    return result
-                except PERMANENT as error:
-                    outages.pop(_origin(msg), None)
-                    return await self._dead_letter(msg, error, attempt)
-                except Exception as error:  # noqa: BLE001 - every other error is worth a retry
-                    if is_outage(error):
-                        await self._wait_out(msg, error)
-                        raise  # NACK: the subscriber seeks back and the message comes again
-                    if attempt >= max_attempts:
-                        outages.pop(_origin(msg), None)
-                        return await self._dead_letter(msg, error, attempt)
-                    log.warning("%s: attempt %d failed (%s), retrying", _origin(msg), attempt, error)
-                    # Capped, so a long series of retries never outlasts the consumer's poll interval.
-                    await asyncio.sleep(min(backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
-
-        @staticmethod
-        async def _wait_out(msg, error: BaseException) -> None:
-            origin = _origin(msg)
-            outages[origin] = times = outages.get(origin, 0) + 1
-            delay = min(backoff_seconds * 2 ** min(times - 1, 16), MAX_BACKOFF_SECONDS)
-            log.warning("%s: waiting for an outage to end (%s: %s); try %d again in %.1f s", origin,
-                        type(error).__name__, error, times + 1, delay)
-            await asyncio.sleep(delay)
-
-        async def _dead_letter(self, msg, error: BaseException, attempts: int) -> None:
-            # A validation error names the fields, not their values: the headers must not copy personal data.
-            description = (str([(e["loc"], e["msg"]) for e in error.errors(include_input=False)])
-                           if isinstance(error, ValidationError) else str(error))
-            raw = msg.raw_message
-            headers = {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for k, v in raw.headers}
-            headers.update({
-                HEADER_ERROR: description[:2000],
-                HEADER_ERROR_TYPE: type(error).__name__,
-                HEADER_SERVICE: service,
-                HEADER_ATTEMPTS: str(attempts),
-                HEADER_ORIGIN: _origin(msg),
-            })
-            broker = self.context.get("broker")
-            await broker.publish(raw.value, topic=raw.topic + DLQ_SUFFIX, key=raw.key, headers=headers)
-            log.error("%s: sent to %s after %d attempt(s): %s", _origin(msg), raw.topic + DLQ_SUFFIX, attempts,
-                      description)
-
-    return DeadLetterMiddleware
+def backoff(attempt: int, base_seconds: float) -> float:
+    """The wait before the next try: doubling from `base_seconds`, never more than MAX_BACKOFF_SECONDS (so a
+    long series of retries never outlasts the consumer's poll interval)."""
+    return min(base_seconds * 2 ** min(attempt - 1, 16), MAX_BACKOFF_SECONDS)
 
 
-def _origin(msg) -> str:
-    raw = msg.raw_message
-    return f"{raw.topic}[{raw.partition}]@{raw.offset}"
+def describe(error: BaseException) -> str:
+    """What went wrong, for the headers and the log. A validation error names the fields, not their values:
+    the headers must not copy personal data."""
+    if isinstance(error, ValidationError):
+        return str([(e["loc"], e["msg"]) for e in error.errors(include_input=False)])
+    return str(error)
+
+
+def origin(record) -> str:
+    return f"{record.topic}[{record.partition}]@{record.offset}"
+
+
+async def send(kafka, record, error: BaseException, attempts: int, service: str) -> None:
+    """Publish `record` unchanged to `<topic>.dlq`, with why, by whom and after how many attempts in its
+    headers; returns once the broker has it (if it fails, the error propagates and the record is not
+    committed: it comes again)."""
+    description = describe(error)
+    headers = {k: v for k, v in (record.headers or ())}
+    headers.update({
+        HEADER_ERROR: description[:2000].encode(),
+        HEADER_ERROR_TYPE: type(error).__name__.encode(),
+        HEADER_SERVICE: service.encode(),
+        HEADER_ATTEMPTS: str(attempts).encode(),
+        HEADER_ORIGIN: origin(record).encode(),
+    })
+    await kafka.publish(record.value, topic=record.topic + DLQ_SUFFIX, key=record.key, headers=list(headers.items()))
+    log.error("%s: sent to %s after %d attempt(s): %s", origin(record), record.topic + DLQ_SUFFIX, attempts,
+              description)

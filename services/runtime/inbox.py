@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import delete
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
@@ -26,3 +27,22 @@ async def first_delivery(session: AsyncSession, envelope: Envelope) -> bool:
     )
     result = await session.exec(statement)  # type: ignore[call-overload]
     return result.rowcount == 1
+
+
+async def first_deliveries(session: AsyncSession, envelopes: list[Envelope]) -> set[str]:
+    """Record a batch's events in one statement; the ids of those never processed before. On PostgreSQL an
+    instance given the same events by a rebalance waits here until the other's transaction ends, then finds
+    them recorded."""
+    if not envelopes:
+        return set()
+    at = now()
+    rows = list({e.id: {"event_id": e.id, "event_type": e.type, "processed_at": at} for e in envelopes}.values())
+    statement = (insert_ignoring_duplicates(session, ProcessedEvent).values(rows)
+                 .returning(ProcessedEvent.event_id))  # type: ignore[attr-defined]
+    return set((await session.exec(statement)).scalars())  # type: ignore[call-overload]
+
+
+async def forget(session: AsyncSession, event_ids: list[str]) -> None:
+    """Take events out of the inbox in the session's transaction: delivered again, they are processed."""
+    if event_ids:
+        await session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.event_id).in_(event_ids)))  # type: ignore[call-overload]

@@ -22,16 +22,14 @@ import logging
 import time
 from datetime import datetime
 
-from faststream.kafka import KafkaBroker
-from opentelemetry import context as otel_context
-from opentelemetry.propagate import extract, inject
+from opentelemetry.propagate import inject
 from sqlalchemy import event, inspect, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
 from contracts.topics import Topic
-from services.runtime.broker import publish_json
+from services.runtime.broker import CONTENT_TYPE, Kafka
 from services.runtime.db import SessionFactory, transaction_lock, utc_timestamp
 
 log = logging.getLogger(__name__)
@@ -71,7 +69,7 @@ _RELAY_LOCK_KEY = 0x6169_6775  # any constant; scoped to the service's own datab
 
 
 class OutboxRelay:
-    def __init__(self, sessions: SessionFactory, broker: KafkaBroker, sweep_seconds: float = 1.0,
+    def __init__(self, sessions: SessionFactory, broker: Kafka, sweep_seconds: float = 1.0,
                  batch_size: int = 200, *, from_memory: bool = False, mark_seconds: float = 0.05) -> None:
         self._sessions = sessions
         self._broker = broker
@@ -173,10 +171,28 @@ class OutboxRelay:
         if not self._published:
             return
         async with self._sessions() as session:
-            await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
-                               .where(col(OutboxMessage.id).in_(self._published)).values(published_at=now()))
+            await self.mark(session, self._published)
             await session.commit()
         self._published = []
+
+    def take_marks(self) -> list[int]:
+        """The ids published and not marked yet, for a consumer's batch transaction to mark (one transaction
+        instead of two); `give_back` them if that transaction does not commit."""
+        marks, self._published = self._published, []
+        return marks
+
+    def give_back(self, marks: list[int]) -> None:
+        if marks:
+            if not self._published:
+                self._published_since = time.monotonic()
+            self._published = marks + self._published
+
+    @staticmethod
+    async def mark(session: AsyncSession, ids: list[int]) -> None:
+        """Mark rows `ids` published, in the caller's transaction."""
+        if ids:
+            await session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                               .where(col(OutboxMessage.id).in_(ids)).values(published_at=now()))
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending events in order; returns how many were published."""
@@ -199,13 +215,13 @@ class OutboxRelay:
         """Publish in order, awaiting the acknowledgements together: one round trip per batch instead of one per
         event. An application's next event is sent only once the broker has the one before: if one fails, none
         after it can be on the topic before the sweep publishes both again."""
-        sent: dict[str, asyncio.Future] = {}
+        sent: dict[tuple[str, str], asyncio.Future] = {}
         acknowledgements: list[asyncio.Future] = []
         try:
             for message in messages:
-                if (previous := sent.get(message.key)) is not None:
+                if (previous := sent.get((message.topic, message.key))) is not None:
                     await previous
-                sent[message.key] = acknowledgement = await self._publish(message)
+                sent[(message.topic, message.key)] = acknowledgement = await self._publish(message)
                 acknowledgements.append(acknowledgement)
         finally:
             results = await asyncio.gather(*acknowledgements, return_exceptions=True)
@@ -214,8 +230,8 @@ class OutboxRelay:
                 raise result
 
     async def _publish(self, message: OutboxMessage) -> asyncio.Future:
-        token = otel_context.attach(extract(json.loads(message.trace_headers)))
-        try:
-            return await publish_json(self._broker, message.topic, message.key, message.payload, confirm=False)
-        finally:
-            otel_context.detach(token)
+        """Publish without waiting for the acknowledgement; the trace context staged with the row travels on in
+        the record's headers (`traceparent`), so the reader's span continues the trace."""
+        headers = [CONTENT_TYPE, *((name, value.encode()) for name, value in json.loads(message.trace_headers).items())]
+        return await self._broker.publish(message.payload.encode(), topic=message.topic, key=message.key.encode(),
+                                          headers=headers, confirm=False)

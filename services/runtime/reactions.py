@@ -15,10 +15,12 @@ The service's consumer runs it, and intake's rebuild replays the topics through 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from opentelemetry import context as otel_context
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +38,10 @@ class Tx:
     service: str
     session: AsyncSession
     staged: int = 0
+    # Work outside the database that must be done before the transaction commits (e.g. sending an email),
+    # with the cause it belongs to; the consumer runs a batch's together (`run_before_commit`).
+    deferred: list[tuple[Any, Callable[[], Awaitable[None]]]] = field(default_factory=list)
+    cause: Any = None  # set by the consumer: the record whose reaction runs now
 
     # -- state ------------------------------------------------------------------------------------------------
 
@@ -47,6 +53,34 @@ class Tx:
 
     async def exec(self, statement: Any) -> Any:
         return await self.session.exec(statement)  # type: ignore[call-overload]
+
+    def before_commit(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` after every reaction of the transaction has run and before it commits, concurrently with
+        the other causes' work. If it raises an error that retrying cannot help (services/runtime/dead_letter.py
+        PERMANENT), only its cause goes to the dead-letter topic and the others commit; any other error rolls
+        the whole transaction back."""
+        context = otel_context.get_current()  # the cause's span: what `work` stages continues its trace
+
+        async def in_context() -> None:
+            token = otel_context.attach(context)
+            try:
+                await work()
+            finally:
+                otel_context.detach(token)
+
+        self.deferred.append((self.cause, in_context))
+
+    async def run_before_commit(self) -> list[tuple[Any, BaseException]]:
+        """Run the deferred work together; the causes whose work failed for good, with why."""
+        from services.runtime.dead_letter import PERMANENT
+
+        work, self.deferred = self.deferred, []
+        results = await asyncio.gather(*(job() for _, job in work), return_exceptions=True)
+        failed = [(cause, result) for (cause, _), result in zip(work, results) if isinstance(result, BaseException)]
+        for _, error in failed:
+            if not isinstance(error, PERMANENT):
+                raise error
+        return failed
 
     # -- events -----------------------------------------------------------------------------------------------
 

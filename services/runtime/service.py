@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.envelope import Envelope
 from contracts.topics import Topic
 from services.runtime import db, settings as settings_module, telemetry
-from services.runtime.broker import make_broker, subscribe
+from services.runtime.broker import Kafka
+from services.runtime.consumer import CURRENT, Consumer, Metrics
 from services.runtime.db import SessionFactory
 from services.runtime.inbox import first_delivery
 from services.runtime.migrations import check_current
@@ -41,11 +41,12 @@ class Runtime:
     settings: Settings
     tracing: TracerProvider
     registry: CollectorRegistry
-    broker: KafkaBroker
+    broker: Kafka
     engine: AsyncEngine
     sessions: SessionFactory
     relay: OutboxRelay
     tasks: list[asyncio.Task] = field(default_factory=list)
+    reactions: list[On] = field(default_factory=list)
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task for the life of the service."""
@@ -64,25 +65,30 @@ class Runtime:
 
     def serve(self, reactions: Reactions) -> None:
         """Consume every topic of `reactions`, each entry in its consumer group, once the service starts."""
-        for entry in reactions:
-            self._subscribe(entry)
+        self.reactions.extend(reactions)
 
-    def _subscribe(self, entry: On) -> None:
-        async def handler(envelope: Envelope) -> None:
-            if entry.relevant is not None and not entry.relevant(envelope):
-                return
+    async def start(self) -> None:
+        """Connect to Kafka, then relay the outbox and consume every topic served."""
+        await self.broker.start()
+        self.spawn(self.relay.run(), name="outbox-relay")
+        metrics = Metrics.of(self.registry)
+        for entry in (*self.reactions, *self.broker.legacy):
+            self.spawn(Consumer(self, entry, metrics).run(), name=f"consumer {entry.group}")
 
-            async def work(session: AsyncSession) -> None:
-                await entry.react(Tx(self.settings.service_name, session), envelope)
-
-            await self.process_once(envelope, work)
-
-        handler.__annotations__ = {"envelope": Envelope[entry.topics[0].payload], "return": None}
-        subscribe(self.broker, entry.topics, group_id=entry.group, partner_keys=entry.signed_by)(handler)
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        await self.broker.stop()
 
     async def process_once(self, envelope: Envelope, work: Callable[[AsyncSession], Awaitable[None]]) -> bool:
-        """Run `work` for an event not processed before. What it changes and what it stages in the outbox
-        commit together with the inbox row; a redelivered event changes nothing. False for a duplicate."""
+        """Run `work` for an event not processed before, in the consumer's batch transaction (whose inbox has
+        already dropped a redelivered event), or else in a transaction of its own with an inbox row.
+        (The shape of a reaction before `Tx`: kept until routing moves to its table.)"""
+        if (tx := CURRENT.get()) is not None:
+            await work(tx.session)
+            return True
         async with self.sessions() as session:
             if not await first_delivery(session, envelope):
                 return False
@@ -92,28 +98,26 @@ class Runtime:
         return True
 
     def emit(self, session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
-        """Stage an event in the caller's transaction; the relay publishes it once the transaction commits."""
+        """Stage an event in the caller's transaction; the relay publishes it once the transaction commits.
+        (The shape of a reaction before `Tx`: kept until routing moves to its table.)"""
         stage(session, topic, envelope)
-
-    async def react(self, cause: Envelope, topic: Topic, event: Envelope) -> None:
-        """The common reaction of a stateless step: `cause` leads to `event`, once."""
-        async def announce(session: AsyncSession) -> None:
-            self.emit(session, topic, event)
-
-        await self.process_once(cause, announce)
 
 
 def build_runtime(service_name: str, settings_class: type[Settings] = Settings) -> Runtime:
     settings = settings_module.load(service_name, settings_class)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service_name} %(levelname)s %(name)s: %(message)s")
-    tracing = telemetry.tracer_provider(settings)
-    registry = telemetry.metrics_registry()
+    return runtime_for(settings)
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime of a service with these settings: nothing connects before `start` (the HTTP app's lifespan)."""
     engine = db.make_engine(settings.db_url())
-    broker = make_broker(settings, tracing, registry)
+    broker = Kafka(settings)
     sessions = db.sessions(engine)
     # On SQLite, one process owns the file: the relay takes what a transaction staged from memory (outbox.py).
     relay = OutboxRelay(sessions, broker, from_memory=engine.dialect.name == "sqlite")
-    return Runtime(settings, tracing, registry, broker, engine, sessions, relay)
+    return Runtime(settings, telemetry.tracer_provider(settings), telemetry.metrics_registry(), broker, engine,
+                   sessions, relay)
 
 
 def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequence[Hook] = (),
@@ -134,17 +138,13 @@ def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequ
         if any(value.startswith("failed") for value in prepared.values()):
             yield
             return
-        await runtime.broker.start()
-        runtime.spawn(runtime.relay.run(), name="outbox-relay")
+        await runtime.start()
         for hook in on_startup:
             await hook(runtime)
         try:
             yield
         finally:
-            for task in runtime.tasks:
-                task.cancel()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
-            await runtime.broker.stop()
+            await runtime.stop()
             for hook in on_shutdown:
                 await hook(runtime)
             await runtime.engine.dispose()

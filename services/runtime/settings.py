@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     var_dir: Path = Path("var")
 
+    # At most this many records of one partition are handled in one transaction.
+    batch_max_records: int = 200
+
     # Retry, then dead letter.
     max_attempts: int = 3
     retry_backoff_seconds: float = 0.2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 
@@ -11,8 +12,11 @@ from sqlmodel import col, func, select
 
 from contracts.events import EmailSent
 from contracts.topics import EMAIL_SENT
-from services.runtime import dead_letter, db, migrations, telemetry
-from services.runtime.broker import make_broker, subscribe
+from services.runtime import dead_letter, db, migrations
+from services.runtime.broker import Kafka
+from services.runtime.inbox import ProcessedEvent
+from services.runtime.reactions import Reactions, on
+from services.runtime.service import runtime_for
 from services.runtime.messages import first_event
 from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
 from services.runtime.settings import Settings
@@ -29,25 +33,53 @@ def event(application_id: str):
     return first_event(EMAIL_SENT, email_sent(application_id), service="test", subject=application_id)
 
 
-def broker_for(bootstrap: str, tmp_path, name: str):
-    settings = Settings(service_name=name, kafka_bootstrap_servers=bootstrap, var_dir=tmp_path,
-                        max_attempts=3, retry_backoff_seconds=0.05, traces_exporter="none")
-    return make_broker(settings, telemetry.tracer_provider(settings), telemetry.metrics_registry())
+def broker_for(bootstrap: str, tmp_path, name: str) -> Kafka:
+    return Kafka(settings_for(bootstrap, tmp_path, name))
 
 
-async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_without_blocking(
+def settings_for(bootstrap: str, tmp_path, name: str) -> Settings:
+    return Settings(service_name=name, kafka_bootstrap_servers=bootstrap, var_dir=tmp_path,
+                    max_attempts=3, retry_backoff_seconds=0.05, traces_exporter="none")
+
+
+@contextlib.asynccontextmanager
+async def consuming(bootstrap: str, tmp_path, name: str, group: str, react):
+    """A service named `name` (its database: SQLite, the runtime's tables) consuming EMAIL_SENT with `react`."""
+    settings = settings_for(bootstrap, tmp_path, name)
+    await asyncio.to_thread(migrations.upgrade, "triage", settings.db_url())  # a service whose tables are the runtime's
+    runtime = runtime_for(settings)
+    runtime.serve(Reactions(name, (on(EMAIL_SENT, group, react),)))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+        await runtime.engine.dispose()
+
+
+async def publish_all(bootstrap: str, tmp_path, subjects: list[str]) -> None:
+    """One partition (one key), in this order, before the consumer starts: they come in one poll, one batch."""
+    kafka = broker_for(bootstrap, tmp_path, "publisher")
+    await kafka.start()
+    try:
+        for subject in subjects:
+            await kafka.publish(event(subject).model_dump_json().encode(), topic=EMAIL_SENT.name,
+                                key=b"same-partition")
+    finally:
+        await kafka.stop()
+
+
+async def test_a_flaky_reaction_is_retried_and_a_hopeless_one_dead_lettered_without_blocking(
         kafka_bootstrap, tmp_path):
-    # Given a subscriber that fails twice on 'FLAKY-FERRET', always on 'HOPELESS-HERON', never on 'CALM-CAMEL'
+    # Given a reaction that fails twice on 'FLAKY-FERRET', always on 'HOPELESS-HERON', never on 'CALM-CAMEL'
     run = uuid.uuid4().hex[:8]
     flaky, hopeless, calm = f"FLAKY-FERRET-{run}", f"HOPELESS-HERON-{run}", f"CALM-CAMEL-{run}"
-    broker = broker_for(kafka_bootstrap, tmp_path, "retry-test")
     attempts: dict[str, int] = {}
     processed: list[str] = []
     done = asyncio.Event()
 
-    @subscribe(broker, EMAIL_SENT, group_id=f"retry-test-{run}")
-    async def on_email_sent(envelope: dict) -> None:
-        subject = envelope["subject"]
+    async def react(_tx, envelope) -> None:
+        subject = envelope.subject
         if run not in subject:
             return  # messages of other tests on the shared topic
         attempts[subject] = attempts.get(subject, 0) + 1
@@ -57,19 +89,15 @@ async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_witho
         if calm in processed:
             done.set()
 
-    await broker.start()
-    try:
-        # When the three messages arrive on one partition, hopeless first
-        for subject in (hopeless, flaky, calm):
-            await broker.publish(event(subject).model_dump_json().encode(), topic=EMAIL_SENT.name,
-                                 key=b"same-partition", headers={})
+    # When the three messages wait on one partition, hopeless first, and the consumer starts
+    await publish_all(kafka_bootstrap, tmp_path, [hopeless, flaky, calm])
+    async with consuming(kafka_bootstrap, tmp_path, "retry-test", f"retry-test-{run}", react):
         await asyncio.wait_for(done.wait(), timeout=30)
-    finally:
-        await broker.stop()
 
-    # Then the flaky one succeeded on its third attempt, the calm one was not blocked
+    # Then their batch failed on the hopeless one, and each was taken again on its own: the flaky one succeeded
+    # on its third attempt, the calm one was not blocked, the hopeless one had its three attempts
     assert processed == [flaky, calm]
-    assert attempts == {hopeless: 3, flaky: 3, calm: 1}
+    assert attempts == {hopeless: 1 + 3, flaky: 3, calm: 1}
     # And the hopeless one waits on the dead-letter topic with the error, the service and the attempts
     dead = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.dlq)
             if hopeless.encode() in r.value and (dead_letter.HEADER_SERVICE, b"retry-test") in r.headers]
@@ -77,24 +105,68 @@ async def test_a_flaky_handler_is_retried_and_a_hopeless_one_dead_lettered_witho
     headers = dict(dead[0].headers)
     assert headers[dead_letter.HEADER_ATTEMPTS] == b"3"
     assert headers[dead_letter.HEADER_SERVICE] == b"retry-test"
-    assert headers[dead_letter.HEADER_ERROR] == b"the application is unknown (3)"
+    assert headers[dead_letter.HEADER_ERROR] == b"the application is unknown (4)"
     assert headers[dead_letter.HEADER_ORIGIN].startswith(EMAIL_SENT.name.encode())
+
+
+async def test_a_batch_commits_its_records_together_and_a_copy_in_it_changes_nothing(kafka_bootstrap, tmp_path):
+    # Given five events on one partition, the third delivered twice (a producer's retry)
+    run = uuid.uuid4().hex[:8]
+    subjects = [f"BATCHED-BEE-{run}-{n}" for n in range(5)]
+    events = [event(subject) for subject in subjects]
+    kafka = broker_for(kafka_bootstrap, tmp_path, "publisher")
+    await kafka.start()
+    for envelope in (*events[:3], events[2], *events[3:]):
+        await kafka.publish(envelope.model_dump_json().encode(), topic=EMAIL_SENT.name, key=b"same-partition")
+    await kafka.stop()
+    seen: list[str] = []
+    done = asyncio.Event()
+
+    async def react(tx, envelope) -> None:
+        if run in envelope.subject and envelope.causation_id is None:  # not an echo
+            seen.append(envelope.subject)
+            tx.announce(envelope, EMAIL_SENT, envelope.data, discriminator="echo")
+            if len(seen) == len(subjects):
+                done.set()
+
+    # When the consumer takes them
+    async with consuming(kafka_bootstrap, tmp_path, "batch-test", f"batch-test-{run}", react) as runtime:
+        await asyncio.wait_for(done.wait(), timeout=30)
+        async with asyncio.timeout(15):  # the reactions ran; the commit follows them
+            while True:
+                async with runtime.sessions() as session:
+                    recorded = (await session.exec(select(ProcessedEvent.processed_at).where(
+                        col(ProcessedEvent.event_id).in_([e.id for e in events])))).all()
+                if len(recorded) == len(events):
+                    break
+                await asyncio.sleep(0.1)
+
+    # Then each event was handled once, in order, all five in one transaction (one moment in the inbox), and
+    # their echoes are on the topic once each
+    assert seen == subjects
+    assert len(recorded) == 5 and len(set(recorded)) == 1
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        echoes = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name)
+                  if r.key.decode() in subjects and json.loads(r.value)["causation_id"]]
+        if len(echoes) == 5 or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert sorted(r.key.decode() for r in echoes) == subjects
 
 
 async def test_an_outage_longer_than_the_retries_holds_the_message_back_and_never_dead_letters_it(
         kafka_bootstrap, tmp_path):
-    # Given a subscriber whose database is away for the first 6 deliveries of 'PATIENT-PUFFIN' (twice the
+    # Given a reaction whose database is away for the first 6 deliveries of 'PATIENT-PUFFIN' (twice the
     # retries a failing message gets), then back; and 'CALM-CAMEL' behind it on the same partition
     run = uuid.uuid4().hex[:8]
     patient, calm = f"PATIENT-PUFFIN-{run}", f"CALM-CAMEL-{run}"
-    broker = broker_for(kafka_bootstrap, tmp_path, "outage-test")
     attempts: dict[str, int] = {}
     processed: list[str] = []
     done = asyncio.Event()
 
-    @subscribe(broker, EMAIL_SENT, group_id=f"outage-test-{run}")
-    async def on_email_sent(envelope: dict) -> None:
-        subject = envelope["subject"]
+    async def react(_tx, envelope) -> None:
+        subject = envelope.subject
         if run not in subject:
             return
         attempts[subject] = attempts.get(subject, 0) + 1
@@ -104,19 +176,14 @@ async def test_an_outage_longer_than_the_retries_holds_the_message_back_and_neve
         if calm in processed:
             done.set()
 
-    await broker.start()
-    try:
-        # When both arrive
-        for subject in (patient, calm):
-            await broker.publish(event(subject).model_dump_json().encode(), topic=EMAIL_SENT.name,
-                                 key=b"same-partition", headers={})
+    # When both arrive
+    await publish_all(kafka_bootstrap, tmp_path, [patient, calm])
+    async with consuming(kafka_bootstrap, tmp_path, "outage-test", f"outage-test-{run}", react):
         await asyncio.wait_for(done.wait(), timeout=60)
-    finally:
-        await broker.stop()
 
     # Then the patient one was delivered again until the database came back, in order, and is not a dead letter
     assert processed == [patient, calm]
-    assert attempts == {patient: 7, calm: 1}
+    assert attempts[calm] == 1 and attempts[patient] == 7
     assert not [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.dlq) if patient.encode() in r.value]
 
 

@@ -1,0 +1,244 @@
+"""A service's consumer: the records of one poll, per partition, handled in one transaction.
+
+For each partition of a poll:
+1. every record is decoded on its own (services/runtime/broker.py `decode`); one that cannot be read is kept
+   aside for its dead-letter topic, and the others go on;
+2. the readable records' events are recorded in the inbox in one statement; the reactions run for those never
+   processed before, in offset order, in **one transaction** with their state changes and outbox rows (and the
+   outbox relay's marks of what it published since the last batch);
+3. after the commit, the unreadable records go to the dead-letter topic, then the partition's offset is
+   committed: a crash before that replays the batch, and the inbox drops what was done.
+
+If the batch transaction fails for any reason, it is rolled back and the records are taken again one at a time,
+each in its own transaction, exactly as a consumer of one record at a time would: an error is retried with
+backoff up to `max_attempts`, then dead-lettered; an unreadable record is dead-lettered at once; an outage
+(database or mail relay away) dead-letters nothing: the consumer waits, seeks back to the record, and the
+partition goes on from there when it is back (services/runtime/dead_letter.py). A batch changes how often the
+database is asked, not what happens to a record.
+
+Each record gets one span, a child of the trace it carries (`traceparent`), and what the reaction stages in the
+outbox carries that span on: one application's spans in the four services share one trace id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from opentelemetry.propagate import extract
+from opentelemetry.trace import SpanKind
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from contracts.envelope import Envelope
+from services.runtime import dead_letter
+from services.runtime.broker import decode
+from services.runtime.inbox import first_deliveries, forget
+from services.runtime.reactions import On, Tx
+
+log = logging.getLogger(__name__)
+
+# The transaction a reaction runs in, for code written before `Tx` (services/runtime/service.py process_once).
+CURRENT: ContextVar[Tx | None] = ContextVar("aiguillage_current_tx", default=None)
+
+
+@dataclass
+class Metrics:
+    records: Counter
+    batches: Histogram
+
+    @classmethod
+    def of(cls, registry: CollectorRegistry) -> Metrics:
+        return cls(
+            Counter("aiguillage_records", "Records consumed, by consumer group, topic and outcome "
+                    "(processed, duplicate, skipped, dead_lettered, retried, outage)",
+                    ["group", "topic", "outcome"], registry=registry),
+            Histogram("aiguillage_batch_seconds", "Time to handle one partition's batch, by consumer group",
+                      ["group"], registry=registry,
+                      buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
+        )
+
+
+@dataclass
+class Item:
+    """A record of a batch and what decoding it gave: its envelope, or why it cannot be read."""
+
+    record: ConsumerRecord
+    envelope: Envelope | None = None
+    unreadable: BaseException | None = None
+
+
+class Consumer:
+    """Consumes the topics of one table entry (`On`) in its consumer group, for `runtime`'s service."""
+
+    def __init__(self, runtime, entry: On, metrics: Metrics) -> None:
+        self.runtime, self.entry, self.metrics = runtime, entry, metrics
+        settings = runtime.settings
+        self.service = settings.service_name
+        self.max_records = settings.batch_max_records
+        self._tracer = runtime.tracing.get_tracer("aiguillage.consumer")
+        self._outages: dict[TopicPartition, int] = {}  # per partition: outages in a row
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def run(self) -> None:
+        names = [topic.name for topic in self.entry.topics]
+        self._consumer = consumer = AIOKafkaConsumer(
+            *names, **self.runtime.broker.options, group_id=self.entry.group, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_poll_records=self.max_records)
+        await consumer.start()
+        log.info("%s reads %s as %s", self.service, ", ".join(names), self.entry.group)
+        try:
+            while True:
+                polled = await consumer.getmany(timeout_ms=1000, max_records=self.max_records)
+                for partition, records in polled.items():
+                    try:
+                        await self._partition(partition, records)
+                    except Exception:  # noqa: BLE001 - e.g. a dead letter could not be published: all comes again
+                        log.exception("%s: %s[%d] from offset %d comes again", self.entry.group, partition.topic,
+                                      partition.partition, records[0].offset)
+                        consumer.seek(partition, records[0].offset)
+                        await asyncio.sleep(1.0)
+        finally:
+            await consumer.stop()
+
+    # -- one partition's batch -----------------------------------------------------------------------------
+
+    async def _partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
+        started = time.perf_counter()
+        items = [self._decode(record) for record in records]
+        try:
+            await self._in_one_transaction([item for item in items if item.envelope is not None])
+            for item in items:
+                if item.unreadable is not None:
+                    await self._dead_letter(item, item.unreadable, 1)
+            done = len(items)
+        except Exception as error:  # noqa: BLE001 - every record is taken again on its own
+            log.warning("%s: a batch of %d records from %s[%d] failed (%s: %s); taking them one at a time",
+                        self.entry.group, len(items), partition.topic, partition.partition, type(error).__name__,
+                        dead_letter.describe(error))
+            done = 0
+            for item in items:
+                if not await self._one(item):
+                    break  # an outage: the consumer seeks back to this record
+                done += 1
+        if done:
+            await self._commit(partition, items[done - 1].record.offset + 1)
+        if done < len(items):
+            self._consumer.seek(partition, items[done].record.offset)
+        else:
+            self._outages.pop(partition, None)
+        self.metrics.batches.labels(self.entry.group).observe(time.perf_counter() - started)
+
+    def _decode(self, record: ConsumerRecord) -> Item:
+        try:
+            envelope = decode(record, self.entry.signed_by)
+        except dead_letter.PERMANENT as error:
+            return Item(record, unreadable=error)
+        if self.runtime.settings.log_each_message:
+            log.info("%s: received %s", dead_letter.origin(record), envelope.id)
+        return Item(record, envelope)
+
+    async def _in_one_transaction(self, items: list[Item]) -> None:
+        relevant = [item for item in items if self.entry.relevant is None or self.entry.relevant(item.envelope)]
+        self._count(items, "skipped", lambda item: item not in relevant)
+        if not relevant:
+            return
+        relay = self.runtime.relay
+        marks = relay.take_marks()
+        try:
+            async with self.runtime.sessions() as session:
+                tx = Tx(self.service, session)
+                fresh = await first_deliveries(session, [item.envelope for item in relevant])
+                for item in relevant:
+                    tx.cause = item
+                    if item.envelope.id in fresh:
+                        fresh.discard(item.envelope.id)  # a copy later in the same batch is a duplicate
+                        with self._span(item):
+                            token = CURRENT.set(tx)
+                            try:
+                                await self.entry.react(tx, item.envelope)
+                            finally:
+                                CURRENT.reset(token)
+                        self._count([item], "processed")
+                    else:
+                        self._count([item], "duplicate")
+                rejected = await tx.run_before_commit()
+                # A rejected event is not recorded as processed: replayed from its dead-letter topic, it is done.
+                await forget(session, [item.envelope.id for item, _ in rejected])
+                await relay.mark(session, marks)
+                await session.commit()
+        except BaseException:
+            relay.give_back(marks)
+            raise
+        if tx.staged:
+            relay.wake()
+        for item, error in rejected:  # its state was committed: what it did is kept, and it is not redone
+            await self._dead_letter(item, error, 1)
+
+    # -- one record at a time, after a batch failed ----------------------------------------------------------
+
+    async def _one(self, item: Item) -> bool:
+        """Handle one record in its own transaction, with the retries and dead letters of the rules above.
+        False when an outage holds it back (the partition waits)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                if item.unreadable is not None:
+                    raise item.unreadable
+                await self._in_one_transaction([item])
+                return True
+            except dead_letter.PERMANENT as error:
+                await self._dead_letter(item, error, attempt)
+                return True
+            except Exception as error:  # noqa: BLE001 - every other error is worth a retry
+                where = dead_letter.origin(item.record)
+                if dead_letter.is_outage(error):
+                    partition = TopicPartition(item.record.topic, item.record.partition)
+                    self._outages[partition] = times = self._outages.get(partition, 0) + 1
+                    delay = dead_letter.backoff(times, self.runtime.settings.retry_backoff_seconds)
+                    log.warning("%s: waiting for an outage to end (%s: %s); try %d again in %.1f s", where,
+                                type(error).__name__, error, times + 1, delay)
+                    self._count([item], "outage")
+                    await asyncio.sleep(delay)
+                    return False
+                if attempt >= self.runtime.settings.max_attempts:
+                    await self._dead_letter(item, error, attempt)
+                    return True
+                log.warning("%s: attempt %d failed (%s), retrying", where, attempt, error)
+                self._count([item], "retried")
+                await asyncio.sleep(dead_letter.backoff(attempt, self.runtime.settings.retry_backoff_seconds))
+
+    async def _dead_letter(self, item: Item, error: BaseException, attempts: int) -> None:
+        await dead_letter.send(self.runtime.broker, item.record, error, attempts, self.service)
+        self._count([item], "dead_lettered")
+
+    # -- bookkeeping -------------------------------------------------------------------------------------------
+
+    async def _commit(self, partition: TopicPartition, offset: int) -> None:
+        try:
+            await self._consumer.commit({partition: offset})
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            # The partition went to another member (a rebalance): it starts from the last committed offset, and
+            # its inbox drops what this batch did already.
+            log.warning("%s: offset %d of %s[%d] not committed (%s); the next owner takes it again",
+                        self.entry.group, offset, partition.topic, partition.partition, error)
+
+    def _span(self, item: Item):
+        record = item.record
+        carrier = {k: v.decode("latin-1") for k, v in record.headers or () if k in ("traceparent", "tracestate")}
+        return self._tracer.start_as_current_span(
+            f"{record.topic} process", context=extract(carrier), kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                        "messaging.consumer.group.name": self.entry.group,
+                        "messaging.kafka.offset": record.offset, "messaging.message.id": item.envelope.id,
+                        "application_id": item.envelope.subject})
+
+    def _count(self, items: list[Item], outcome: str, which=None) -> None:
+        for item in items:
+            if which is None or which(item):
+                self.metrics.records.labels(self.entry.group, item.record.topic, outcome).inc()
