@@ -1,5 +1,10 @@
 """The resilience tier runs the whole system on a three-broker KRaft cluster (replication factor 3,
-min.insync.replicas 2) and PostgreSQL, and injects one fault per test into a stream of applications."""
+min.insync.replicas 2), once on PostgreSQL and once on SQLite (the default of `make run` and the bench), and
+injects one fault per test into a stream of applications.
+
+The services take at most BATCH (20) records of a partition in one transaction here, so that a fault meets
+batches in flight: the one case where a batch changes what an applicant sees is notify killed between the SMTP
+server's answers and its commit, which sends that batch's emails again, with the same Message-IDs."""
 
 from __future__ import annotations
 
@@ -26,8 +31,14 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory):
         cluster.stop()
 
 
-@pytest.fixture(scope="session")
-def resilient_system(kafka_cluster: LocalKafkaCluster, database, tmp_path_factory: pytest.TempPathFactory):
-    with running_system(kafka_cluster.bootstrap, database, tmp_path_factory.mktemp("var"), "resilience",
-                        RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5", TRACES_EXPORTER="none") as running:
+BATCH = 20
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def resilient_system(request, kafka_cluster: LocalKafkaCluster, tmp_path_factory: pytest.TempPathFactory):
+    database = request.getfixturevalue("database") if request.param == "postgresql" else None
+    with running_system(kafka_cluster.bootstrap, database, tmp_path_factory.mktemp("var"),
+                        f"resilience_{request.param}", RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5",
+                        TRACES_EXPORTER="none", BATCH_MAX_RECORDS=str(BATCH)) as running:
+        running.database = request.param
         yield running

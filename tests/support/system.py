@@ -21,9 +21,11 @@ from infra.stack import SERVICES, Stack
 @contextmanager
 def running_system(bootstrap: str, database, var_dir: Path, name: str, **env: str) -> Iterator["System"]:
     """The whole system as `make up` runs it, on free ports, in `var_dir`, each service with its own new
-    database named `<name>_<service>`; stopped at the end."""
+    database named `<name>_<service>` (`database` makes its URL), or, with `database=None`, an SQLite file of its
+    own in `var_dir` as `make run` gives it; stopped at the end."""
     ports = free_ports(len(SERVICES) + 1)
-    env = {**{f"{s.upper()}_DATABASE_URL": database(f"{name}_{s}") for s in SERVICES}, **env}
+    if database is not None:
+        env = {**{f"{s.upper()}_DATABASE_URL": database(f"{name}_{s}") for s in SERVICES}, **env}
     stack = Stack(var_dir, bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1], env=env)
     stack.start_mailbox()
     stack.start_services()
@@ -37,6 +39,7 @@ def running_system(bootstrap: str, database, var_dir: Path, name: str, **env: st
 @dataclass
 class System:
     stack: Stack
+    database: str = "postgresql"  # or "sqlite": what the services' databases are
 
     @property
     def intake(self) -> str:
