@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-import yaml
+from contracts.config_files import FileModel, IsoDate, Items, Label, load_yaml
 
 DATA_FILE = Path(__file__).parent / "data" / "ai_factories.yaml"
 
@@ -82,22 +83,72 @@ class Reference:
         return None
 
 
-def _factory(raw: dict, antennas: list[dict]) -> Factory:
+class FactoryEntry(FileModel):
+    """One factory under `ai_factories` or `later_ai_factories`."""
+
+    id: str
+    name: str
+    acronym: str | None = None  # None: its id
+    country: str
+    partners: Items[str] = ()  # countries of the consortium besides the host's ('NO' quoted: YAML reads NO as false)
+    host: str = ""
+    supercomputer: str = ""
+    batch: int | None = None
+    selected: IsoDate = ""
+    referrals_since: IsoDate | None = None
+    sectors: Items[str] = ()
+    sectors_other_mentions: Items[str] = ()
+    website: str | None = None  # an address, or a note ('unconfirmed (...)')
+    confidence: Literal["high", "medium", "low"] = "low"
+    sources: Items[str] = ()
+
+
+class AntennaEntry(FileModel):
+    """One AI Factory antenna: its country counts as tied to the factories it is linked to."""
+
+    country: str
+    name: str = ""
+    host: str = ""
+    linked: Items[str] | Literal["unconfirmed"]
+    sectors: Items[str] = ()
+    note: str = ""
+
+
+class HomePriorities(FileModel):
+    source: str = ""
+    sectors: Items[str]
+    not_in_scope: Items[str] = ()
+    not_prioritised: Items[str] = ()
+
+
+class ReferenceFile(FileModel):
+    """What `data/ai_factories.yaml` holds."""
+
+    version: Label = "unversioned"
+    about: str = ""
+    home_factory: str
+    home_priorities: HomePriorities
+    sector_vocabulary: dict[str, str]
+    ai_factories: Items[FactoryEntry]
+    later_ai_factories: Items[FactoryEntry] = ()
+    ai_factory_antennas: Items[AntennaEntry] = ()
+
+
+def _factory(entry: FactoryEntry, antennas: tuple[AntennaEntry, ...]) -> Factory:
     return Factory(
-        id=raw["id"],
-        name=raw["name"],
-        acronym=raw.get("acronym", raw["id"]),
-        country=raw["country"],
-        host=raw.get("host", ""),
-        sectors=tuple(raw.get("sectors", ())),
-        other_sectors=tuple(raw.get("sectors_other_mentions", ())),
-        website=_address(raw.get("website")),
-        partner_countries=tuple(str(country) for country in raw.get("partners", ())),
-        antenna_countries=tuple(str(a["country"]) for a in antennas
-                                if isinstance(a.get("linked"), list) and raw["id"] in a["linked"]),
-        referrals_since=str(raw["referrals_since"]) if raw.get("referrals_since") else None,
-        confidence=str(raw.get("confidence", "low")),
-        selected=str(raw.get("selected", "")),
+        id=entry.id,
+        name=entry.name,
+        acronym=entry.acronym or entry.id,
+        country=entry.country,
+        host=entry.host,
+        sectors=entry.sectors,
+        other_sectors=entry.sectors_other_mentions,
+        website=_address(entry.website),
+        partner_countries=entry.partners,
+        antenna_countries=tuple(a.country for a in antennas if isinstance(a.linked, tuple) and entry.id in a.linked),
+        referrals_since=entry.referrals_since,
+        confidence=entry.confidence,
+        selected=entry.selected,
     )
 
 
@@ -108,15 +159,15 @@ def _address(website: str | None) -> str | None:
 
 @cache
 def load(path: Path = DATA_FILE) -> Reference:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    home = raw["home_priorities"]
+    """The reference file; one of the wrong shape stops the caller with the file, the key and what it expected."""
+    raw = load_yaml(path, ReferenceFile)
     return Reference(
-        version=str(raw.get("version", "unversioned")),
-        home_factory=raw["home_factory"],
-        priorities=tuple(home["sectors"]),
-        not_in_scope=tuple(home.get("not_in_scope", ())),
-        not_prioritised=tuple(home.get("not_prioritised", ())),
-        sectors=dict(raw["sector_vocabulary"]),
-        factories=tuple(_factory(f, raw.get("ai_factory_antennas") or [])
-                        for f in (*raw["ai_factories"], *(raw.get("later_ai_factories") or []))),
+        version=raw.version,
+        home_factory=raw.home_factory,
+        priorities=raw.home_priorities.sectors,
+        not_in_scope=raw.home_priorities.not_in_scope,
+        not_prioritised=raw.home_priorities.not_prioritised,
+        sectors=dict(raw.sector_vocabulary),
+        factories=tuple(_factory(entry, raw.ai_factory_antennas)
+                        for entry in (*raw.ai_factories, *raw.later_ai_factories)),
     )
