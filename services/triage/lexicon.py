@@ -32,8 +32,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
+from pydantic import Field
 
+from contracts.config_files import FileModel, load_yaml
 from services.triage.language import NETWORK_LANGUAGES, normalise, words
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,25 @@ def stem(language: str, word: str) -> str | None:
 EUROVOC_FILES = (VOCABULARY_DIR / "eurovoc.jsonl", VOCABULARY_DIR / "eurovoc_sectors.yaml")
 
 
-def _yaml(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+class SectorTerms(FileModel):
+    strong: list[str] = []  # each shows the sector alone
+    weak: list[str] = []  # only beside another cue
+
+
+class CuratedFile(FileModel):
+    """`vocabulary/curated/<language>.yaml`: the team's terms of one language."""
+
+    language: str | None = None  # None: the file's name
+    sectors: dict[str, SectorTerms] = {}
+    not_: dict[str, list[str]] = Field({}, alias="not")  # by sector: phrases that look like its terms but are not
+    civilian: list[str] = []  # words that make a military-looking text civilian
+
+
+class EurovocSectorsFile(FileModel):
+    """`vocabulary/eurovoc_sectors.yaml`: the sector of each EuroVoc microthesaurus, by its id."""
+
+    source_id: str
+    microthesauri: dict[str, str]
 
 
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
@@ -149,15 +167,15 @@ def read_terms() -> dict[str, list[tuple[str, str, str, str]]]:
     """(sector, text, kind, source) of every term, by language: curated terms, then EuroVoc's."""
     terms: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for path in sorted((VOCABULARY_DIR / "curated").glob("*.yaml")):
-        raw = _yaml(path) or {}
-        language = raw.get("language", path.stem)
-        for sector, kinds in (raw.get("sectors") or {}).items():
-            for kind in ("strong", "weak"):
-                terms[language] += [(sector, str(text), kind, "curated") for text in (kinds or {}).get(kind) or ()]
-        for sector, phrases in (raw.get("not") or {}).items():
-            terms[language] += [(sector, str(text), "not", "curated") for text in phrases or ()]
-        terms[language] += [("defence", str(text), "civilian", "curated") for text in raw.get("civilian") or ()]
-    mapping = _yaml(VOCABULARY_DIR / "eurovoc_sectors.yaml")["microthesauri"]
+        raw = load_yaml(path, CuratedFile)
+        language = raw.language or path.stem
+        for sector, kinds in raw.sectors.items():
+            terms[language] += [(sector, text, "strong", "curated") for text in kinds.strong]
+            terms[language] += [(sector, text, "weak", "curated") for text in kinds.weak]
+        for sector, phrases in raw.not_.items():
+            terms[language] += [(sector, text, "not", "curated") for text in phrases]
+        terms[language] += [("defence", text, "civilian", "curated") for text in raw.civilian]
+    mapping = load_yaml(VOCABULARY_DIR / "eurovoc_sectors.yaml", EurovocSectorsFile).microthesauri
     lines = (VOCABULARY_DIR / "eurovoc.jsonl").read_text(encoding="utf-8").splitlines()[1:]  # the first: the header
     for descriptor in map(json.loads, lines):
         sector = mapping.get((descriptor.get("microthesaurus") or {}).get("id"))

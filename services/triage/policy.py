@@ -1,30 +1,27 @@
 """Loading the scoring policy file (`policy.yaml` beside this module, or POLICY_FILE), checked field by field.
 
 A policy with `keywords` is of the keyword era (up to triage-2026.11.3, kept in `policies/` for dry runs that
-compare); one with `classifier` runs the layered classifier.
+compare); one with `classifier` runs the layered classifier. The file holds the fields of `Policy` and its
+`classifier:` those of `Classifier` (services/triage/model.py says what each one does), with their defaults.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-import yaml
-from pydantic import TypeAdapter, ValidationError
-
-from services.triage.model import Policy
+from contracts.config_files import load_yaml, model_of
+from services.triage.model import Classifier, Policy
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
-_POLICY = TypeAdapter(Policy)
 
-
-class PolicyError(ValueError):
-    """The policy file is not a valid policy; the message names each wrong field."""
+ClassifierFile = model_of(Classifier, layers=Literal["lexical", "semantic", "both"])
+PolicyFile = model_of(Policy, classifier=ClassifierFile | None)
 
 
 def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    try:
-        return _POLICY.validate_python(raw, strict=False)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise PolicyError(f"{path}: {problems}") from None
+    """The policy in `path`; a file of the wrong shape raises ConfigFileError naming the file, the key and the
+    type it expected."""
+    policy = load_yaml(Path(path), PolicyFile)
+    classifier = Classifier(**dict(policy.classifier)) if policy.classifier else None
+    return Policy(**{**dict(policy), "classifier": classifier})

@@ -14,11 +14,11 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
-import yaml
 
+from contracts.config_files import FileModel, IsoDate, load_yaml
 from services.triage.lexicon import CACHE_DIR, VOCABULARY_DIR
 
 PROTOTYPES_FILE = VOCABULARY_DIR / "sectors.yaml"
@@ -74,18 +74,46 @@ class Prototype:
     text: str
 
 
+class PrototypesFile(FileModel):
+    """`vocabulary/sectors.yaml`: sentences describing each sector."""
+
+    source_id: str
+    prototypes: dict[str, list[str]]
+
+
+class NaceSectorsFile(FileModel):
+    """`vocabulary/nace_sectors.yaml`: the sector of each NACE division ('01') or group ('01.1')."""
+
+    source_id: str
+    divisions: dict[str, str]
+
+
+class NaceActivity(FileModel):
+    code: str
+    level: Literal["section", "division", "group", "class"]
+    labels: dict[str, str] = {}  # by language
+
+
+class NaceFile(FileModel):
+    """`vocabulary/nace.yaml`: NACE Rev. 2's activities with their labels (the header says where it comes from)."""
+
+    source: dict[str, Any]
+    licence: str
+    retrieved: IsoDate
+    languages: list[str]
+    activities: list[NaceActivity]
+
+
 def prototypes() -> list[Prototype]:
     """The sector descriptions: the team's sentences, then the NACE classes mapped to a sector (English labels)."""
-    raw = yaml.safe_load(PROTOTYPES_FILE.read_text(encoding="utf-8"))
-    found = [Prototype(sector, text) for sector, texts in raw["prototypes"].items() for text in texts]
+    raw = load_yaml(PROTOTYPES_FILE, PrototypesFile)
+    found = [Prototype(sector, text) for sector, texts in raw.prototypes.items() for text in texts]
     if NACE_FILE.exists() and NACE_SECTORS_FILE.exists():
-        mapping = yaml.safe_load(NACE_SECTORS_FILE.read_text(encoding="utf-8"))["divisions"]
-        nace = yaml.load(NACE_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        for activity in nace["activities"]:
-            code = str(activity["code"])
-            sector = mapping.get(code[:4]) or mapping.get(code[:2])
-            label = (activity.get("labels") or {}).get("en")
-            if sector and label and activity.get("level") == "group":
+        mapping = load_yaml(NACE_SECTORS_FILE, NaceSectorsFile).divisions
+        for activity in load_yaml(NACE_FILE, NaceFile).activities:
+            sector = mapping.get(activity.code[:4]) or mapping.get(activity.code[:2])
+            label = activity.labels.get("en")
+            if sector and label and activity.level == "group":
                 found.append(Prototype(sector, label))
     return found
 
