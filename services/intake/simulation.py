@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from contracts import reference as reference_data
+from contracts.config_files import ConfigFileError, parse_yaml, validate
 from contracts.events import ApplicationSubmitted, Outcome, PartnerFit, RuleResult, SectorFinding
 from contracts.reference import Reference
 from services.intake.requests import SubmitApplication
@@ -124,6 +125,8 @@ def _load_policy(path: Path, kind: str, _mtime_ns: int) -> Any:
                             else (routing.load_policy, RoutingPolicy))
     try:
         loaded = loader(path)
+    except ConfigFileError as error:  # a typed loader: what is wrong, where
+        raise SimulationError(f"{path}: invalid {kind} policy: {error.problems}") from None
     except yaml.YAMLError as error:
         raise SimulationError(f"{path}: not valid YAML: {error}") from None
     except (TypeError, AttributeError) as error:  # a field missing or unknown, or not a mapping at all
@@ -143,12 +146,8 @@ def _load_policy(path: Path, kind: str, _mtime_ns: int) -> Any:
 def _reference(path: Path) -> Reference:
     try:
         return reference_data.load(path)
-    except OSError as error:
-        raise SimulationError(f"{path}: cannot read the reference data: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise SimulationError(f"{path}: not valid YAML: {error}") from None
-    except (KeyError, TypeError, AttributeError) as error:
-        raise SimulationError(f"{path}: not reference data: missing or invalid {error}") from None
+    except ConfigFileError as error:
+        raise SimulationError(str(error)) from None
 
 
 # -- the dry run -----------------------------------------------------------------------------------------------------
@@ -230,11 +229,11 @@ def read_applications(path: Path) -> list[tuple[str, SubmitApplication]]:
     except UnicodeDecodeError:
         raise SimulationError(f"{path}: not UTF-8 text") from None
     try:
-        content = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        content = json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text, source=str(path))
     except json.JSONDecodeError as error:
         raise SimulationError(f"{path}: not valid JSON: {error}") from None
-    except yaml.YAMLError as error:
-        raise SimulationError(f"{path}: not valid YAML: {error}") from None
+    except ConfigFileError as error:
+        raise SimulationError(str(error)) from None
     entries = content if isinstance(content, list) else [content]
     if not entries or entries == [None]:
         raise SimulationError(f"{path}: holds no application")
@@ -250,10 +249,10 @@ def read_applications(path: Path) -> list[tuple[str, SubmitApplication]]:
         if label != f"application {number}":
             where += f" ({label})"
         try:
-            application = SubmitApplication.model_validate({k: entry[k] for k in APPLICATION_KEYS if k in entry})
-        except ValidationError as error:
-            fields = "; ".join(f"{_dotted(e['loc'])}: {e['msg']}" for e in error.errors())
-            raise SimulationError(f"{where}: {fields}") from None
+            application = validate({k: entry[k] for k in APPLICATION_KEYS if k in entry}, SubmitApplication,
+                                   source=where)
+        except ConfigFileError as error:
+            raise SimulationError(str(error)) from None
         applications.append((label, application))
     return applications
 

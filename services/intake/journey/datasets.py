@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from contracts import reference
+from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "datasets.sample.yaml"
 
@@ -47,16 +46,30 @@ def load(path: Path | None = None) -> Catalogue:
     return _load(path or Path(os.environ.get("DATASETS_FILE") or DEFAULT_CATALOGUE))
 
 
+class DatasetEntry(FileModel):
+    id: str
+    name: str
+    sectors: Items[str] = ()
+    description: str = ""
+    licence: str = ""
+
+
+class CatalogueFile(FileModel):
+    """What DATASETS_FILE holds."""
+
+    version: Label
+    sample: bool = False
+    datasets: list[DatasetEntry]
+
+
 @cache
 def _load(path: Path) -> Catalogue:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path, CatalogueFile)
     vocabulary = reference.load().sectors
-    datasets = []
-    for entry in raw["datasets"]:
-        if unknown := [s for s in entry.get("sectors", []) if s not in vocabulary]:
-            raise ValueError(f"{path.name}: dataset {entry['id']!r}: unknown sector(s) {', '.join(unknown)}")
-        datasets.append(Dataset(entry["id"], entry["name"], tuple(entry.get("sectors", [])),
-                                entry.get("description", ""), entry.get("licence", "")))
+    for entry in raw.datasets:
+        if unknown := [s for s in entry.sectors if s not in vocabulary]:
+            raise ConfigFileError(str(path), f"dataset {entry.id!r}: unknown sector(s) {', '.join(unknown)}")
+    datasets = tuple(Dataset(e.id, e.name, e.sectors, e.description, e.licence) for e in raw.datasets)
     if len({d.id for d in datasets}) != len(datasets):
-        raise ValueError(f"{path.name}: a dataset id appears twice")
-    return Catalogue(str(raw["version"]), bool(raw.get("sample", False)), tuple(datasets))
+        raise ConfigFileError(str(path), "a dataset id appears twice")
+    return Catalogue(raw.version, raw.sample, datasets)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from contracts import reference
+from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data" / "solution_providers.sample.yaml"
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "lb": "Luxembourgish"}
@@ -53,24 +52,40 @@ def load(path: Path | None = None) -> Directory:
     return _load(path or Path(os.environ.get("SOLUTION_PROVIDERS_FILE") or DEFAULT_DIRECTORY))
 
 
+class ProviderEntry(FileModel):
+    id: str
+    name: str
+    skills: Items[str] = ()
+    sectors: Items[str] = ()
+    languages: Items[str] = ()
+
+
+class DirectoryFile(FileModel):
+    """What SOLUTION_PROVIDERS_FILE holds."""
+
+    version: Label
+    sample: bool = False
+    providers: list[ProviderEntry]
+
+
 @cache
 def _load(path: Path) -> Directory:
     """The directory in `path`, checked: unique ids, sectors of the vocabulary, known languages."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path, DirectoryFile)
     vocabulary = reference.load().sectors
-    providers, seen = [], set()
-    for entry in raw["providers"]:
-        where = f"{path.name}: provider {entry.get('id')!r}"
-        if entry["id"] in seen:
-            raise ValueError(f"{where} appears twice")
-        seen.add(entry["id"])
-        if unknown := [s for s in entry.get("sectors", []) if s not in vocabulary]:
-            raise ValueError(f"{where}: unknown sector(s) {', '.join(unknown)}")
-        if unknown := [lang for lang in entry.get("languages", []) if lang not in LANGUAGE_NAMES]:
-            raise ValueError(f"{where}: unknown language(s) {', '.join(unknown)}; known: {', '.join(LANGUAGE_NAMES)}")
-        providers.append(Provider(entry["id"], entry["name"], tuple(entry.get("skills", [])),
-                                  tuple(entry.get("sectors", [])), tuple(entry.get("languages", []))))
-    return Directory(str(raw["version"]), bool(raw.get("sample", False)), tuple(providers))
+    seen = set()
+    for entry in raw.providers:
+        where = f"provider {entry.id!r}"
+        if entry.id in seen:
+            raise ConfigFileError(str(path), f"{where} appears twice")
+        seen.add(entry.id)
+        if unknown := [s for s in entry.sectors if s not in vocabulary]:
+            raise ConfigFileError(str(path), f"{where}: unknown sector(s) {', '.join(unknown)}")
+        if unknown := [lang for lang in entry.languages if lang not in LANGUAGE_NAMES]:
+            raise ConfigFileError(str(path), f"{where}: unknown language(s) {', '.join(unknown)}; "
+                                             f"known: {', '.join(LANGUAGE_NAMES)}")
+    providers = tuple(Provider(e.id, e.name, e.skills, e.sectors, e.languages) for e in raw.providers)
+    return Directory(raw.version, raw.sample, providers)
 
 
 def _words(text: str) -> list[str]:
