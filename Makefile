@@ -119,7 +119,7 @@ migrate: setup
 staff-account: setup
 	@test -n "$(USERNAME)" -a -n "$(NAME)" || (echo "usage: make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin|triager|expert|viewer" >&2; exit 2)
 	$(PY) -m services.runtime.migrations upgrade intake
-	$(PY) -m services.intake.staff create --username "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),viewer)"
+	$(PY) -m services.intake.console.staff create --username "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),viewer)"
 
 clean: down
 	rm -rf var .pytest_cache test-output

@@ -1,11 +1,20 @@
-"""intake: the public API and the read model. Run: uvicorn services.intake.main:app --port 8000"""
+"""intake: the public API, the applicant's pages, the staff console, the partner bridge and the read model.
+Run: uvicorn services.intake.main:app --port 8000
+
+Only wiring: the settings, the runtime, the one table of reactions (reactions.py) and the HTTP app; each wing
+(applications/, applicant/, console/, partners/, read_model/, journey/) does its own work."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from services.intake import api, bridge, limits, web
+from services.intake import errors
+from services.intake.applicant import pages as applicant_pages
+from services.intake.applications import api, dry_run, form, limits
+from services.intake.console import routes as console
+from services.intake.partners import bridge, signed_requests
 from services.intake.reactions import SERVICE, reactions
+from services.intake.web.rendering import mount_static
 from services.runtime.partners import PartnerKeys
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
@@ -14,14 +23,14 @@ from services.runtime.settings import Settings
 class IntakeSettings(Settings):
     # The address applicants see in their status links; by default the address they called.
     public_base_url: str | None = None
-    # Limits of the public API (services/intake/limits.py): largest request body; submissions per minute per
+    # Limits of the public API (applications/limits.py): largest request body; submissions per minute per
     # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     rate_limit_per_minute: int = Field(default=60, ge=0)
     # The bearer token of the staff API (POST /v1/simulate, for scripts; the console has its own sign-in); unset,
     # that endpoint answers 503.
     staff_api_token: str | None = None
-    # The partner bridge (services/intake/bridge.py): how far a request's timestamp may be from this server's
+    # The partner bridge (partners/): how far a request's timestamp may be from this server's
     # time; a signed request is valid this long, and only once.
     bridge_replay_window_seconds: int = Field(default=300, gt=0)
     # How long a staff member's console session lasts after signing in (a working day); then they sign in again.
@@ -36,7 +45,7 @@ runtime.serve(REACTIONS)
 
 
 async def forget_old_bridge_requests(rt: Runtime) -> None:
-    rt.spawn(bridge.forget_old_requests(rt, rt.settings.bridge_replay_window_seconds),
+    rt.spawn(signed_requests.forget_old_requests(rt, rt.settings.bridge_replay_window_seconds),
              name="bridge-requests")
 
 
@@ -44,8 +53,13 @@ app = http_app(runtime, title="Aiguillage intake",
                description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
                            "without Kafka: the bridge under /v1/partners.",
                on_startup=[forget_old_bridge_requests])
-api.install(app, api.router(runtime, runtime.settings.public_base_url, runtime.settings.staff_api_token))
+api.install(app, api.router(runtime, runtime.settings.public_base_url))
+app.include_router(dry_run.router(runtime.settings.staff_api_token))
 app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
+errors.install(app)
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)
-web.install(app, runtime)
+mount_static(app)
+app.include_router(form.router(runtime))
+app.include_router(applicant_pages.router(runtime))
+app.include_router(console.router(runtime))

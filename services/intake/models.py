@@ -99,7 +99,7 @@ class BridgeRequest(SQLModel, table=True):
 
 
 class StaffAccount(SQLModel, table=True):
-    """A named member of the intake staff (services/intake/staff.py creates them); the password is kept only as
+    """A named member of the intake staff (console/staff.py creates them); the password is kept only as
     its Argon2id hash. A disabled account cannot sign in, and its sessions end."""
 
     __tablename__ = "staff_account"

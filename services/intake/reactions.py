@@ -12,7 +12,8 @@ from contracts.topics import (
     APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED, REFERRALS_INCOMING,
     referrals_to,
 )
-from services.intake import bridge, incoming, read_model
+from services.intake.partners import bridge, incoming
+from services.intake.read_model import updates
 from services.runtime.partners import PartnerKeys
 from services.runtime.reactions import Reactions, on
 
@@ -27,10 +28,10 @@ def reactions(partner_keys: PartnerKeys) -> Reactions:
         # Every partner's offers, read by one consumer, for the partners that fetch them over the bridge.
         on([referrals_to(factory.id) for factory in reference.load().partners], "intake.partner-bridge",
            bridge.when_offered),
-        on(APPLICATION_SCORED, "intake.read-model.scored", read_model.when_application_scored),
-        on(DECISION_MADE, "intake.read-model.decisions", read_model.when_decision_made),
-        on(REFERRAL_UPDATED, "intake.read-model.referrals", read_model.when_referral_updated),
-        on(EMAIL_SENT, "intake.read-model.emails", read_model.when_email_sent),
+        on(APPLICATION_SCORED, "intake.read-model.scored", updates.when_application_scored),
+        on(DECISION_MADE, "intake.read-model.decisions", updates.when_decision_made),
+        on(REFERRAL_UPDATED, "intake.read-model.referrals", updates.when_referral_updated),
+        on(EMAIL_SENT, "intake.read-model.emails", updates.when_email_sent),
         # intake's own journey records, read back: found already, or written anew into a rebuilt database.
-        on(JOURNEY_STEP_RECORDED, "intake.read-model.journey", read_model.when_journey_step_recorded),
+        on(JOURNEY_STEP_RECORDED, "intake.read-model.journey", updates.when_journey_step_recorded),
     ))

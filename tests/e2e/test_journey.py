@@ -18,9 +18,11 @@ from contracts import topics
 from contracts.envelope import now
 from infra import samples
 from infra.topics import create_topics
-from services.intake import indicators
-from services.intake.rebuild import rebuild
+from services.intake.console import indicators
+from services.intake.reactions import reactions
+from services.intake.read_model.rebuild import rebuild
 from services.runtime import db
+from services.runtime.partners import PartnerKeys
 from tests.support.journey import expert_load, record
 from tests.support.kafka import kafka_broker, message_count
 from tests.support.staff import create_account, signed_in_client
@@ -118,7 +120,7 @@ async def test_one_project_completes_the_journey_another_leaves_it_and_the_figur
     # When the read model is rebuilt from the topics into an empty database
     await wait_caught_up_intake(system)
     rebuilt_url = database(f"journey_rebuilt_{uuid.uuid4().hex[:6]}")
-    counts = await rebuild(system.bootstrap, rebuilt_url)
+    counts = await rebuild(system.bootstrap, rebuilt_url, reactions(PartnerKeys({})))
     assert counts[topics.JOURNEY_STEP_RECORDED.name] == 10
 
     # Then its indicators are the same, figure for figure

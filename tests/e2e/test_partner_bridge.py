@@ -15,7 +15,7 @@ import pytest
 from contracts import reference, signing, topics
 from contracts.envelope import Envelope
 from contracts.events import ReferralOffered, ReferralReplied
-from services.intake.incoming import application_id_of
+from services.intake.partners.incoming import application_id_of
 from tests.e2e.test_partner_identity import incoming
 from tests.support.partners import consenting_rhein_radiologie, credentials, referral_steps, wait_for
 from tests.support.kafka import read_topic

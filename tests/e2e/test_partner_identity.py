@@ -10,7 +10,7 @@ from contracts import reference, signing, topics
 from contracts.envelope import Envelope
 from contracts.events import DecisionMade, ReferralIncoming, ReferralOffered
 from infra.partner_simulator import referral, reply_to
-from services.intake.incoming import application_id_of
+from services.intake.partners.incoming import application_id_of
 from tests.support.kafka import read_topic, records_about
 from tests.support.partners import consenting_rhein_radiologie, error_of, partner, wait_for
 

@@ -17,8 +17,8 @@ from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED, Topic
 from infra import samples
+from services.intake.applications.take_in import take_in
 from services.intake.models import TABLES
-from services.intake.take_in import take_in
 from services.runtime import db
 from services.runtime.db import SessionFactory
 from services.runtime.messages import follow_up

@@ -27,12 +27,12 @@ class Account:
 
 
 def create_account(system, role: str, name: str) -> Account:
-    """A new account on intake's database, made by `python -m services.intake.staff create`. The username is
+    """A new account on intake's database, made by `python -m services.intake.console.staff create`. The username is
     unique in the test session (the system is shared by every test)."""
     username = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:8]}"
     account = Account(username, name, role, f"{uuid.uuid4().hex[:6]}-long-enough-password")
     done = subprocess.run(
-        [sys.executable, "-m", "services.intake.staff", "create", "--username", username, "--name", name,
+        [sys.executable, "-m", "services.intake.console.staff", "create", "--username", username, "--name", name,
          "--role", role, "--password-stdin"],
         input=account.password + "\n", env=system.stack.service_env("intake"), cwd=ROOT, capture_output=True,
         text=True, timeout=60)

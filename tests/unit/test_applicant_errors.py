@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from infra import samples
+from services.intake.applications import form_fields as form
 from services.intake.requests import SubmitApplication
-from services.intake.web import application_form as form
 from services.intake.web.i18n import translator
 
 

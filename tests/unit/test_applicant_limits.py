@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from starlette.responses import PlainTextResponse
 
-from services.intake.limits import BodySizeLimit, SubmissionRateLimit
+from services.intake.applications.limits import BodySizeLimit, SubmissionRateLimit
 
 
 async def taken(scope, receive, send) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
 from typing import get_args
 
 from contracts.events import Outcome
-from services.intake.web import application_form as form
+from services.intake.applications import form_fields as form
+from services.intake.web import rendering
 from services.intake.web.i18n import LANGUAGES, MESSAGES
 
-TEMPLATES = Path(form.__file__).parent / "templates"
+TEMPLATES = rendering.HERE / "templates"
 
 
 def blanks(text: str) -> set[str]:

@@ -46,3 +46,20 @@ def test_triage_reads_the_submitted_applications_in_its_group():
 
     assert REACTIONS.service == "triage"
     assert REACTIONS.groups() == TRIAGE_GROUPS
+
+
+def test_the_rebuild_replays_the_services_own_reactions():
+    from services.intake.main import REACTIONS
+    from services.intake.read_model.rebuild import replayed, taken_in
+
+    # When the rebuild lists what it reads
+    reaction_to = replayed(REACTIONS)
+
+    # Then each topic goes through the service's own reaction, the applications come from their submitted events,
+    # and a partner's referral is not taken in again (it became a submitted event when intake took it in)
+    assert reaction_to["aif.intake.application-submitted.v1"] is taken_in
+    assert "aif.referrals.incoming.v1" not in reaction_to
+    for entry in REACTIONS:
+        for topic in entry.topics:
+            if topic.name != "aif.referrals.incoming.v1":
+                assert reaction_to[topic.name] is entry.react

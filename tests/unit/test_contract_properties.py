@@ -23,7 +23,8 @@ from contracts.events import (
     ReferralReplied, ReferralUpdated,
 )
 from infra import samples
-from services.intake.api import describe, error_handlers, field_name
+from services.intake import errors
+from services.intake.errors import describe, field_name
 from services.intake.requests import SubmitApplication
 from services.runtime.messages import caused_by, first_event
 
@@ -228,7 +229,7 @@ def test_the_422_formatter_names_a_dotted_field_for_every_error(document):
 
 # The same API route as intake's, in process, to see the 422 answers FastAPI and intake's handler build.
 _app = FastAPI()
-error_handlers(_app)
+errors.install(_app)
 
 
 @_app.post("/v1/applications", status_code=202)

@@ -18,7 +18,9 @@ from contracts.events import (
 )
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE, referrals_to
 from infra import samples
-from services.intake import bridge, indicators, read_model
+from services.intake.console import indicators
+from services.intake.partners import bridge
+from services.intake.read_model import updates
 from contracts.events import JOURNEY_STEPS
 from tests.support.intake_db import event_about, intake_tables, submit, tx
 
@@ -43,7 +45,7 @@ async def scored(session, submitted: Envelope[ApplicationSubmitted], *sectors: s
                                priority_score=0, readiness_score=0, total_score=0, rules=[], partner_fit=[],
                                consent_to_share=data.consent.share_with_partner_factories, applicant=applicant(data))
     event = event_about(data.application_id, APPLICATION_SCORED, scores, submitted.time + timedelta(seconds=5))
-    await read_model.when_application_scored(tx(session), event)
+    await updates.when_application_scored(tx(session), event)
 
 
 async def decided(session, submitted: Envelope[ApplicationSubmitted], outcome: str, factory_id: str | None,
@@ -54,7 +56,7 @@ async def decided(session, submitted: Envelope[ApplicationSubmitted], outcome: s
                             decided_by=decided_by, consent_to_share=data.consent.share_with_partner_factories,
                             applicant=applicant(data))
     event = event_about(data.application_id, DECISION_MADE, decision, submitted.time + after)
-    await read_model.when_decision_made(tx(session), event)
+    await updates.when_decision_made(tx(session), event)
 
 
 async def offered(session, submitted: Envelope[ApplicationSubmitted], factory_id: str) -> None:

@@ -15,9 +15,9 @@ from contracts.events import (
 )
 from contracts.topics import DECISION_MADE, OVERRIDE_REQUESTED
 from infra import samples
-from services.intake import read_model
+from services.intake.console.overrides import OverrideRefused, stage_override
 from services.intake.models import TimelineEntry
-from services.intake.overrides import OverrideRefused, stage_override
+from services.intake.read_model import updates
 from services.routing.overrides import decision_of
 from services.runtime.outbox import OutboxMessage
 from tests.support.intake_db import event_about, intake_tables, submit, tx
@@ -47,10 +47,10 @@ async def intake(tmp_path):
             moselle = await submit(session, MONDAY)
             decision = event_about(moselle.subject, DECISION_MADE, routing_decided(moselle.data, "accept_local",
                                                                                    "lux-aif"), MONDAY + timedelta(1))
-            await read_model.when_decision_made(tx(session), decision)
+            await updates.when_decision_made(tx(session), decision)
             petit_four = await submit(session, MONDAY, samples.PETIT_FOUR)
             referred = await submit(session, MONDAY, samples.RHEIN_RADIOLOGIE, channel="partner:jaif")
-            await read_model.when_decision_made(tx(session), event_about(
+            await updates.when_decision_made(tx(session), event_about(
                 referred.subject, DECISION_MADE, routing_decided(referred.data, "review", None), MONDAY + timedelta(1)))
             await session.commit()
         yield sessions, {"moselle": (moselle, decision), "petit-four": (petit_four, None), "referred": (referred, None)}

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import signing
-from services.intake.api import Refusal
-from services.intake.bridge import authenticate
+from services.intake.errors import Refusal
+from services.intake.partners.signed_requests import authenticate
 from services.runtime.partners import PartnerKeys
 
 KEYS = PartnerKeys({"jaif": "jaif-signing-key", "ai2f": "ai2f-signing-key"})

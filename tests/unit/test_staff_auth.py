@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from services.intake.web import auth
+from services.intake.console import auth
 
 ANNE = "moselle-fraud-2026"  # Anne Weber's password: 18 characters
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from contracts.events import Applicant, DecisionMade
-from services.intake.read_model import queue_status
-from services.intake.web.console import override_errors
-from services.intake.web.queue import QueueFilter
+from services.intake.console.queue import QueueFilter
+from services.intake.console.routes import override_errors
+from services.intake.read_model.updates import queue_status
 
 MOSELLE_RE = Applicant(company_name="Moselle Re", contact_name="Anne Weber", email="anne.weber@moselle-re.example",
                        language="fr", project_title="Détection de fraude dans les sinistres de réassurance")

@@ -1,4 +1,4 @@
-"""The journey's indicators, computed from the journey records alone (pure; `indicators.py` reads the rows).
+"""The journey's indicators, computed from the journey records alone (pure; `console/indicators.py` reads the rows).
 
 For the accepted projects of a range: the funnel (how many reached each step), the projects at each step now,
 the exits per step and reason, the median days spent in each stage (from reaching it to reaching the next step

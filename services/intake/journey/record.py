@@ -16,11 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, now
 from contracts.events import Applicant, ApplicationSubmitted, DecisionMade, JourneyStepRecorded
-from contracts.topics import JOURNEY_STEP_RECORDED
+from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE, JOURNEY_STEP_RECORDED
 from services.intake.journey import datasets as dataset_catalogue, providers as provider_directory
 from services.intake.journey.steps import EXIT_REASONS, Journey, fold, refusal, step_label
 from services.intake.models import ApplicationRecord, JourneyRecord, TimelineEntry
-from services.intake.overrides import journey_ids
 from services.runtime.db import as_utc
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
@@ -58,6 +57,18 @@ def parsed(rows: list[JourneyRecord]) -> list[tuple[str, JourneyStepRecorded]]:
 
 async def journey_of(session: AsyncSession, application_id: str) -> Journey:
     return fold(parsed(await journey_rows(session, application_id)))
+
+
+async def journey_ids(tx: Tx, application_id: str) -> tuple[str, str | None]:
+    """The correlation id of the application's journey (the id of its submitted event, for an application intake
+    started) and the id of the latest decision, which the staff member acts on."""
+    entries = (await tx.exec(
+        select(TimelineEntry).where(col(TimelineEntry.application_id) == application_id)
+        .where(col(TimelineEntry.event).in_([APPLICATION_SUBMITTED.event_type, DECISION_MADE.event_type]))
+        .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id)))).all()
+    submitted = next(entry.event_id for entry in entries if entry.event == APPLICATION_SUBMITTED.event_type)
+    decisions = [entry.event_id for entry in entries if entry.event == DECISION_MADE.event_type]
+    return submitted, (decisions[-1] if decisions else None)
 
 
 def applicant_of(submitted: ApplicationSubmitted) -> Applicant:

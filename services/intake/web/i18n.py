@@ -3,7 +3,7 @@ and a test checks that none is missing.
 
 Keys name where the words appear: `field.<name>` and `hint.<name>` for a form field (the names the form posts,
 e.g. `contact.email`), `option.<name>.<value>` for a choice, `error.<name>.<type>` and `error.<type>` for what
-pydantic found wrong (see application_form.py), `sector.<id>` for the sector vocabulary, `event.<type>` for a
+pydantic found wrong (see applications/form_fields.py), `sector.<id>` for the sector vocabulary, `event.<type>` for a
 timeline entry. The reasons of a decision are not here: the scoring and routing rules write them in English,
 and the pages say so.
 """

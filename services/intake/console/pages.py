@@ -14,28 +14,15 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from contracts import reference
+from services.intake.console import auth
+from services.intake.console.auth import Staff
+from services.intake.console.queue import OUTCOMES
+from services.intake.errors import PageRefusal, SignInNeeded
 from services.intake.models import QUEUE_STATUSES
-from services.intake.web import auth
-from services.intake.web.auth import Staff
-from services.intake.web.queue import OUTCOMES
 from services.intake.web.rendering import render
 from services.runtime.db import as_utc
 
 SIGN_IN = "/console/sign-in"
-
-
-class SignInNeeded(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Refused(Exception):
-    """A request the console turns down with a page that says why (403 for a missing CSRF token or role)."""
-
-    def __init__(self, status: int, title: str, message: str, staff: Staff | None = None) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message, self.staff = status, title, message, staff
 
 
 def wanted_page(request: Request) -> str:
@@ -74,7 +61,7 @@ class ConsoleRoute(APIRoute):
                 response = await handler(request)
             except SignInNeeded as needed:
                 response = send_to_sign_in(request, needed.reason)
-            except Refused as refused:
+            except PageRefusal as refused:
                 response = page(request, "console/refused.html", refused.staff, status_code=refused.status,
                                 title=refused.title, message=refused.message)
             response.headers.setdefault("Cache-Control", "no-store")

@@ -1,35 +1,36 @@
-"""The applicant's pages: the application form, its confirmation with the status link, and the status page.
+"""The applicant's pages behind the status link: the confirmation that gives it, and the status page.
 
-The form posts to `/apply`; it is taken in exactly as the JSON API takes an application (`take_in.submit`,
-channel 'web'), under the same rate and size limits (limits.py counts both doors together). The confirmation and
-status pages are capability pages: the token in their address is the only key, so they are not cached, not
-indexed, and send no Referer to the sites they link to.
+Both are capability pages: the token in their address is the only key, so they are not cached, not indexed, and
+send no Referer to the sites they link to. They speak the applicant's language (the switch in the header), and
+show what the status link's JSON answers (status_link.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse
 
 from contracts import reference
 from contracts.events import ApplicationSubmitted
-from services.intake import status_link, take_in
-from services.intake.requests import SubmitApplication
-from services.intake.web import application_form as form
+from services.intake.applicant import status_link
 from services.intake.web.i18n import LANGUAGES, MESSAGES, translator
 from services.intake.web.rendering import page_language, render
 from services.runtime.service import Runtime
 
-FORM_PATH = "/apply"
+RECEIVED_PATH = "/apply/received/{application_id}"
 STAGES = ("received", "assessing", "decided")
 JOURNEY = ("training", "assessment", "matching", "funding", "poc", "production")
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def received_path(application_id: str) -> str:
+    """The confirmation page of an application just taken in (its token goes in the query)."""
+    return RECEIVED_PATH.format(application_id=application_id)
 
 
 def switch(request: Request) -> Callable[[str], str]:
@@ -38,35 +39,14 @@ def switch(request: Request) -> Callable[[str], str]:
 
 
 def page(request: Request, template: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page of the applicant's, in `lang`, with the language switch."""
     return render(request, template, status_code=status_code, lang=lang, language_url=switch(request), **context)
-
-
-def form_page(request: Request, lang: str, values: dict[str, Any], errors: dict[str, str],
-              status_code: int = 200) -> HTMLResponse:
-    t = translator(lang)
-    sectors = form.sectors(t)
-    fields = form.fields()
-    # Where the error summary's links lead: the field, or the first box of a group
-    anchors = {name: spec.id for name, spec in fields.items()}
-    anchors.update({name: f"{fields[name].id}-{fields[name].options[0]}" for name in form.RADIOS})
-    anchors[form.SECTORS] = f"{fields[form.SECTORS].id}-{sectors[0][0]}"
-    return page(request, "apply/form.html", lang, status_code, fields=fields, values=values, errors=errors,
-                anchors=anchors, hints=form.hints(t), countries=form.countries(lang), sectors=sectors,
-                options=lambda name: [(value, form.option_label(t, name, value)) for value in fields[name].options],
-                client_messages=form.client_messages(t))
 
 
 def applicant_language(request: Request, submitted: ApplicationSubmitted) -> str:
     """The language the applicant chose on the page (?lang=), else the one they chose for their emails."""
     chosen = request.query_params.get("lang")
     return chosen if chosen in LANGUAGES else submitted.contact.language
-
-
-def refusal_page(scope: MutableMapping[str, Any], status: int, error: str, limit: dict[str, int]) -> HTMLResponse:
-    """The page a person gets when limits.py refuses the form: too many submissions, or too large a body."""
-    request = Request(scope)
-    words = {**limit, "kib": limit.get("max_bytes", 0) // 1024}
-    return page(request, "apply/refused.html", page_language(request), status, error=error, words=words)
 
 
 def factory_of(factory_id: str | None) -> reference.Factory | None:
@@ -95,30 +75,6 @@ def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
     public_base_url: str | None = getattr(runtime.settings, "public_base_url", None)
 
-    @routes.get("/")
-    async def home(request: Request) -> RedirectResponse:
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(FORM_PATH + query, status_code=303)
-
-    @routes.get(FORM_PATH)
-    async def application_form(request: Request) -> HTMLResponse:
-        lang = page_language(request)
-        return form_page(request, lang, {"contact.language": lang}, {})
-
-    @routes.post(FORM_PATH)
-    async def submit(request: Request) -> Response:
-        """The form, checked by the API's model: back with the values and the errors (422), or taken in (303 to
-        the confirmation, whose address carries the status link's token)."""
-        lang = page_language(request)
-        values = form.posted(await request.form())
-        try:
-            application = SubmitApplication.model_validate(form.application(values))
-        except ValidationError as invalid:
-            return form_page(request, lang, values, form.errors(invalid, translator(lang)), status_code=422)
-        submitted = await take_in.submit(runtime, application, channel="web")
-        query = urlencode({"token": submitted.token, "lang": lang})
-        return RedirectResponse(f"{FORM_PATH}/received/{submitted.application_id}?{query}", status_code=303)
-
     async def followed_page(request: Request, application_id: str, token: str, template: str,
                             context: Callable[[status_link.Followed, str], dict[str, Any]]) -> HTMLResponse:
         """A page of the status link: in the applicant's language, private, and 404 for a wrong id or token."""
@@ -132,7 +88,7 @@ def router(runtime: Runtime) -> APIRouter:
         response.headers.update(PRIVATE)
         return response
 
-    @routes.get(FORM_PATH + "/received/{application_id}")
+    @routes.get(RECEIVED_PATH)
     async def received(request: Request, application_id: str, token: str = "") -> HTMLResponse:
         url = status_link.link(request, public_base_url, f"/status/{application_id}", token)
         return await followed_page(request, application_id, token, "apply/received.html",
@@ -144,4 +100,3 @@ def router(runtime: Runtime) -> APIRouter:
                                    lambda followed, lang: status_context(status_link.status_view(followed), lang))
 
     return routes
-

@@ -3,7 +3,6 @@ with its status-link secret, the first timeline entry and the submitted event, i
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -11,15 +10,12 @@ from dataclasses import dataclass
 from contracts.envelope import Envelope, now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
+from services.intake.applicant.status_link import token_hash
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.intake.requests import SubmitApplication
 from services.runtime.reactions import Tx
 from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def take_in(tx: Tx, envelope: Envelope[ApplicationSubmitted], summary: str) -> str:

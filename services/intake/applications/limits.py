@@ -11,7 +11,7 @@ submissions per client address.
 
 Both answer in intake's error shape: `{"error", "message", "errors": []}`, the message naming the limit, and
 count in the `intake_requests_refused_total{reason}` metric. A refused web form gets a page in the applicant's
-language instead, with the same status code (services/intake/web/apply.py).
+language instead, with the same status code (applications/form.py).
 
 The buckets live in the process: several intake replicas each keep their own, so a client spread over N
 replicas by a load balancer gets up to N times the limit. The client address is the one uvicorn gives the
@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from pydantic import BaseModel
 
-from services.intake.web.apply import FORM_PATH, refusal_page
+from services.intake.applications.form import FORM_PATH, refusal_page
+from services.intake import errors
+from services.intake.errors import ErrorBody
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,14 +41,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SUBMISSIONS = {("POST", "/v1/applications"), ("POST", FORM_PATH)}
-
-
-class ErrorBody(BaseModel):
-    """Intake's error answer: a code, a sentence naming the problem, and the bad fields (if any)."""
-
-    error: str
-    message: str
-    errors: list[dict] = []
 
 
 # The extra answers of `POST /v1/applications`, for its OpenAPI `responses`.
@@ -65,11 +58,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 async def send_error(send: Send, status: int, error: str, message: str,
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"error": error, "message": message, "errors": []}).encode()
+    content = json.dumps(errors.body(error, message)).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
                             *(headers or [])]})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": content})
 
 
 async def refuse(scope: Scope, receive: Receive, send: Send, status: int, error: str, message: str,

@@ -1,6 +1,6 @@
 """The staff console: sign-in, the queue, an application, overrides and the indicators.
 
-Every page needs a signed-in staff member (web/auth.py); without one the browser goes to the sign-in page, which
+Every page needs a signed-in staff member (auth.py); without one the browser goes to the sign-in page, which
 brings it back afterwards. Every POST carries the session's CSRF token (a hidden field, or the X-CSRF-Token header
 htmx sends), else 403 and nothing happens. Viewers see; triagers and admins also override decisions.
 """
@@ -23,15 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts import reference
 from contracts.envelope import now
-from services.intake import indicators, overrides
-from services.intake.limits import TokenBuckets
+from services.intake.applications.limits import TokenBuckets
+from services.intake.console import auth, dossier, indicators, journey_form, overrides, queue
+from services.intake.console.auth import NoSession, Staff
+from services.intake.console.pages import ConsoleRoute, duration, page, set_cookie, sign_in_url, text
+from services.intake.errors import PageRefusal, SignInNeeded
 from services.intake.journey.record import JourneyRefused, stage_record
 from services.intake.journey.steps import EXIT_REASONS, step_label
-from services.intake.web import auth, dossier, journey_form, queue
-from services.intake.web.auth import NoSession, Staff
-from services.intake.web.console_pages import (
-    ConsoleRoute, Refused, SignInNeeded, duration, page, set_cookie, sign_in_url, text,
-)
 from services.runtime.service import Runtime
 
 # An event stream ends after this long and the browser reconnects (naming the last change it saw, so none is
@@ -81,7 +79,7 @@ def router(runtime: Runtime) -> APIRouter:
         """The staff member of a POST that carries their session's CSRF token."""
         token = text(await request.form(), auth.CSRF_FIELD) or request.headers.get(auth.CSRF_HEADER)
         if not auth.csrf_valid(staff.session_id, token):
-            raise Refused(403, "This form cannot be accepted",
+            raise PageRefusal(403, "This form cannot be accepted",
                           "The form did not carry the security token of your session, so nothing was done. "
                           "Go back, reload the page and try again.", staff)
         return staff
@@ -107,7 +105,7 @@ def router(runtime: Runtime) -> APIRouter:
     async def sign_in(request: Request) -> Response:
         form = await request.form()
         if not auth.csrf_valid(request.cookies.get(auth.SIGN_IN_COOKIE), text(form, auth.CSRF_FIELD)):
-            raise Refused(403, "This form cannot be accepted",
+            raise PageRefusal(403, "This form cannot be accepted",
                           "The sign-in form did not carry its security token (it may have been open too long, or "
                           "cookies are off), so nothing was done. Reload the sign-in page and try again.")
         username, next_page = text(form, "username"), auth.local_path(text(form, "next"))
@@ -190,7 +188,7 @@ def router(runtime: Runtime) -> APIRouter:
         async with sessions() as session:
             found = await dossier.load(session, application_id)
         if found is None:
-            raise Refused(404, "No such application", f"There is no application {application_id}.", staff)
+            raise PageRefusal(404, "No such application", f"There is no application {application_id}.", staff)
         # One id per form shown: sent twice (a double click, a reload), it stages one command.
         chosen = {**(chosen or {}), "override_id": (chosen or {}).get("override_id") or str(uuid.uuid4())}
         journey_chosen = {"on": now().date().isoformat(), "providers": None, "datasets": [], **(journey_chosen or {})}
@@ -212,7 +210,7 @@ def router(runtime: Runtime) -> APIRouter:
     @routes.post("/applications/{application_id}/override")
     async def override(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
         if not staff.may_override:
-            raise Refused(403, "You may not change decisions",
+            raise PageRefusal(403, "You may not change decisions",
                           f"Your account ({staff.role}) may see applications but not override their decisions, "
                           "so nothing was changed. A triager or an admin can.", staff)
         form = await request.form()
@@ -240,7 +238,7 @@ def router(runtime: Runtime) -> APIRouter:
     @routes.post("/applications/{application_id}/journey")
     async def record_journey(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
         if not staff.may_record_journey:
-            raise Refused(403, "You may not record the journey",
+            raise PageRefusal(403, "You may not record the journey",
                           f"Your account ({staff.role}) may see applications but not record their journey, so "
                           "nothing was recorded. An expert, a triager or an admin can.", staff)
         chosen = journey_form.chosen_of(await request.form())
@@ -279,7 +277,7 @@ def router(runtime: Runtime) -> APIRouter:
     async def indicators_csv(request: Request, staff: Staff = Depends(signed_in)) -> Response:
         since, until, errors = indicator_range(request.query_params)
         if errors:
-            raise Refused(422, "The range is not valid", " ".join(errors.values()), staff)
+            raise PageRefusal(422, "The range is not valid", " ".join(errors.values()), staff)
         async with sessions() as session:
             figures = await indicators.compute(session, since, until)
         return Response(indicators.to_csv(figures), media_type="text/csv; charset=utf-8",

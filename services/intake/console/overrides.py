@@ -8,11 +8,11 @@ back on the decision topic like any other. The console calls `stage_override` in
 from __future__ import annotations
 
 from pydantic import ValidationError
-from sqlmodel import col, select
 from contracts import reference
 from contracts.envelope import Envelope, now
 from contracts.events import OverrideRequested, referring_partner
-from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE, OVERRIDE_REQUESTED
+from contracts.topics import OVERRIDE_REQUESTED
+from services.intake.journey.record import journey_ids
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
@@ -25,18 +25,6 @@ class OverrideRefused(ValueError):
 def override_summary(override: OverrideRequested) -> str:
     where = f" to {override.factory_id}" if override.outcome == "forward" else ""
     return f"Override requested by {override.requested_by}: {override.outcome}{where} ({override.reason})"
-
-
-async def journey_ids(tx: Tx, application_id: str) -> tuple[str, str | None]:
-    """The correlation id of the application's journey (the id of its submitted event, for an application intake
-    started) and the id of the latest decision, which the staff member acts on."""
-    entries = (await tx.exec(
-        select(TimelineEntry).where(col(TimelineEntry.application_id) == application_id)
-        .where(col(TimelineEntry.event).in_([APPLICATION_SUBMITTED.event_type, DECISION_MADE.event_type]))
-        .order_by(col(TimelineEntry.time), col(TimelineEntry.event_id)))).all()
-    submitted = next(entry.event_id for entry in entries if entry.event == APPLICATION_SUBMITTED.event_type)
-    decisions = [entry.event_id for entry in entries if entry.event == DECISION_MADE.event_type]
-    return submitted, (decisions[-1] if decisions else None)
 
 
 async def stage_override(tx: Tx, application_id: str, outcome: str,

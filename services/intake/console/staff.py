@@ -1,9 +1,9 @@
 """The staff console's accounts, on intake's database (INTAKE_DATABASE_URL, else DATABASE_URL, else var/intake.db).
 
-    python -m services.intake.staff create --username anne --name "Anne Weber" --role admin
-    python -m services.intake.staff create ... --password-stdin     # for scripts: the password on one line
-    python -m services.intake.staff list
-    python -m services.intake.staff disable --username anne
+    python -m services.intake.console.staff create --username anne --name "Anne Weber" --role admin
+    python -m services.intake.console.staff create ... --password-stdin     # for scripts: the password on one line
+    python -m services.intake.console.staff list
+    python -m services.intake.console.staff disable --username anne
 
 Roles: viewer (sees everything), triager (also overrides decisions), admin (the same, and is who runs this).
 The password is asked twice at a prompt unless --password-stdin; it needs at least 12 characters.
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
 from services.intake.models import STAFF_ROLES, StaffAccount, StaffSession
-from services.intake.web.auth import hash_password, password_problem
+from services.intake.console.auth import hash_password, password_problem
 from services.runtime import db
 from services.runtime.migrations import SchemaOutOfDate, check_current, database_url
 
@@ -84,7 +84,7 @@ def listing() -> str:
 
     accounts = asyncio.run(with_database(work))
     if not accounts:
-        return "No staff accounts yet: create one with `python -m services.intake.staff create`."
+        return "No staff accounts yet: create one with `python -m services.intake.console.staff create`."
     rows = [("username", "name", "role", "state", "created")] + [
         (a.username, a.name, a.role, "active" if a.active else "disabled", f"{db.as_utc(a.created_at):%Y-%m-%d}")
         for a in accounts]
@@ -107,7 +107,8 @@ def disable(username: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.intake.staff", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m services.intake.console.staff",
+                                     description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     new = sub.add_parser("create", help="create a staff account")
     new.add_argument("--username", required=True)

@@ -1,0 +1,68 @@
+"""`POST /v1/simulate`, for staff: the decision an application would get, and nothing stored or published.
+
+The same application as `POST /v1/applications`, scored and decided under the current policies as triage and
+routing would. Staff only: one shared token (STAFF_API_TOKEN) protects it, and without it the endpoint answers
+503. Not rate limited like submissions.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.intake import simulation
+from services.intake.applications.limits import RESPONSES as LIMIT_RESPONSES
+from services.intake.errors import ErrorBody, Refusal, body
+from services.intake.requests import SubmitApplication
+
+STAFF_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody, "description": "No staff token, or a wrong one (`Authorization: Bearer <token>`).",
+          "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}},
+    503: {"model": ErrorBody, "description": "Staff access is not configured on this intake (STAFF_API_TOKEN)."},
+}
+
+
+def staff_only(staff_api_token: str | None):
+    """A dependency that lets through a request bearing the staff token (STAFF_API_TOKEN); without one configured,
+    503. The console has its own sign-in; this token is for scripts."""
+    bearer = HTTPBearer(auto_error=False, description="The staff token, STAFF_API_TOKEN.")
+
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if not staff_api_token:
+            raise Refusal(503, "not_configured",
+                          "Staff access is not configured on this intake: set STAFF_API_TOKEN.")
+        if credentials is None or not hmac.compare_digest(credentials.credentials.encode(),
+                                                          staff_api_token.encode()):
+            raise Refusal(401, "unauthorized",
+                          "This endpoint is for L-AIF staff: send the staff token as 'Authorization: Bearer <token>'."
+                          if credentials is None else "The staff token is not valid.",
+                          headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
+def router(staff_api_token: str | None) -> APIRouter:
+    routes = APIRouter(prefix="/v1", tags=["staff"])
+
+    @routes.post("/simulate", response_model=simulation.Simulation,
+                 dependencies=[Depends(staff_only(staff_api_token))],
+                 summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
+                 description="The same application as `POST /v1/applications`, scored and decided under the current "
+                             "policies as triage and routing would. With `?compare=triage-2026.11.3` (a triage policy "
+                             "kept in services/triage/policies/), also the decision under that policy's classifier "
+                             "and whether it changes. Not rate limited like submissions.",
+                 responses={422: {"description": "A field is missing or invalid; the message names it."},
+                            413: LIMIT_RESPONSES[413], **STAFF_RESPONSES})
+    def simulate(application: SubmitApplication,  # a plain def: FastAPI runs it in a worker thread
+                 compare: str | None = Query(default=None, description="The version of an earlier triage policy "
+                                             "to compare with, e.g. 'triage-2026.11.3'.")) -> JSONResponse:
+        try:
+            return JSONResponse(simulation.simulate(application, compare=compare))
+        except simulation.SimulationError as error:
+            return JSONResponse(body("invalid_request", str(error), [{"field": "compare", "message": str(error)}]),
+                                status_code=422)
+
+    return routes
