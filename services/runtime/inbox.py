@@ -37,9 +37,8 @@ async def first_deliveries(session: AsyncSession, envelopes: list[Envelope]) -> 
         return set()
     at = now()
     rows = list({e.id: {"event_id": e.id, "event_type": e.type, "processed_at": at} for e in envelopes}.values())
-    statement = (insert_ignoring_duplicates(session, ProcessedEvent).values(rows)
-                 .returning(ProcessedEvent.event_id))  # type: ignore[attr-defined]
-    return set((await session.exec(statement)).scalars())  # type: ignore[call-overload]
+    statement = insert_ignoring_duplicates(session, ProcessedEvent).returning(ProcessedEvent.event_id)
+    return set((await session.exec(statement, params=rows)).scalars())  # type: ignore[call-overload]
 
 
 async def forget(session: AsyncSession, event_ids: list[str]) -> None:
