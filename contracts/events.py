@@ -180,6 +180,8 @@ class EmailSent(_Model):
     subject: str
     message_id: str = Field(description="RFC 5322 Message-ID; the same for every retry of one notice.")
     sent_at: datetime
+    body: str | None = Field(default=None, description="The email's plain-text body, as sent; absent from emails "
+                                                       "sent before the body was recorded.")
 
 
 ReferralAnswer = Literal["accept", "decline", "need_more_information"]
