@@ -50,7 +50,7 @@ class Case:
 
 
 def _problems(raw: dict, sectors: set[str], factories: set[str]) -> list[str]:
-    from services.intake.requests import SubmitApplication
+    from services.intake.applications.requests import SubmitApplication
 
     problems = []
     for key in ("id", "language", "kind", "company", "contact", "project", "consent", "expected", "why", "source"):

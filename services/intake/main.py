@@ -30,6 +30,9 @@ class IntakeSettings(Settings):
     # The bearer token of the staff API (POST /v1/simulate, for scripts; the console has its own sign-in); unset,
     # that endpoint answers 503.
     staff_api_token: str | None = None
+    # The dry run behind POST /v1/simulate, as 'module:function' (applications/dry_run.py); empty, that endpoint
+    # answers 503. Named, not imported: intake's own code imports no other service.
+    dry_run_entry_point: str | None = "services.simulation.dry_run:simulate"
     # The partner bridge (partners/): how far a request's timestamp may be from this server's
     # time; a signed request is valid this long, and only once.
     bridge_replay_window_seconds: int = Field(default=300, gt=0)
@@ -54,7 +57,7 @@ app = http_app(runtime, title="Aiguillage intake",
                            "without Kafka: the bridge under /v1/partners.",
                on_startup=[forget_old_bridge_requests])
 api.install(app, api.router(runtime, runtime.settings.public_base_url))
-app.include_router(dry_run.router(runtime.settings.staff_api_token))
+app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))
 app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
 errors.install(app)
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from infra import samples
 from services.intake.applications import form_fields as form
-from services.intake.requests import SubmitApplication
+from services.intake.applications.requests import SubmitApplication
 from services.intake.web.i18n import translator
 
 

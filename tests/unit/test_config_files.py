@@ -15,7 +15,7 @@ from contracts import reference
 from contracts.config_files import ConfigFileError, FileModel, IsoDate, Items, Label, load_yaml, validate
 from infra import samples
 from services.intake.journey import datasets, providers
-from services.intake.simulation import read_applications
+from services.simulation.command import read_applications
 from services.triage import lexicon, semantic
 from services.triage.policy import DEFAULT_POLICY, load_policy
 

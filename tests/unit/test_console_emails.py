@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from contracts.events import EmailSent
 from contracts.topics import EMAIL_SENT
 from services.intake.console import dossier
 from services.intake.read_model import updates
 from tests.support.intake_db import event_about, intake_tables, submit, tx
-
-pytestmark = pytest.mark.unit
 
 MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
 WELCOME = "Dear Anne Weber,\n\nthe L-AIF accepts Moselle Re's project 'Fraud detection for reinsurance claims'."

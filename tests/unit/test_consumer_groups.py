@@ -4,12 +4,8 @@ or, with offsets reset to the latest, messages never read). A change here is a m
 
 from __future__ import annotations
 
-import pytest
-
 from contracts import reference
 from contracts.topics import referrals_to
-
-pytestmark = pytest.mark.unit
 
 INTAKE_GROUPS = {
     "intake.incoming-referrals": ("aif.referrals.incoming.v1",),

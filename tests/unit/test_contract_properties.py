@@ -24,8 +24,8 @@ from contracts.events import (
 )
 from infra import samples
 from services.intake import errors
+from services.intake.applications.requests import SubmitApplication
 from services.intake.errors import describe, field_name
-from services.intake.requests import SubmitApplication
 from services.runtime.messages import caused_by, first_event
 
 BOUNDED = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

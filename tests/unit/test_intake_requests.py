@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from infra import samples
-from services.intake.requests import SubmitApplication
+from services.intake.applications.requests import SubmitApplication
 
 
 def with_email(address: str) -> dict:

@@ -17,10 +17,11 @@ import yaml
 from contracts import reference
 from contracts.events import ApplicationSubmitted
 from infra import samples
-from services.intake.requests import SubmitApplication
-from services.intake.simulation import SimulationError, main, simulate
+from services.intake.applications.requests import SubmitApplication
 from services.routing.handlers import DEFAULT_POLICY as ROUTING_POLICY
 from services.routing.handlers import load_policy as routing_policy, when_application_scored_decide_route
+from services.simulation.command import main
+from services.simulation.dry_run import simulate
 from services.triage import semantic
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
@@ -98,7 +99,7 @@ def test_the_command_compares_past_applications_under_a_changed_policy(tmp_path)
 
     # When staff compare them under the stricter routing policy
     run = subprocess.run(
-        [sys.executable, "-m", "services.intake.simulation", str(applications),
+        [sys.executable, "-m", "services.simulation", str(applications),
          "--routing-policy", str(stricter_routing_policy(tmp_path)), "--compare"],
         cwd=ROOT, capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(ROOT)},
     )

@@ -9,8 +9,8 @@ from contracts import asyncapi
 from services.intake.applicant import status_link
 from services.intake.applications import take_in
 from services.intake.applications.limits import RESPONSES as LIMIT_RESPONSES
+from services.intake.applications.requests import Accepted, StatusView, SubmitApplication
 from services.intake.errors import ErrorBody, Refusal
-from services.intake.requests import Accepted, StatusView, SubmitApplication
 from services.runtime.service import Runtime
 
 

@@ -1,27 +1,37 @@
 """`POST /v1/simulate`, for staff: the decision an application would get, and nothing stored or published.
 
 The same application as `POST /v1/applications`, scored and decided under the current policies as triage and
-routing would. Staff only: one shared token (STAFF_API_TOKEN) protects it, and without it the endpoint answers
-503. Not rate limited like submissions.
+routing would. That work is not intake's: it is done by the function the DRY_RUN_ENTRY_POINT setting names
+('module:function', by default `services.simulation.dry_run:simulate`), loaded when intake starts, so that intake's
+own code imports neither triage nor routing. The function takes the application and `compare` (an earlier triage
+policy's version, or None) and answers a `Simulation`'s fields, or raises `DryRunRefused`. Without the setting, the
+endpoint answers 503.
+
+Staff only: one shared token (STAFF_API_TOKEN) protects it, and without it the endpoint answers 503. Not rate
+limited like submissions.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.intake import simulation
 from services.intake.applications.limits import RESPONSES as LIMIT_RESPONSES
+from services.intake.applications.requests import DryRunRefused, Simulation, SubmitApplication
 from services.intake.errors import ErrorBody, Refusal, body
-from services.intake.requests import SubmitApplication
+
+DryRun = Callable[..., dict]  # (application, *, compare) -> the fields of a Simulation
 
 STAFF_RESPONSES: dict[int | str, dict] = {
     401: {"model": ErrorBody, "description": "No staff token, or a wrong one (`Authorization: Bearer <token>`).",
           "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}},
-    503: {"model": ErrorBody, "description": "Staff access is not configured on this intake (STAFF_API_TOKEN)."},
+    503: {"model": ErrorBody, "description": "Staff access (STAFF_API_TOKEN) or the dry run (DRY_RUN_ENTRY_POINT) "
+                                             "is not configured on this intake."},
 }
 
 
@@ -44,11 +54,21 @@ def staff_only(staff_api_token: str | None):
     return check
 
 
-def router(staff_api_token: str | None) -> APIRouter:
-    routes = APIRouter(prefix="/v1", tags=["staff"])
+def load(entry_point: str) -> DryRun:
+    """The function `entry_point` ('module:function') names; an entry point that does not load stops intake's
+    start, naming it."""
+    module, _, name = entry_point.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise RuntimeError(f"DRY_RUN_ENTRY_POINT {entry_point!r} does not load: {error}") from error
 
-    @routes.post("/simulate", response_model=simulation.Simulation,
-                 dependencies=[Depends(staff_only(staff_api_token))],
+
+def router(staff_api_token: str | None, entry_point: str | None) -> APIRouter:
+    routes = APIRouter(prefix="/v1", tags=["staff"])
+    dry_run = load(entry_point) if entry_point else None
+
+    @routes.post("/simulate", response_model=Simulation, dependencies=[Depends(staff_only(staff_api_token))],
                  summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
                  description="The same application as `POST /v1/applications`, scored and decided under the current "
                              "policies as triage and routing would. With `?compare=triage-2026.11.3` (a triage policy "
@@ -59,9 +79,12 @@ def router(staff_api_token: str | None) -> APIRouter:
     def simulate(application: SubmitApplication,  # a plain def: FastAPI runs it in a worker thread
                  compare: str | None = Query(default=None, description="The version of an earlier triage policy "
                                              "to compare with, e.g. 'triage-2026.11.3'.")) -> JSONResponse:
+        if dry_run is None:
+            raise Refusal(503, "not_configured", "Dry runs are not configured on this intake: set "
+                                                 "DRY_RUN_ENTRY_POINT.")
         try:
-            return JSONResponse(simulation.simulate(application, compare=compare))
-        except simulation.SimulationError as error:
+            return JSONResponse(dry_run(application, compare=compare))
+        except DryRunRefused as error:
             return JSONResponse(body("invalid_request", str(error), [{"field": "compare", "message": str(error)}]),
                                 status_code=422)
 

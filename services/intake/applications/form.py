@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from services.intake.applicant.pages import page, received_path
 from services.intake.applications import form_fields as form, take_in
-from services.intake.requests import SubmitApplication
+from services.intake.applications.requests import SubmitApplication
 from services.intake.web.i18n import translator
 from services.intake.web.rendering import page_language
 from services.runtime.service import Runtime

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from contracts import reference
-from services.intake.requests import SubmitApplication
+from services.intake.applications.requests import SubmitApplication
 from services.intake.web.i18n import LANGUAGES, MESSAGES
 
 Translate = Callable[[str], str]

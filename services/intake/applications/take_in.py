@@ -11,8 +11,8 @@ from contracts.envelope import Envelope, now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SUBMITTED
 from services.intake.applicant.status_link import token_hash
+from services.intake.applications.requests import SubmitApplication
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.intake.requests import SubmitApplication
 from services.runtime.reactions import Tx
 from services.runtime.service import Runtime
 from services.runtime.telemetry import current_trace_id

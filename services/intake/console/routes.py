@@ -80,8 +80,8 @@ def router(runtime: Runtime) -> APIRouter:
         token = text(await request.form(), auth.CSRF_FIELD) or request.headers.get(auth.CSRF_HEADER)
         if not auth.csrf_valid(staff.session_id, token):
             raise PageRefusal(403, "This form cannot be accepted",
-                          "The form did not carry the security token of your session, so nothing was done. "
-                          "Go back, reload the page and try again.", staff)
+                              "The form did not carry the security token of your session, so nothing was done. "
+                              "Go back, reload the page and try again.", staff)
         return staff
 
     def sign_in_form(request: Request, *, status_code: int = 200, message: str | None = None,
@@ -106,8 +106,8 @@ def router(runtime: Runtime) -> APIRouter:
         form = await request.form()
         if not auth.csrf_valid(request.cookies.get(auth.SIGN_IN_COOKIE), text(form, auth.CSRF_FIELD)):
             raise PageRefusal(403, "This form cannot be accepted",
-                          "The sign-in form did not carry its security token (it may have been open too long, or "
-                          "cookies are off), so nothing was done. Reload the sign-in page and try again.")
+                              "The sign-in form did not carry its security token (it may have been open too long, or "
+                              "cookies are off), so nothing was done. Reload the sign-in page and try again.")
         username, next_page = text(form, "username"), auth.local_path(text(form, "next"))
         password = form.get("password") if isinstance(form.get("password"), str) else ""
         errors = {name: f"Enter your {name}" for name, value in (("username", username), ("password", password))
@@ -211,8 +211,8 @@ def router(runtime: Runtime) -> APIRouter:
     async def override(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
         if not staff.may_override:
             raise PageRefusal(403, "You may not change decisions",
-                          f"Your account ({staff.role}) may see applications but not override their decisions, "
-                          "so nothing was changed. A triager or an admin can.", staff)
+                              f"Your account ({staff.role}) may see applications but not override their decisions, "
+                              "so nothing was changed. A triager or an admin can.", staff)
         form = await request.form()
         chosen = {name: text(form, name) for name in ("outcome", "factory", "reason", "override_id")}
         errors = override_errors(chosen, {partner.id for partner in data.partners})
@@ -239,8 +239,8 @@ def router(runtime: Runtime) -> APIRouter:
     async def record_journey(request: Request, application_id: str, staff: Staff = Depends(posted_by)) -> Response:
         if not staff.may_record_journey:
             raise PageRefusal(403, "You may not record the journey",
-                          f"Your account ({staff.role}) may see applications but not record their journey, so "
-                          "nothing was recorded. An expert, a triager or an admin can.", staff)
+                              f"Your account ({staff.role}) may see applications but not record their journey, so "
+                              "nothing was recorded. An expert, a triager or an admin can.", staff)
         chosen = journey_form.chosen_of(await request.form())
         errors, on = journey_form.errors_of(chosen)
         if not errors and on is not None:

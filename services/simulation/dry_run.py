@@ -1,29 +1,17 @@
 """Dry run: the decision an application would get, with its reasons and scores, and nothing stored or published.
 
-A policy change is an edit of a YAML file (services/triage/policy.yaml, services/routing/policy.yaml) or of the
-reference data (contracts/data/ai_factories.yaml). Before it is applied, staff try it on past applications:
-
-    python -m services.intake.simulation applications.yaml --routing-policy new-routing.yaml --compare
-
-and the classifier of an earlier triage policy against today's (every changed decision is listed):
-
-    python -m services.intake.simulation applications.yaml --triage-policy services/triage/policies/triage-2026.11.3.yaml --compare
-
-or one application over HTTP: `POST /v1/simulate` (staff only; services/intake/api.py).
-
 `simulate()` composes the two pure handlers the pipeline runs, `when_application_submitted_score_it` (triage) and
-`when_application_scored_decide_route` (routing), on the same policy loaders. Intake imports them for dry runs
-only: a real application still goes through Kafka to triage and routing, which load their own policies at start.
-Nothing here touches a database, Kafka or SMTP; so what routing does beyond its pure handler with state of its own
-(e.g. giving an accepted project an expert with capacity left) is not part of a dry run.
+`when_application_scored_decide_route` (routing), on the same policy loaders. It serves the command (command.py)
+and intake's `POST /v1/simulate`, which reaches it only through its DRY_RUN_ENTRY_POINT setting
+(`services.simulation.dry_run:simulate`): intake's code imports neither triage nor routing. A real application
+still goes through Kafka to triage and routing, which load their own policies at start. Nothing here touches a
+database, Kafka or SMTP; so what routing does beyond its pure handler with state of its own (e.g. giving an
+accepted project an expert with capacity left) is not part of a dry run.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import sys
 import typing
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -32,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from contracts import reference as reference_data
-from contracts.config_files import ConfigFileError, parse_yaml, validate
-from contracts.events import ApplicationSubmitted, Outcome, PartnerFit, RuleResult, SectorFinding
+from contracts.config_files import ConfigFileError
+from contracts.events import ApplicationSubmitted
 from contracts.reference import Reference
-from services.intake.requests import SubmitApplication
+from services.intake.applications.requests import DryRunRefused, SubmitApplication
 from services.routing import handlers as routing
 from services.routing.domain import Policy as RoutingPolicy
 from services.triage import policy as triage_policy
@@ -47,42 +35,10 @@ from services.triage.model import Policy as TriagePolicy
 
 APPLICATION_ID = "dry-run"  # the id of a simulated application: it never exists anywhere
 PARTNERS_SHOWN = 3
-APPLICATION_KEYS = ("company", "contact", "project", "consent")
 
 
-class SimulationError(ValueError):
+class SimulationError(DryRunRefused):
     """Invalid input of a dry run: the message names the file and the field."""
-
-
-# -- what a dry run answers (also the OpenAPI schema of POST /v1/simulate) -----------------------------------------
-
-
-class SimulatedScores(BaseModel):
-    sectors: list[SectorFinding]
-    priority_score: int
-    readiness_score: int
-    total_score: int
-    rules: list[RuleResult]
-    partner_fit: list[PartnerFit]
-
-
-class Compared(BaseModel):
-    """The same application under an earlier triage policy (`?compare=<its version>`), beside today's decision."""
-
-    policy_version: str
-    outcome: Outcome
-    factory_id: str | None
-    sectors: list[SectorFinding]
-    changed: bool
-
-
-class Simulation(BaseModel):
-    outcome: Outcome
-    factory_id: str | None
-    reasons: list[str]
-    policy_version: str
-    scores: SimulatedScores
-    compared: Compared | None = None
 
 
 # -- the policies ----------------------------------------------------------------------------------------------------
@@ -141,6 +97,10 @@ def _load_policy(path: Path, kind: str, _mtime_ns: int) -> Any:
     if problems:
         raise SimulationError(f"{path}: invalid {kind} policy: {'; '.join(problems)}")
     return loaded
+
+
+def _dotted(location: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in location) or "application"
 
 
 def _reference(path: Path) -> Reference:
@@ -210,97 +170,3 @@ def simulate(application: SubmitApplication, *, triage_policy_file: str | Path |
             "sectors": then["scores"]["sectors"],
             "changed": (then["outcome"], then["factory_id"]) != (result["outcome"], result["factory_id"])}
     return result
-
-
-# -- applications from a file ----------------------------------------------------------------------------------------
-
-
-def _dotted(location: Sequence[Any]) -> str:
-    return ".".join(str(part) for part in location) or "application"
-
-
-def read_applications(path: Path) -> list[tuple[str, SubmitApplication]]:
-    """(label, application) for each application of a JSON or YAML file holding one or a list. Other keys of an
-    entry (id, story, expected, ...) are ignored; the label is its id, else the company's name."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SimulationError(f"{path}: cannot read it: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise SimulationError(f"{path}: not UTF-8 text") from None
-    try:
-        content = json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text, source=str(path))
-    except json.JSONDecodeError as error:
-        raise SimulationError(f"{path}: not valid JSON: {error}") from None
-    except ConfigFileError as error:
-        raise SimulationError(str(error)) from None
-    entries = content if isinstance(content, list) else [content]
-    if not entries or entries == [None]:
-        raise SimulationError(f"{path}: holds no application")
-    applications = []
-    for number, entry in enumerate(entries, start=1):
-        where = f"{path}: application {number}" if isinstance(content, list) else str(path)
-        if not isinstance(entry, dict):
-            raise SimulationError(f"{where}: expected a mapping with {', '.join(APPLICATION_KEYS)}, "
-                                  f"got {type(entry).__name__}")
-        company = entry.get("company")
-        label = str(entry.get("id") or (company.get("name") if isinstance(company, dict) else None)
-                    or f"application {number}")
-        if label != f"application {number}":
-            where += f" ({label})"
-        try:
-            application = validate({k: entry[k] for k in APPLICATION_KEYS if k in entry}, SubmitApplication,
-                                   source=where)
-        except ConfigFileError as error:
-            raise SimulationError(str(error)) from None
-        applications.append((label, application))
-    return applications
-
-
-# -- the command -----------------------------------------------------------------------------------------------------
-
-
-def _decision(result: dict) -> str:
-    return f"{result['outcome']} {result['factory_id'] or '-'}"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m services.intake.simulation",
-        description="Dry run: the decision each application would get. Nothing is stored or published.")
-    parser.add_argument("file", type=Path, metavar="FILE",
-                        help="JSON or YAML file with one application or a list (the golden set's format works)")
-    parser.add_argument("--triage-policy", type=Path, metavar="P", help="triage policy file (default: the current)")
-    parser.add_argument("--routing-policy", type=Path, metavar="P", help="routing policy file (default: the current)")
-    parser.add_argument("--reference", type=Path, metavar="R", help="reference data file (default: the current)")
-    parser.add_argument("--compare", action="store_true",
-                        help="show the decision under the current policies next to the one under the given files")
-    args = parser.parse_args(argv)
-
-    try:
-        applications = read_applications(args.file)
-        given = Policies.load(args.triage_policy, args.routing_policy, args.reference)
-        current = Policies.load() if args.compare else None
-    except SimulationError as error:
-        print(f"simulation: error: {error}", file=sys.stderr)
-        return 2
-
-    width = max(len(label) for label, _ in applications)
-    if current is None:
-        for label, application in applications:
-            print(f"{label:<{width}}  {_decision(decide(application, given))}")
-        return 0
-
-    changed = 0
-    rows = [(label, _decision(decide(application, current)), _decision(decide(application, given)))
-            for label, application in applications]
-    before_width = max(len(before) for _, before, _ in rows)
-    for label, before, after in rows:
-        changed += before != after
-        print(f"{label:<{width}}  {before:<{before_width}}  ->  {after}{'   (changed)' if before != after else ''}")
-    print(f"{changed} of {len(rows)} decisions change ({current.version} -> {given.version})")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,11 +1,11 @@
-"""What the public API accepts: the contract's parts, with the checks that need reference data."""
+"""What the public API accepts, with the checks that need reference data, and what it answers."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts import reference
-from contracts.events import Company, Consent, Contact, Project
+from contracts.events import Company, Consent, Contact, Outcome, PartnerFit, Project, RuleResult, SectorFinding
 
 
 class ProjectInput(Project):
@@ -62,3 +62,38 @@ class StatusView(BaseModel):
     status: str
     decision: DecisionView | None = None
     timeline: list[TimelineView]
+
+
+# -- the staff's dry run (POST /v1/simulate): what it answers, and its refusal -------------------------------------
+
+
+class SimulatedScores(BaseModel):
+    sectors: list[SectorFinding]
+    priority_score: int
+    readiness_score: int
+    total_score: int
+    rules: list[RuleResult]
+    partner_fit: list[PartnerFit]
+
+
+class Compared(BaseModel):
+    """The same application under an earlier triage policy (`?compare=<its version>`), beside today's decision."""
+
+    policy_version: str
+    outcome: Outcome
+    factory_id: str | None
+    sectors: list[SectorFinding]
+    changed: bool
+
+
+class Simulation(BaseModel):
+    outcome: Outcome
+    factory_id: str | None
+    reasons: list[str]
+    policy_version: str
+    scores: SimulatedScores
+    compared: Compared | None = None
+
+
+class DryRunRefused(ValueError):
+    """A dry run that cannot be made as asked (e.g. an earlier policy that was not kept); the message says why."""
