@@ -85,6 +85,7 @@ eval: setup
 	$(PY) -m eval $(if $(SPLIT),--split $(SPLIT))
 
 test: setup
+	.venv/bin/lint-imports --no-cache
 	@$(MAKE) -s .postgres .kcat .chromium
 	$(PY) -m pytest
 
