@@ -75,7 +75,7 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
         tx.add(notice)
         tx.announce(cause, EMAIL_SENT, EmailSent(
             application_id=application_id, notice_kind=notice_kind, to=notice.to, language=notice.language,
-            subject=notice.subject, message_id=notice.message_id, sent_at=notice.sent_at))
+            subject=notice.subject, message_id=notice.message_id, sent_at=notice.sent_at, body=email.body))
 
     tx.before_commit(deliver)
 
