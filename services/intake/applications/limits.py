@@ -30,8 +30,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.intake.applications.form import FORM_PATH, refusal_page
 from services.intake import errors
+from services.intake.applications.form import FORM_PATH, refusal_page
 from services.intake.errors import ErrorBody
 
 Scope = MutableMapping[str, Any]

@@ -9,9 +9,9 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from contracts.events import JOURNEY_STEPS, ApplicationScored, ApplicationSubmitted
+from services.intake.console.pages import text
 from services.intake.journey import datasets as dataset_catalogue, providers as provider_directory
 from services.intake.journey.steps import EXIT_REASONS, Journey, index_of, step_label
-from services.intake.console.pages import text
 
 RECORDS = ("step", "exit", "correction")
 FIELDS = ("record", "step", "on", "note", "exit_reason", "reason", "providers", "datasets")

@@ -20,8 +20,8 @@ import sys
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
-from services.intake.models import STAFF_ROLES, StaffAccount, StaffSession
 from services.intake.console.auth import hash_password, password_problem
+from services.intake.models import STAFF_ROLES, StaffAccount, StaffSession
 from services.runtime import db
 from services.runtime.migrations import SchemaOutOfDate, check_current, database_url
 

@@ -13,8 +13,8 @@ from contracts import reference
 from contracts.envelope import Envelope, now
 from contracts.events import PARTNER_CHANNEL, ApplicationSubmitted, ReferralIncoming
 from contracts.topics import APPLICATION_SUBMITTED
-from services.intake.models import ApplicationRecord
 from services.intake.applications.take_in import take_in
+from services.intake.models import ApplicationRecord
 from services.runtime.reactions import Tx
 
 _REFERRAL_NAMESPACE = uuid.UUID("0d7c3c1e-5a2b-4f0e-8e43-2b6f1d9a7c10")
