@@ -1,17 +1,21 @@
 """Experts and their capacity: an accepted project goes to the best-matching expert with room for it.
 
 Best match: most of the project's sectors among the expert's skills; then the fewest active projects; then the
-id, so the choice is stable. With nobody free, the project waits in the queue, first come first served: when a
-place comes free, the oldest waiting project an expert can now take is taken on (`next_from_queue`).
+id, so the choice is stable. With nobody free, the project waits in the queue, first come first served
+(`in_turn`): when a place comes free, the oldest waiting project an expert can now take is taken on
+(`next_from_queue`). Pure functions over the roster and counts: the counts come from routing's store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-import yaml
+from pydantic import Field
+
+from contracts.config_files import FileModel, load_yaml
 
 DEFAULT_EXPERTS = Path(__file__).with_name("experts.yaml")
 
@@ -36,18 +40,37 @@ class Waiting:
 
     application_id: str
     sectors: tuple[str, ...]
+    queued_at: datetime
+
+
+class ExpertEntry(FileModel):
+    id: str
+    name: str
+    skills: list[str]
+    max_active: int | None = Field(default=None, ge=0)  # the roster's default_max_active unless set
+
+
+class RosterFile(FileModel):
+    """experts.yaml: the roster, versioned; `default_max_active` for the experts that name no `max_active`."""
+
+    version: str = "unversioned"
+    default_max_active: int = Field(default=5, ge=0)
+    experts: list[ExpertEntry]
 
 
 def load_experts(path: Path = DEFAULT_EXPERTS, max_active: int | None = None) -> tuple[Expert, ...]:
-    """The roster; `max_active` (setting EXPERT_MAX_ACTIVE) overrides every expert's capacity."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    default = raw.get("default_max_active", 5)
-    return tuple(Expert(e["id"], e["name"], tuple(e["skills"]), max_active or e.get("max_active", default))
-                 for e in raw["experts"])
+    """The roster; `max_active` (setting EXPERT_MAX_ACTIVE) overrides every expert's capacity. A key the file
+    should not hold, or a value of the wrong type, stops the service at start-up."""
+    roster = load_yaml(path, RosterFile)
+
+    def capacity(entry: ExpertEntry) -> int:
+        return roster.default_max_active if entry.max_active is None else entry.max_active
+
+    return tuple(Expert(e.id, e.name, tuple(e.skills), max_active or capacity(e)) for e in roster.experts)
 
 
 def roster_version(path: Path = DEFAULT_EXPERTS) -> str:
-    return str(yaml.safe_load(path.read_text(encoding="utf-8")).get("version", "unversioned"))
+    return load_yaml(path, RosterFile).version
 
 
 def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, int]) -> Assignment:
@@ -66,12 +89,17 @@ def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, in
                             f"{active.get(best.id, 0) + 1} of {best.max_active} projects.")
 
 
-def next_from_queue(queue: Sequence[Waiting], experts: tuple[Expert, ...],
+def in_turn(queue: Iterable[Waiting]) -> list[Waiting]:
+    """The waiting queue in its order: first come, first served (projects queued at the same moment by id)."""
+    return sorted(queue, key=lambda waiting: (waiting.queued_at, waiting.application_id))
+
+
+def next_from_queue(queue: Iterable[Waiting], experts: tuple[Expert, ...],
                     active: dict[str, int]) -> tuple[Waiting, Assignment] | None:
-    """First come, first served: the oldest project of `queue` (oldest first) that an expert has room for now,
-    and the assignment `assign` gives it; None when nobody waiting can be taken. An older project whose experts
-    are all still full does not hold back a younger one whose expert has room."""
-    for waiting in queue:
+    """Who gets a freed place: the oldest project of `queue` that an expert has room for now, and the assignment
+    `assign` gives it; None when nobody waiting can be taken. An older project whose experts are all still full
+    does not hold back a younger one whose expert has room."""
+    for waiting in in_turn(queue):
         assignment = assign(experts, list(waiting.sectors), active)
         if assignment.expert:
             return waiting, assignment

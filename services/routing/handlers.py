@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from pydantic import Field
 
+from contracts.config_files import FileModel, load_yaml
 from contracts.events import ApplicationScored, DecisionMade, PartnerFit
 from contracts.reference import Factory, Reference
+from services.routing import decisions
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
 
 
+class PolicyFile(FileModel):
+    """policy.yaml: the rules' thresholds (services/routing/domain.py says what each one does)."""
+
+    version: str
+    accept_readiness_min: int
+    forward_min_score: int
+    tie_margin: int = Field(default=0, ge=0)
+    purpose_sectors: list[str] = []
+    declared_only_min: int = Field(default=3, ge=1)
+
+
 def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Policy(**{**raw, "purpose_sectors": tuple(raw.get("purpose_sectors", ()))})
+    """The policy; a key the file should not hold, or a value of the wrong type, stops the service at start-up."""
+    policy = load_yaml(path, PolicyFile)
+    return Policy(**{**policy.model_dump(), "purpose_sectors": tuple(policy.purpose_sectors)})
 
 
 def eligible_partners(scored: ApplicationScored) -> list[PartnerFit]:
@@ -49,13 +63,5 @@ def scope_of(reference: Reference) -> Scope:
 
 def when_application_scored_decide_route(scored: ApplicationScored, reference: Reference,
                                          policy: Policy) -> DecisionMade:
-    decision = decide(case_of(scored, reference), scope_of(reference), policy)
-    referred = ([f"{reference.factory(scored.referred_by).name} referred the project to Luxembourg: it is not "
-                 "offered back to them."] if scored.referred_by else [])
-    return DecisionMade(
-        application_id=scored.application_id, outcome=decision.outcome, factory_id=decision.factory_id,
-        # The decision's own sentences first, then the scoring rules it rests on.
-        reasons=[*decision.reasons, *referred, *(rule.reason for rule in scored.rules)],
-        policy_version=f"{scored.policy_version}+{policy.version}",
-        decided_by="routing", consent_to_share=scored.consent_to_share, applicant=scored.applicant,
-    )
+    return decisions.first(scored, decide(case_of(scored, reference), scope_of(reference), policy), reference,
+                           policy.version)

@@ -8,9 +8,11 @@ import uuid
 
 from sqlmodel import select
 
-from services.routing.capacity import active_projects, take_on
+from contracts.envelope import now
+from services.routing.capacity import take_on
 from services.routing.experts import Expert
 from services.routing.models import WaitingForExpert
+from services.routing.store import active_projects
 from services.runtime import db, migrations
 
 SOFIA = Expert("sofia-rossi", "Sofia Rossi", ("cybersecurity",), 3)
@@ -26,7 +28,7 @@ async def test_twelve_cyber_projects_accepted_at_once_fill_five_places_and_seven
 
     async def accept(number: int) -> None:
         async with sessions() as session:
-            await take_on(session, f"CYBER-OWL-{number}", ["cybersecurity"], (SOFIA, TOM))
+            await take_on(session, f"CYBER-OWL-{number}", ["cybersecurity"], (SOFIA, TOM), now())
             await session.commit()
 
     # When twelve accepted projects are taken on at the same moment, each in its own transaction

@@ -16,10 +16,12 @@ from contracts.events import (
     Applicant, ApplicationScored, DecisionMade, JourneyStepRecorded, RuleResult, SectorFinding,
 )
 from contracts.topics import APPLICATION_SCORED, DECISION_MADE, JOURNEY_STEP_RECORDED
-from services.routing.capacity import active_projects, hand_back, take_on, waiting_queue
+from services.routing.capacity import hand_back, take_on
+from services.routing.decisions import TAKEN_FROM_QUEUE
 from services.routing.experts import Expert
 from services.routing.models import DecidedApplication, ExpertAssignment
-from services.routing.release import TAKEN_FROM_QUEUE, when_journey_closes
+from services.routing.release import when_journey_closes
+from services.routing.store import active_projects, waiting_queue
 from services.runtime import db, migrations
 from services.runtime.inbox import first_delivery
 from services.runtime.messages import command, follow_up
@@ -57,7 +59,7 @@ async def accept(sessions, experts: tuple[Expert, ...], event: Envelope[Applicat
         session.add(DecidedApplication(application_id=event.data.application_id,
                                        scored_event=event.model_dump_json(), policy_version=ROUTING_POLICY,
                                        decided_at=now()))
-        await take_on(session, event.data.application_id, ["insurance"], experts)
+        await take_on(session, event.data.application_id, ["insurance"], experts, now())
         await session.commit()
 
 
@@ -78,7 +80,7 @@ async def deliver(sessions, experts: tuple[Expert, ...], envelope: Envelope[Jour
     async with sessions() as session:
         if not await first_delivery(session, envelope):
             return False
-        await when_journey_closes(session, envelope, experts, "lux-aif", stage)
+        await when_journey_closes(session, envelope, experts, "lux-aif", stage, now())
         await session.commit()
     return True
 
@@ -130,7 +132,7 @@ async def test_a_closed_journey_frees_the_expert_and_the_oldest_waiting_project_
     # When the exit is delivered again, and a copy gets past the inbox (as after a restore of the database)
     assert not await deliver(sessions, (MIREILLE,), closing)
     async with sessions() as session:
-        await when_journey_closes(session, closing, (MIREILLE,), "lux-aif", stage)
+        await when_journey_closes(session, closing, (MIREILLE,), "lux-aif", stage, now())
         await session.commit()
 
     # Then nothing more is freed: Pétrusse Vie still waits, and no other decision is staged
@@ -169,13 +171,13 @@ async def test_a_project_released_by_staff_and_accepted_again_is_carried_again(d
 
     # When staff forward it elsewhere (the project leaves her), then accept it again
     async with sessions() as session:
-        assert await hand_back(session, "MOSELLE-RE") == MIREILLE.id
+        assert await hand_back(session, "MOSELLE-RE", now()) == MIREILLE.id
         await session.commit()
     async with sessions() as session:
         released = await session.get(ExpertAssignment, "MOSELLE-RE")
         assert released is not None and released.released_at is not None and await active_projects(session) == {}
     async with sessions() as session:
-        again = await take_on(session, "MOSELLE-RE", ["insurance"], (MIREILLE,))
+        again = await take_on(session, "MOSELLE-RE", ["insurance"], (MIREILLE,), now())
         await session.commit()
 
     # Then Mireille carries it again, on its one assignment row, open

@@ -4,9 +4,10 @@ served: a freed place goes to the oldest waiting project an expert can take. The
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from services.routing.experts import Expert, Waiting, assign, load_experts, next_from_queue
+from services.routing.experts import Expert, Waiting, assign, in_turn, load_experts, next_from_queue
 
 SOFIA = Expert("sofia-rossi", "Sofia Rossi", ("cybersecurity",), 2)
 TOM = Expert("tom-schmit", "Tom Schmit", ("cybersecurity", "finance"), 2)
@@ -55,9 +56,9 @@ def test_a_project_no_skill_matches_goes_to_anyone_with_room():
 
 
 # The waiting queue, oldest first: a bank's fraud detection, a wind farm's forecasts, a SOC's alert triage.
-BANQUE_DU_NORD = Waiting("BANQUE-DU-NORD", ("finance", "cybersecurity"))
-EOLE_VENT = Waiting("EOLE-VENT", ("energy",))
-CYBER_OWL = Waiting("CYBER-OWL", ("cybersecurity",))
+BANQUE_DU_NORD = Waiting("BANQUE-DU-NORD", ("finance", "cybersecurity"), datetime(2026, 11, 2, 9, tzinfo=UTC))
+EOLE_VENT = Waiting("EOLE-VENT", ("energy",), datetime(2026, 11, 3, 9, tzinfo=UTC))
+CYBER_OWL = Waiting("CYBER-OWL", ("cybersecurity",), datetime(2026, 11, 4, 9, tzinfo=UTC))
 QUEUE = (BANQUE_DU_NORD, EOLE_VENT, CYBER_OWL)
 EVERYONE_FULL = {"sofia-rossi": 2, "tom-schmit": 2, "nora-wagner": 2}
 
@@ -78,6 +79,16 @@ def test_an_older_project_nobody_can_take_yet_does_not_hold_back_a_younger_one()
     # Then the wind farm goes to her, although the bank's project waited longer (its experts are still full)
     waiting, assignment = next_from_queue(QUEUE, TEAM, active)
     assert (waiting, assignment.expert) == (EOLE_VENT, NORA)
+
+
+def test_the_queue_is_first_come_first_served_whatever_order_it_is_read_in():
+    # Given the queue read back in another order, and a SOC's second project queued at the same moment as the first
+    CYBER_OWL_TWO = Waiting("CYBER-OWL-TWO", ("cybersecurity",), CYBER_OWL.queued_at)
+    # Then it is in the order the projects came, those of one moment by their id
+    assert in_turn((CYBER_OWL_TWO, CYBER_OWL, EOLE_VENT, BANQUE_DU_NORD)) == [*QUEUE, CYBER_OWL_TWO]
+    # And a freed place goes to the oldest the expert can take, not to the first read
+    active = {**EVERYONE_FULL, "tom-schmit": 1}
+    assert next_from_queue((CYBER_OWL, BANQUE_DU_NORD), TEAM, active)[0] == BANQUE_DU_NORD
 
 
 def test_with_no_place_free_nobody_leaves_the_queue():
