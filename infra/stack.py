@@ -108,11 +108,12 @@ class Stack:
             subprocess.run([sys.executable, "-m", "services.runtime.migrations", "upgrade", service], cwd=ROOT,
                            env=self.service_env(service), check=True, stdout=subprocess.DEVNULL)
 
-    def start_services(self, detached: bool = False) -> None:
+    def start_services(self, detached: bool = False, *, extra_env: dict[str, dict[str, str]] | None = None) -> None:
+        """Start the four services; `extra_env` gives one of them settings of its own (e.g. triage's POLICY_FILE)."""
         credentials.ensure(self.var_dir)  # the partners' signing keys the services check messages with
         self.migrate()
         for service in SERVICES:
-            self.start_service(service, detached)
+            self.start_service(service, detached, extra_env=(extra_env or {}).get(service))
 
     def wait_healthy(self, services: tuple[str, ...] = SERVICES, timeout: float = 60) -> None:
         """Return when every service answers /healthz with 200; else raise naming the ones that do not."""
