@@ -1,11 +1,12 @@
-"""The baseline: one hop of a bare aiokafka consume-produce relay, as fast as Kafka and Python allow.
+"""The bare relay: one hop of an aiokafka consume-produce relay, as fast as Kafka and Python allow.
 
-    python -m bench.relay --bootstrap HOST:PORT --source TOPIC --sink TOPIC --templates FILE.json
+    python -m bench.relay --bootstrap HOST:PORT --source TOPIC --sink TOPIC --hop N --templates FILE.json
 
 It reads a batch, sends for each record the message of the next hop (the same bytes and headers a real service
 wrote for an application of the same kind, from the templates file), waits for every acknowledgement
 (acks=all, idempotent producer, as the services), then commits the batch's offsets: at least once, in order
-per key. No database, no inbox, no outbox: the floor the pipeline is measured against.
+per key. No database, no inbox, no outbox, no domain work: the floor the pipeline is measured against. The
+durable relay (bench/durable.py) runs the same loop with what a service must do with each batch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import asyncio
 import json
 import signal
 import zlib
+from collections.abc import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 
 def kind_of(key: bytes, kinds: int) -> int:
@@ -31,7 +33,15 @@ def load_templates(path: str, hop: int) -> list[tuple[bytes, list[tuple[str, byt
             for kind in document["kinds"]]
 
 
-async def relay(bootstrap: str, source: str, sink: str, templates: list, group: str) -> None:
+Outgoing = list[tuple[bytes, bytes, list[tuple[str, bytes]]]]  # key, value, headers of each message to send
+Handle = Callable[[list[ConsumerRecord]], Awaitable[Outgoing]]
+
+
+async def relay(bootstrap: str, source: str, sink: str, group: str, handle: Handle,
+                max_records: int | None = None) -> None:
+    """Consume `source` in batches (of at most `max_records`, else of whatever a poll brings); send what `handle`
+    makes of each batch to `sink`, await every acknowledgement, then commit the batch's offsets. Runs until
+    SIGTERM or SIGINT."""
     consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
@@ -44,18 +54,23 @@ async def relay(bootstrap: str, source: str, sink: str, templates: list, group: 
     print(f"relaying {source} -> {sink}", flush=True)
     try:
         while not stopping.is_set():
-            batches = await consumer.getmany(timeout_ms=200)
-            sent = []
-            for records in batches.values():
-                for record in records:
-                    value, headers = templates[kind_of(record.key, len(templates))]
-                    sent.append(await producer.send(sink, value, key=record.key, headers=headers))
-            if sent:
+            batches = await consumer.getmany(timeout_ms=200, max_records=max_records)
+            records = [record for partition in batches.values() for record in partition]
+            if records:
+                sent = [await producer.send(sink, value, key=key, headers=headers)
+                        for key, value, headers in await handle(records)]
                 await asyncio.gather(*sent)
                 await consumer.commit()
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+def from_templates(templates: list) -> Handle:
+    async def handle(records: list[ConsumerRecord]) -> Outgoing:
+        return [(record.key, *templates[kind_of(record.key, len(templates))]) for record in records]
+
+    return handle
 
 
 def main() -> None:
@@ -66,8 +81,8 @@ def main() -> None:
     parser.add_argument("--hop", type=int, required=True, help="the hop the sink stands for (1: scored, ...)")
     parser.add_argument("--templates", required=True)
     args = parser.parse_args()
-    asyncio.run(relay(args.bootstrap, args.source, args.sink, load_templates(args.templates, args.hop),
-                      f"bench.relay.{args.hop}"))
+    asyncio.run(relay(args.bootstrap, args.source, args.sink, f"bench.relay.{args.hop}",
+                      from_templates(load_templates(args.templates, args.hop))))
 
 
 if __name__ == "__main__":
