@@ -1,5 +1,6 @@
-"""Offering load and watching it arrive: feeders that keep a fixed rate (open loop) or send all at once, and a
-collector that notes when each application's decision and email show up on their topics.
+"""Offering load and watching it arrive: feeders that keep a fixed rate (open loop) or keep the system saturated
+for a while (a standing backlog), and a collector that notes when each application's decision and email show up
+on their topics.
 
 Every time is `time.monotonic()` in the bench's own process. A fed application counts from the moment the
 schedule meant to send it, not from when the feeder got round to it: a feeder falling behind shows as latency
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,15 +22,12 @@ from services.runtime.topic_reader import partitions_of
 
 TICK_SECONDS = 0.005
 Message = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
+Ticks = Iterator[list[tuple[int, float]]]  # tick by tick, the (number, intended time) of the applications due
 
 
-def schedule(count: int, rate: float | None) -> Iterator[list[tuple[int, float]]]:
-    """Yield, tick by tick, the (number, intended time) of the applications due by now; all at once when `rate` is
-    None (saturation)."""
+def schedule(count: int, rate: float) -> Ticks:
+    """`count` applications at `rate` a second."""
     start = time.monotonic()
-    if rate is None:
-        yield [(number, start) for number in range(count)]
-        return
     number = 0
     while number < count:
         due = min(count, int((time.monotonic() - start) * rate) + 1)
@@ -36,17 +35,49 @@ def schedule(count: int, rate: float | None) -> Iterator[list[tuple[int, float]]
         number = due
 
 
-async def feed_topic(producer: AIOKafkaProducer, topic: str, count: int, rate: float | None,
-                     message: Callable[[int], Message], sent: dict[str, float]) -> None:
-    """Publish `count` messages on `topic` at `rate` a second, as a service's producer would."""
+@dataclass
+class Backlog:
+    """What keeps a system saturated without drowning it: the applications offered and not yet done are topped up,
+    tick by tick, to at least `minimum` and to `seconds` of the rate of the last few seconds. The slowest stage
+    then finds work waiting (except while a batch it took whole goes through the stages after it), the stages
+    before it do only as much as it does (so each one's CPU per application is its own), and what is left when
+    the feeding stops drains in about `seconds`."""
+
+    done: Callable[[], int]  # applications done so far
+    minimum: int = 50
+    seconds: float = 3.0
+    span: float = 5.0  # the rate's; long enough that a batch arriving whole does not inflate it
+    _seen: deque = field(default_factory=deque)  # (time, done) over the span
+
+    def wanted(self, offered: int) -> int:
+        current, done = time.monotonic(), self.done()
+        self._seen.append((current, done))
+        while current - self._seen[0][0] > self.span:
+            self._seen.popleft()
+        since, done_then = self._seen[0]
+        rate = (done - done_then) / (current - since) if current > since else 0.0
+        return max(0, int(max(self.minimum, self.seconds * rate)) - (offered - done))
+
+
+def saturating(seconds: float, backlog: Backlog, offered: Callable[[], int]) -> Ticks:
+    """For `seconds`, the applications that bring the backlog back to what it wants."""
+    end, number = time.monotonic() + seconds, 0
+    while (current := time.monotonic()) < end:
+        more = backlog.wanted(offered())
+        yield [(n, current) for n in range(number, number + more)]
+        number += more
+
+
+async def feed_topic(producer: AIOKafkaProducer, topic: str, ticks: Ticks, message: Callable[[int], Message],
+                     sent: dict[str, float]) -> None:
+    """Publish the messages `ticks` call for on `topic`, as a service's producer would."""
     acks = []
-    for due in schedule(count, rate):
+    for due in ticks:
         for number, intended in due:
             key, value, headers = message(number)
-            sent[key.decode()] = intended if rate else time.monotonic()
+            sent[key.decode()] = intended
             acks.append(await producer.send(topic, value, key=key, headers=headers))
-        if rate:
-            await asyncio.sleep(TICK_SECONDS)
+        await asyncio.sleep(TICK_SECONDS)
     await asyncio.gather(*acks)
 
 
@@ -54,32 +85,35 @@ async def feed_topic(producer: AIOKafkaProducer, topic: str, count: int, rate: f
 class HttpOutcome:
     refused: dict[int, int] = field(default_factory=dict)  # status code -> count
     failed: int = 0  # no answer at all
+    waiting: int = 0  # requests sent and not answered yet
 
 
-async def feed_http(url: str, count: int, rate: float | None, body: Callable[[int], dict],
-                    sent: dict[str, float], in_flight: int = 64) -> HttpOutcome:
-    """POST `count` applications to intake's API at `rate` a second through a pool of `in_flight` connections."""
-    outcome, gate = HttpOutcome(), asyncio.Semaphore(in_flight)
+async def feed_http(url: str, ticks: Ticks, body: Callable[[int], dict], sent: dict[str, float],
+                    outcome: HttpOutcome, in_flight: int = 64) -> HttpOutcome:
+    """POST the applications `ticks` call for to intake's API through a pool of `in_flight` connections."""
+    gate = asyncio.Semaphore(in_flight)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
 
     async def post(client: httpx.AsyncClient, number: int, intended: float) -> None:
-        async with gate:
-            start = intended if rate else time.monotonic()
-            try:
+        try:
+            async with gate:
                 response = await client.post(url, json=body(number))
-            except httpx.HTTPError:
-                outcome.failed += 1
-                return
+        except httpx.HTTPError:
+            outcome.failed += 1
+            return
+        finally:
+            outcome.waiting -= 1
         if response.status_code == 202:
-            sent[response.json()["application_id"]] = start
+            sent[response.json()["application_id"]] = intended
         else:
             outcome.refused[response.status_code] = outcome.refused.get(response.status_code, 0) + 1
 
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         requests = []
-        for due in schedule(count, rate):
+        for due in ticks:
+            outcome.waiting += len(due)
             requests += [asyncio.create_task(post(client, number, intended)) for number, intended in due]
-            await asyncio.sleep(TICK_SECONDS if rate else 0)
+            await asyncio.sleep(TICK_SECONDS)
         await asyncio.gather(*requests)
     return outcome
 
@@ -94,8 +128,10 @@ class Collector:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        # A fetch returns as soon as a record arrives, whatever its longest wait: a short wait only made the broker
+        # answer empty fetches hundreds of times a second, CPU counted as the broker's.
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                          fetch_max_wait_ms=5)
+                                          fetch_max_wait_ms=500)
         await self._consumer.start()
         partitions = await partitions_of(self._consumer, self.topics)
         self._consumer.assign(partitions)
@@ -118,6 +154,10 @@ class Collector:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._consumer:
             await self._consumer.stop()
+
+    def count(self, topic: str) -> int:
+        """Keys seen on `topic` since the collector started."""
+        return len(self.arrivals[topic])
 
     def arrived(self, topic: str, keys) -> int:
         seen = self.arrivals[topic]

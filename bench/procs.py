@@ -21,14 +21,6 @@ def rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
 
 
-def peak_rss_bytes(pid: int) -> int:
-    """The process's high-water mark of resident memory since it started (VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return rss_bytes(pid)
-
-
 @dataclass
 class Usage:
     cpu_seconds: float
@@ -37,28 +29,48 @@ class Usage:
 
 @dataclass
 class Probe:
-    """Measures named processes over one phase: CPU used between start and stop, the highest RSS sampled."""
+    """Measures named processes over one phase: CPU used between start and stop (and between any two readings of
+    `cpu_now`), the highest RSS sampled. A process that has exited keeps the last figures read of it."""
 
     pids: dict[str, int]
     interval: float = 0.1
     _cpu_at_start: dict[str, float] = field(default_factory=dict)
+    _cpu_last: dict[str, float] = field(default_factory=dict)
     _peak: dict[str, int] = field(default_factory=dict)
     _task: asyncio.Task | None = None
 
+    def cpu_now(self) -> dict[str, float]:
+        """Each process's CPU seconds so far."""
+        for name, pid in self.pids.items():
+            try:
+                self._cpu_last[name] = cpu_seconds(pid)
+            except OSError:
+                pass
+        return dict(self._cpu_last)
+
     def start(self) -> None:
-        self._cpu_at_start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        self._peak = {name: rss_bytes(pid) for name, pid in self.pids.items()}
+        self._cpu_at_start = self.cpu_now()
+        self._peak = {name: 0 for name in self.pids}
+        self._sample_rss()
         self._task = asyncio.get_running_loop().create_task(self._sample())
+
+    def _sample_rss(self) -> None:
+        for name, pid in self.pids.items():
+            try:
+                self._peak[name] = max(self._peak[name], rss_bytes(pid))
+            except OSError:
+                pass
 
     async def _sample(self) -> None:
         while True:
-            for name, pid in self.pids.items():
-                self._peak[name] = max(self._peak[name], rss_bytes(pid))
+            self._sample_rss()
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> dict[str, Usage]:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        return {name: Usage(cpu_seconds(pid) - self._cpu_at_start[name], max(self._peak[name], rss_bytes(pid)))
-                for name, pid in self.pids.items()}
+        self._sample_rss()
+        cpu = self.cpu_now()
+        return {name: Usage(cpu.get(name, 0.0) - self._cpu_at_start.get(name, 0.0), self._peak[name])
+                for name in self.pids}
