@@ -7,19 +7,15 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from contracts import reference as reference_data
-from contracts.envelope import Envelope, now
-from contracts.events import ApplicationScored, JourneyStepRecorded, OverrideRequested, ReferralReplied
 from contracts.topics import APPLICATION_SCORED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES
 from services.routing import store
 from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_version
 from services.routing.handlers import load_policy
 from services.routing.reactions import Routing
-from services.runtime.broker import subscribe
+from services.runtime.reactions import Reactions, on
 from services.runtime.partners import PartnerKeys
-from services.runtime.service import build_runtime, http_app
+from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
 
 SERVICE = "routing"
@@ -44,48 +40,22 @@ routing = Routing(reference_data.load(), load_policy(), experts, timedelta(secon
 partner_keys = PartnerKeys.load(settings.partner_keys_path())
 
 
-@subscribe(runtime.broker, APPLICATION_SCORED, group_id=SERVICE)
-async def on_application_scored(envelope: Envelope[ApplicationScored]) -> None:
-    async def decide_and_announce(session: AsyncSession) -> None:
-        await routing.when_application_scored(session, envelope, runtime.emit, now)
-
-    await runtime.process_once(envelope, decide_and_announce)
-
-
-@subscribe(runtime.broker, OVERRIDE_REQUESTED, group_id=f"{SERVICE}.overrides")
-async def on_override_requested(envelope: Envelope[OverrideRequested]) -> None:
-    async def decide_as_staff(session: AsyncSession) -> None:
-        await routing.when_override_requested(session, envelope, runtime.emit, now)
-
-    await runtime.process_once(envelope, decide_as_staff)
+REACTIONS = Reactions(SERVICE, (
+    on(APPLICATION_SCORED, SERVICE, routing.when_application_scored),
+    on(OVERRIDE_REQUESTED, f"{SERVICE}.overrides", routing.when_override_requested),
+    # Only a completed or exited journey changes anything here (it frees the expert's place).
+    on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", routing.when_journey_step_recorded,
+       relevant=lambda envelope: envelope.data.closes_journey),
+    on(REFERRAL_REPLIES, f"{SERVICE}.referrals", routing.when_referral_replied, signed_by=partner_keys),
+))
+runtime.serve(REACTIONS)
 
 
-@subscribe(runtime.broker, JOURNEY_STEP_RECORDED, group_id=f"{SERVICE}.journey")
-async def on_journey_step_recorded(envelope: Envelope[JourneyStepRecorded]) -> None:
-    if not envelope.data.closes_journey:
-        return  # the project stays with its expert: nothing changes here, nothing to record
-
-    async def release_and_hand_on(session: AsyncSession) -> None:
-        await routing.when_journey_step_recorded(session, envelope, runtime.emit, now)
-
-    await runtime.process_once(envelope, release_and_hand_on)
-
-
-@subscribe(runtime.broker, REFERRAL_REPLIES, group_id=f"{SERVICE}.referrals", partner_keys=partner_keys)
-async def on_referral_replied(envelope: Envelope[ReferralReplied]) -> None:
-    async def take_answer(session: AsyncSession) -> None:
-        await routing.when_referral_replied(session, envelope, runtime.emit, now)
-
-    await runtime.process_once(envelope, take_answer)
-
-
-async def expire_overdue_offers(rt) -> None:
+async def expire_overdue_offers(rt: Runtime) -> None:
     async def sweep() -> None:
         while True:
-            async with rt.sessions() as session:
-                if await routing.expire_overdue_offers(session, runtime.emit, now):
-                    await session.commit()
-                    rt.relay.wake()
+            async with rt.transaction() as tx:
+                await routing.expire_overdue_offers(tx)
             await asyncio.sleep(settings.referral_check_seconds)
 
     rt.spawn(sweep(), name="referral-deadlines")

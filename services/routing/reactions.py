@@ -1,8 +1,8 @@
 """Routing's reactions, one for each topic it reads, and the deadline sweep of the referral exchange.
 
-Each runs in the caller's transaction (`session`), stages the events it causes with `emit(session, topic,
-envelope)` and reads the time from `clock`; it decides through the pure modules (handlers, exchange, experts,
-decisions) and keeps its state through the store.
+Each takes the transaction and the envelope, as every reaction does, and reads the time from `Routing.clock`;
+it decides through the pure modules (handlers, exchange, experts, decisions) and keeps its state through the
+store; the inner modules stage events with `emit(session, topic, envelope)`, which stages them in the `Tx`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, now
 from contracts.events import ApplicationScored, DecisionMade, JourneyStepRecorded, OverrideRequested, ReferralReplied
 from contracts.reference import Reference
 from contracts.topics import DECISION_MADE
@@ -24,6 +24,7 @@ from services.routing.experts import Expert
 from services.routing.handlers import eligible_partners, when_application_scored_decide_route
 from services.routing.referrals import Emit
 from services.runtime.messages import follow_up
+from services.runtime.reactions import Tx
 
 Clock = Callable[[], datetime]
 
@@ -37,17 +38,18 @@ class Routing:
     experts: tuple[Expert, ...]
     answer_within: timedelta
     max_hops: int
+    clock: Clock = now  # what time it is (a test gives its own)
 
-    async def when_application_scored(self, session: AsyncSession, envelope: Envelope[ApplicationScored],
-                                      emit: Emit, clock: Clock) -> None:
+    async def when_application_scored(self, tx: Tx, envelope: Envelope[ApplicationScored]) -> None:
+        session, emit, clock = tx.session, _emit(tx), self.clock
         decision = when_application_scored_decide_route(envelope.data, self.reference, self.policy)
         # What the decision was made from, for a staff override to decide anew from.
         store.keep_decided(session, envelope, decision.policy_version, clock())
         await self._announce(session, envelope, envelope, decision, emit, clock)
 
-    async def when_override_requested(self, session: AsyncSession, envelope: Envelope[OverrideRequested],
-                                      emit: Emit, clock: Clock) -> None:
+    async def when_override_requested(self, tx: Tx, envelope: Envelope[OverrideRequested]) -> None:
         """A staff member's decision (sent by intake's console) becomes the current one."""
+        session, emit, clock = tx.session, _emit(tx), self.clock
         scored_event, decision = await overrides.when_override_requested(session, envelope.data, self.reference,
                                                                          clock())
         await self._announce(session, envelope, scored_event, decision, emit, clock)
@@ -56,22 +58,20 @@ class Routing:
         await release.give_freed_place(session, envelope.id, self.experts, self.reference.home_factory, emit,
                                        clock())
 
-    async def when_journey_step_recorded(self, session: AsyncSession, envelope: Envelope[JourneyStepRecorded],
-                                         emit: Emit, clock: Clock) -> None:
+    async def when_journey_step_recorded(self, tx: Tx, envelope: Envelope[JourneyStepRecorded]) -> None:
         """A completed or exited journey frees the expert's place, which goes to the waiting queue; any other
         record changes nothing (the subscriber need not even record it: `envelope.data.closes_journey`)."""
         if envelope.data.closes_journey:
-            await release.when_journey_closes(session, envelope, self.experts, self.reference.home_factory, emit,
-                                              clock())
+            await release.when_journey_closes(tx.session, envelope, self.experts, self.reference.home_factory,
+                                              _emit(tx), self.clock())
 
-    async def when_referral_replied(self, session: AsyncSession, envelope: Envelope[ReferralReplied], emit: Emit,
-                                    clock: Clock) -> None:
+    async def when_referral_replied(self, tx: Tx, envelope: Envelope[ReferralReplied]) -> None:
         """A partner's answer, signed by that partner (checked before this runs)."""
-        await referrals.answer(session, envelope.data, self._exchange(emit, clock))
+        await referrals.answer(tx.session, envelope.data, self._exchange(_emit(tx), self.clock))
 
-    async def expire_overdue_offers(self, session: AsyncSession, emit: Emit, clock: Clock) -> int:
-        """Offers unanswered past their deadline go to staff; how many exchanges changed (commit when any did)."""
-        return await referrals.expire_due(session, self._exchange(emit, clock))
+    async def expire_overdue_offers(self, tx: Tx) -> int:
+        """Offers unanswered past their deadline go to staff; how many exchanges changed."""
+        return await referrals.expire_due(tx.session, self._exchange(_emit(tx), self.clock))
 
     def candidates_for(self, scored: ApplicationScored, chosen: str) -> list[dict]:
         """The partners that fit well enough, the chosen one first, then by fit."""
@@ -104,3 +104,11 @@ class Routing:
     def _decide(self, scored: ApplicationScored, outcome: str, factory_id: str | None,
                 reasons: list[str]) -> DecisionMade:
         return decisions.by_routing(scored, outcome, factory_id, reasons, self.policy.version)
+
+
+def _emit(tx: Tx) -> Emit:
+    """The inner modules' way to stage an event, `emit(session, topic, envelope)`, in `tx`."""
+    def emit(_session: AsyncSession, topic, envelope: Envelope) -> None:
+        tx.emit(topic, envelope)
+
+    return emit

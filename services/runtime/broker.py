@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -47,7 +47,6 @@ class Kafka:
         self._options = client_options(settings)
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
-        self.legacy: list = []  # handlers registered by `subscribe` (until routing moves to its table)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -86,22 +85,6 @@ class Kafka:
                  for name, v in (headers.items() if isinstance(headers, dict) else headers)]
         future = await self._producer.send(topic, value, key=key, headers=pairs)
         return await future if confirm else future
-
-
-def subscribe(kafka: Kafka, topic: Topic | Sequence[Topic], group_id: str, *,
-              partner_keys: PartnerKeys | None = None) -> Callable:
-    """The shape of a handler before `Reactions`: `handler(envelope)` calling `runtime.process_once`. It runs in
-    the consumer's transaction, like any reaction. Kept until routing moves to its table."""
-    from services.runtime.reactions import on
-
-    def register(handler: Callable[[Envelope], Awaitable[None]]):
-        async def react(_tx, envelope: Envelope) -> None:
-            await handler(envelope)
-
-        kafka.legacy.append(on(topic, group_id, react, signed_by=partner_keys))
-        return handler
-
-    return register
 
 
 async def publish(kafka: Kafka, topic: Topic, envelope: Envelope) -> None:

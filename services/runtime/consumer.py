@@ -25,10 +25,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextvars import ContextVar
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry.propagate import extract
 from opentelemetry.trace import SpanKind
@@ -41,9 +40,6 @@ from services.runtime.inbox import first_deliveries, forget
 from services.runtime.reactions import On, Tx
 
 log = logging.getLogger(__name__)
-
-# The transaction a reaction runs in, for code written before `Tx` (services/runtime/service.py process_once).
-CURRENT: ContextVar[Tx | None] = ContextVar("aiguillage_current_tx", default=None)
 
 
 @dataclass
@@ -61,6 +57,19 @@ class Metrics:
                       ["group"], registry=registry,
                       buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
         )
+
+
+class _Assignments(ConsumerRebalanceListener):
+    """Notes that partitions were given to this member."""
+
+    def __init__(self) -> None:
+        self.new = False
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        self.new = bool(assigned)
 
 
 @dataclass
@@ -87,13 +96,20 @@ class Consumer:
     async def run(self) -> None:
         names = [topic.name for topic in self.entry.topics]
         self._consumer = consumer = AIOKafkaConsumer(
-            *names, **self.runtime.broker.options, group_id=self.entry.group, enable_auto_commit=False,
+            **self.runtime.broker.options, group_id=self.entry.group, enable_auto_commit=False,
             auto_offset_reset="earliest", max_poll_records=self.max_records)
+        assigned = _Assignments()
+        consumer.subscribe(names, listener=assigned)
         await consumer.start()
         log.info("%s reads %s as %s", self.service, ", ".join(names), self.entry.group)
         try:
             while True:
                 polled = await consumer.getmany(timeout_ms=1000, max_records=self.max_records)
+                if not polled and assigned.new:
+                    # Idle: every partition given to this member gets a committed offset, also one that never
+                    # held a record (operators and tests read a group's lag from its committed offsets).
+                    assigned.new = False
+                    await self._commit_positions()
                 for partition, records in polled.items():
                     try:
                         await self._partition(partition, records)
@@ -158,11 +174,7 @@ class Consumer:
                     if item.envelope.id in fresh:
                         fresh.discard(item.envelope.id)  # a copy later in the same batch is a duplicate
                         with self._span(item):
-                            token = CURRENT.set(tx)
-                            try:
-                                await self.entry.react(tx, item.envelope)
-                            finally:
-                                CURRENT.reset(token)
+                            await self.entry.react(tx, item.envelope)
                         self._count([item], "processed")
                     else:
                         self._count([item], "duplicate")
@@ -227,6 +239,12 @@ class Consumer:
             # its inbox drops what this batch did already.
             log.warning("%s: offset %d of %s[%d] not committed (%s); the next owner takes it again",
                         self.entry.group, offset, partition.topic, partition.partition, error)
+
+    async def _commit_positions(self) -> None:
+        try:
+            await self._consumer.commit()
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            log.warning("%s: positions not committed (%s)", self.entry.group, error)
 
     def _span(self, item: Item):
         record = item.record

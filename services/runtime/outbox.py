@@ -117,13 +117,14 @@ class OutboxRelay:
         # rows are taken from memory again.
         self._behind = True
         self._from_memory = from_memory
-        if from_memory:
-            session_class = sessions.kw["sync_session_class"]  # this factory's own (db.sessions)
+        # Woken as soon as a transaction that staged events commits (this factory's own sessions, db.sessions).
+        if (session_class := sessions.kw.get("sync_session_class")) is not None:
             event.listen(session_class, "after_commit", self._committed)
 
     def _committed(self, session) -> None:
         staged = session.info.pop(_STAGED, [])
-        self._fresh += [row for row in staged if row.id is not None]
+        if self._from_memory:
+            self._fresh += [row for row in staged if row.id is not None]
         if staged:
             self._wake.set()
 

@@ -17,17 +17,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.envelope import Envelope
-from contracts.topics import Topic
 from services.runtime import db, settings as settings_module, telemetry
 from services.runtime.broker import Kafka
-from services.runtime.consumer import CURRENT, Consumer, Metrics
+from services.runtime.consumer import Consumer, Metrics
 from services.runtime.db import SessionFactory
-from services.runtime.inbox import first_delivery
 from services.runtime.migrations import check_current
-from services.runtime.outbox import OutboxRelay, stage
+from services.runtime.outbox import OutboxRelay
 from services.runtime.reactions import On, Reactions, Tx
 from services.runtime.settings import Settings
 
@@ -72,7 +68,7 @@ class Runtime:
         await self.broker.start()
         self.spawn(self.relay.run(), name="outbox-relay")
         metrics = Metrics.of(self.registry)
-        for entry in (*self.reactions, *self.broker.legacy):
+        for entry in self.reactions:
             self.spawn(Consumer(self, entry, metrics).run(), name=f"consumer {entry.group}")
 
     async def stop(self) -> None:
@@ -81,26 +77,6 @@ class Runtime:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await self.broker.stop()
-
-    async def process_once(self, envelope: Envelope, work: Callable[[AsyncSession], Awaitable[None]]) -> bool:
-        """Run `work` for an event not processed before, in the consumer's batch transaction (whose inbox has
-        already dropped a redelivered event), or else in a transaction of its own with an inbox row.
-        (The shape of a reaction before `Tx`: kept until routing moves to its table.)"""
-        if (tx := CURRENT.get()) is not None:
-            await work(tx.session)
-            return True
-        async with self.sessions() as session:
-            if not await first_delivery(session, envelope):
-                return False
-            await work(session)
-            await session.commit()
-        self.relay.wake()
-        return True
-
-    def emit(self, session: AsyncSession, topic: Topic, envelope: Envelope) -> None:
-        """Stage an event in the caller's transaction; the relay publishes it once the transaction commits.
-        (The shape of a reaction before `Tx`: kept until routing moves to its table.)"""
-        stage(session, topic, envelope)
 
 
 def build_runtime(service_name: str, settings_class: type[Settings] = Settings) -> Runtime:

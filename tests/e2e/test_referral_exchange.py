@@ -41,7 +41,9 @@ async def test_a_health_project_declined_by_one_partner_goes_to_the_next_which_a
 
     # When the JUPITER AI Factory declines the offer and the next partner, Gaia (as specialised in health as
     # the Dutch AI Factory, and stated more firmly), accepts
-    status = await system.wait_until(status_url, lambda s: any("accepted" in step for step in referral_steps(s)))
+    # (decisions and referral steps come on two topics: the page shows each as it reads it)
+    status = await system.wait_until(status_url, lambda s: any("accepted" in step for step in referral_steps(s))
+                                     and (s.get("decision") or {}).get("factory_id") == "gaia-aif")
 
     # Then the timeline shows each step of the exchange, in order
     names = {f: reference.load().factory(f).name for f in ("jaif", "gaia-aif")}

@@ -76,7 +76,7 @@ def exit_of(application_id: str, company: str) -> Envelope[JourneyStepRecorded]:
 
 
 async def deliver(sessions, experts: tuple[Expert, ...], envelope: Envelope[JourneyStepRecorded]) -> bool:
-    """The closing event handled as routing handles it: once, through the inbox (runtime.process_once)."""
+    """The closing event handled as routing handles it: once, through the inbox (as its consumer does)."""
     async with sessions() as session:
         if not await first_delivery(session, envelope):
             return False

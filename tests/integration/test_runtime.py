@@ -20,7 +20,7 @@ from services.runtime.service import runtime_for
 from services.runtime.messages import first_event
 from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
 from services.runtime.settings import Settings
-from tests.support.kafka import read_topic
+from tests.support.kafka import read_topic, start_group_at
 
 
 def email_sent(application_id: str) -> EmailSent:
@@ -110,15 +110,19 @@ async def test_a_flaky_reaction_is_retried_and_a_hopeless_one_dead_lettered_with
 
 
 async def test_a_batch_commits_its_records_together_and_a_copy_in_it_changes_nothing(kafka_bootstrap, tmp_path):
-    # Given five events on one partition, the third delivered twice (a producer's retry)
+    # Given five events on one partition, the third delivered twice (a producer's retry), where the consumer
+    # group starts
     run = uuid.uuid4().hex[:8]
     subjects = [f"BATCHED-BEE-{run}-{n}" for n in range(5)]
     events = [event(subject) for subject in subjects]
     kafka = broker_for(kafka_bootstrap, tmp_path, "publisher")
     await kafka.start()
-    for envelope in (*events[:3], events[2], *events[3:]):
-        await kafka.publish(envelope.model_dump_json().encode(), topic=EMAIL_SENT.name, key=b"same-partition")
+    written = [await kafka.publish(envelope.model_dump_json().encode(), topic=EMAIL_SENT.name,
+                                   key=f"batch-{run}".encode())
+               for envelope in (*events[:3], events[2], *events[3:])]
     await kafka.stop()
+    await start_group_at(kafka_bootstrap, f"batch-test-{run}", EMAIL_SENT.name, written[0].partition,
+                         written[0].offset)
     seen: list[str] = []
     done = asyncio.Event()
 

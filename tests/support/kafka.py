@@ -142,6 +142,20 @@ async def reset_group_to_earliest(bootstrap: str, group: str, topic: str) -> Non
         await consumer.stop()
 
 
+async def start_group_at(bootstrap: str, group: str, topic: str, partition: int, offset: int) -> None:
+    """Commit, for a new consumer group, `offset` on `partition` and the end of every other partition of `topic`:
+    the group's first poll starts with what a test published from there."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer, topic)
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: offset if tp.partition == partition else ends[tp] for tp in partitions})
+    finally:
+        await consumer.stop()
+
+
 async def wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 60) -> None:
     """Wait until `group` has committed the end of every partition of `topic`."""
     from aiokafka.admin import AIOKafkaAdminClient

@@ -4,6 +4,8 @@ consented to share its radiology triage project; routing forwards it to the JUPI
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +25,8 @@ from services.routing.reactions import Routing
 from services.runtime import db
 from services.runtime.dead_letter import PermanentError
 from services.runtime.messages import command, first_event, follow_up
-from services.runtime.outbox import OutboxMessage, stage
+from services.runtime.outbox import OutboxMessage
+from services.runtime.reactions import Tx
 
 pytestmark = pytest.mark.unit
 
@@ -54,10 +57,11 @@ async def handled(sessions, react, envelope: Envelope | None, at: datetime) -> l
     """Run one reaction in a transaction of its own, at `at`; the events it staged, as their readers get them."""
     async with sessions() as session:
         before = len((await session.exec(select(OutboxMessage))).all())
+        reaction = getattr(replace(ROUTING, clock=lambda: at), react.__name__)
         if envelope is None:
-            await react(session, stage, lambda: at)
+            await reaction(Tx("routing", session))
         else:
-            await react(session, envelope, stage, lambda: at)
+            await reaction(Tx("routing", session), envelope)
         await session.commit()
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
     return [json.loads(row.payload) for row in rows[before:]]

@@ -179,4 +179,4 @@ def test_an_invalid_policy_file_is_refused_naming_the_file_and_the_field(tmp_pat
     captured = capsys.readouterr()
     assert (code, captured.out) == (2, "")
     assert captured.err == (f"simulation: error: {policy}: invalid routing policy: "
-                            "accept_readiness_min: Input should be a valid integer\n")
+                            "accept_readiness_min: Input should be a valid integer (got 'forty')\n")
