@@ -58,7 +58,7 @@ async def offers_and_steps(scored: Envelope) -> list[Envelope]:
 
 def staff_override(scored: Envelope, decision: Envelope) -> tuple[Envelope, Envelope]:
     """A staff member sends the application to review: the command as intake's console stages it, and the
-    decision routing makes of it in their name (services/intake/overrides.py, services/routing/overrides.py)."""
+    decision routing makes of it in their name (services/intake/console/overrides.py, services/routing/overrides.py)."""
     data = OverrideRequested(application_id=decision.subject, outcome="review", reason="The applicant called us.",
                              requested_by="Claire Hoffmann", staff_username="choffmann", requested_at=now())
     override = command(topics.OVERRIDE_REQUESTED, data, service="intake", subject=decision.subject,

@@ -29,7 +29,7 @@ async def on_topic(system, topic_name: str, application_id: str) -> list:
 
 
 async def send_override(system, application_id: str, outcome: str, reason: str, factory_id: str | None = None):
-    """The command as intake's console stages it (services/intake/overrides.py): in the application's journey,
+    """The command as intake's console stages it (services/intake/console/overrides.py): in the application's journey,
     whose correlation id is its submitted event's id; published as intake's outbox relay publishes it."""
     submitted = await on_topic(system, topics.APPLICATION_SUBMITTED.name, application_id)
     correlation_id = json.loads(submitted[0].value)["id"] if submitted else str(uuid.uuid4())
