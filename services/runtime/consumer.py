@@ -4,7 +4,8 @@ For each partition of a poll:
 1. every record is decoded on its own (services/runtime/broker.py `decode`); one that cannot be read is kept
    aside for its dead-letter topic, and the others go on;
 2. the readable records' events are recorded in the inbox in one statement; the reactions run for those never
-   processed before, in offset order, in **one transaction** with their state changes and outbox rows (and the
+   processed before (one application's in offset order, the applications in the order of their ids, so that
+   consumers sharing a database take row locks in one order), in **one transaction** with their state changes and outbox rows (and the
    outbox relay's marks of what it published since the last batch);
 3. after the commit, the unreadable records go to the dead-letter topic, then the partition's offset is
    committed: a crash before that replays the batch, and the inbox drops what was done.
@@ -169,7 +170,9 @@ class Consumer:
             async with self.runtime.sessions() as session:
                 tx = Tx(self.service, session)
                 fresh = await first_deliveries(session, [item.envelope for item in relevant])
-                for item in relevant:
+                # One application's records in their order, the applications in the order of their ids: every
+                # consumer of a database takes its rows' locks in one order, so two batches never deadlock.
+                for item in sorted(relevant, key=lambda item: item.envelope.subject):
                     tx.cause = item
                     if item.envelope.id in fresh:
                         fresh.discard(item.envelope.id)  # a copy later in the same batch is a duplicate

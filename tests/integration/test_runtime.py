@@ -73,7 +73,8 @@ async def test_a_flaky_reaction_is_retried_and_a_hopeless_one_dead_lettered_with
         kafka_bootstrap, tmp_path):
     # Given a reaction that fails twice on 'FLAKY-FERRET', always on 'HOPELESS-HERON', never on 'CALM-CAMEL'
     run = uuid.uuid4().hex[:8]
-    flaky, hopeless, calm = f"FLAKY-FERRET-{run}", f"HOPELESS-HERON-{run}", f"CALM-CAMEL-{run}"
+    # (named so that their order is that of their ids too: a batch takes applications in the order of their ids)
+    hopeless, flaky, calm = f"1-HOPELESS-HERON-{run}", f"2-FLAKY-FERRET-{run}", f"3-CALM-CAMEL-{run}"
     attempts: dict[str, int] = {}
     processed: list[str] = []
     done = asyncio.Event()
@@ -164,7 +165,7 @@ async def test_an_outage_longer_than_the_retries_holds_the_message_back_and_neve
     # Given a reaction whose database is away for the first 6 deliveries of 'PATIENT-PUFFIN' (twice the
     # retries a failing message gets), then back; and 'CALM-CAMEL' behind it on the same partition
     run = uuid.uuid4().hex[:8]
-    patient, calm = f"PATIENT-PUFFIN-{run}", f"CALM-CAMEL-{run}"
+    patient, calm = f"1-PATIENT-PUFFIN-{run}", f"2-CALM-CAMEL-{run}"
     attempts: dict[str, int] = {}
     processed: list[str] = []
     done = asyncio.Event()
