@@ -17,6 +17,17 @@ INTAKE_GROUPS = {
     "intake.read-model.journey": ("aif.journey.step-recorded.v1",),
 }
 TRIAGE_GROUPS = {"triage": ("aif.intake.application-submitted.v1",)}
+ROUTING_GROUPS = {
+    "routing": ("aif.triage.application-scored.v1",),
+    "routing.overrides": ("aif.routing.override-requested.v1",),
+    "routing.journey": ("aif.journey.step-recorded.v1",),
+    "routing.referrals": ("aif.referrals.replies.v1",),
+}
+NOTIFY_GROUPS = {
+    "notify": ("aif.routing.decision-made.v1",),
+    "notify.referrals": ("aif.routing.referral-updated.v1",),
+    "notify.journey": ("aif.journey.step-recorded.v1",),
+}
 
 
 def test_intake_reads_its_topics_in_the_groups_it_always_had():
@@ -42,6 +53,20 @@ def test_triage_reads_the_submitted_applications_in_its_group():
 
     assert REACTIONS.service == "triage"
     assert REACTIONS.groups() == TRIAGE_GROUPS
+
+
+def test_routing_reads_its_topics_in_the_groups_it_always_had():
+    from services.routing.main import REACTIONS
+
+    assert REACTIONS.service == "routing"
+    assert REACTIONS.groups() == ROUTING_GROUPS
+
+
+def test_notify_reads_its_topics_in_the_groups_it_always_had():
+    from services.notify.main import REACTIONS
+
+    assert REACTIONS.service == "notify"
+    assert REACTIONS.groups() == NOTIFY_GROUPS
 
 
 def test_the_rebuild_replays_the_services_own_reactions():
