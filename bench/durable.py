@@ -17,7 +17,6 @@ Each batch a poll returns (200 records at most, as the services take them) is ha
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import smtplib
 import sqlite3
@@ -30,7 +29,7 @@ from pathlib import Path
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from bench.relay import Outgoing, relay
+from bench.relay import Outgoing, relay, relay_arguments
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import EmailSent
@@ -202,11 +201,7 @@ def durable(store: Store, hop: int, react: React) -> Callable[[list[ConsumerReco
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--source", required=True)
-    parser.add_argument("--sink", required=True)
-    parser.add_argument("--hop", type=int, required=True, choices=sorted(HOPS), help="1 triage, 2 routing, 3 notify")
+    parser = relay_arguments(__doc__.splitlines()[0], sorted(HOPS))
     parser.add_argument("--db", type=Path, required=True, help="the hop's SQLite file")
     parser.add_argument("--policy", type=Path, help="triage's policy file (hop 1; default: triage's own)")
     parser.add_argument("--smtp-port", type=int, default=8025, help="the mailbox (hop 3)")

@@ -73,12 +73,18 @@ def from_templates(templates: list) -> Handle:
     return handle
 
 
+def relay_arguments(description: str, hops: list[int] | None = None) -> argparse.ArgumentParser:
+    """The options of every relay process: the broker, the topics it reads and writes, the hop it stands for."""
+    parser = argparse.ArgumentParser(description=description)
+    for option in ("--bootstrap", "--source", "--sink"):
+        parser.add_argument(option, required=True)
+    parser.add_argument("--hop", type=int, required=True, choices=hops,
+                        help="the hop the sink stands for: 1 scored (triage), 2 decided (routing), 3 emailed (notify)")
+    return parser
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--source", required=True)
-    parser.add_argument("--sink", required=True)
-    parser.add_argument("--hop", type=int, required=True, help="the hop the sink stands for (1: scored, ...)")
+    parser = relay_arguments(__doc__.splitlines()[0])
     parser.add_argument("--templates", required=True)
     args = parser.parse_args()
     asyncio.run(relay(args.bootstrap, args.source, args.sink, f"bench.relay.{args.hop}",
