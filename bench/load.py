@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -37,13 +37,15 @@ def schedule(count: int, rate: float) -> Ticks:
 
 @dataclass
 class Backlog:
-    """What keeps a system saturated without drowning it: the applications offered and not yet done are topped up,
-    tick by tick, to at least `minimum` and to `seconds` of the rate of the last few seconds. The slowest stage
-    then finds work waiting (except while a batch it took whole goes through the stages after it), the stages
-    before it do only as much as it does (so each one's CPU per application is its own), and what is left when
-    the feeding stops drains in about `seconds`."""
+    """What keeps a system saturated without drowning it. The applications offered and not yet done are topped up,
+    tick by tick, to `seconds` of the rate of the last few seconds (at least `minimum`), and so are those its first
+    stage has not finished (`entered`): a first stage that takes its whole queue in one batch finds the next one
+    waiting when it is through, instead of waiting for the batch to reach the end. Never more than twice that is
+    waiting in all: the stages before the slowest do about as much as it does (so each one's CPU per application
+    is its own), and what is left when the feeding stops drains in a few seconds."""
 
     done: Callable[[], int]  # applications done so far
+    entered: Callable[[], int] | None = None  # applications the first stage has finished so far
     minimum: int = 50
     seconds: float = 3.0
     span: float = 5.0  # the rate's; long enough that a batch arriving whole does not inflate it
@@ -56,7 +58,38 @@ class Backlog:
             self._seen.popleft()
         since, done_then = self._seen[0]
         rate = (done - done_then) / (current - since) if current > since else 0.0
-        return max(0, int(max(self.minimum, self.seconds * rate)) - (offered - done))
+        target = int(max(self.minimum, self.seconds * rate))
+        more = target - (offered - done)
+        if self.entered is not None:
+            more = max(more, target - (offered - self.entered()))
+        return max(0, min(more, 2 * target - (offered - done)))
+
+
+class Follower:
+    """A count read again every `period` seconds in the background, from where it stood at `start` (e.g. the
+    records a consumer group has committed)."""
+
+    def __init__(self, read: Callable[[], Awaitable[int]], period: float = 0.1) -> None:
+        self.read, self.period = read, period
+        self.value, self._base = 0, 0
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._base = await self.read()
+        self._task = asyncio.create_task(self._follow())
+
+    async def _follow(self) -> None:
+        while True:
+            self.value = await self.read() - self._base
+            await asyncio.sleep(self.period)
+
+    def __call__(self) -> int:
+        return self.value
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
 
 def saturating(seconds: float, backlog: Backlog, offered: Callable[[], int]) -> Ticks:

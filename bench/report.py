@@ -122,6 +122,8 @@ class Run:
     phases: list[Phase] = field(default_factory=list)
     classification: dict = field(default_factory=dict)  # triage's cost per application (bench/classification.py)
     policies: dict[str, str] = field(default_factory=dict)  # "model off"/"model on" -> triage's policy then
+    # "model off"/"model on" -> CPU ms per application of triage's scoring and routing's decision, in-process
+    domain_ms: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def phase(self, scenario: str, rate: float | None, model: bool = False) -> Phase | None:
         return next((p for p in self.phases
@@ -190,6 +192,9 @@ def table(run: Run) -> str:
     lines += [f"peak RSS (MB), {setting}: " + ", ".join(f"{name} {value:.0f}" for name, value in peaks.items())
               for setting, peaks in run.peak_rss_mb().items()]
     lines += [f"triage's policy, {setting}: {policy}" for setting, policy in run.policies.items()]
+    lines += [f"domain work in the bench's process on its applications, {setting}: "
+              + ", ".join(f"{name} {value} ms" for name, value in costs.items())
+              for setting, costs in run.domain_ms.items()]
     if run.classification:
         c = run.classification
         lines.append(f"triage's classification ({c['applications']} applications of the evaluation set, {c['policy']}): "

@@ -36,14 +36,16 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from bench import classification, load, profile, report
 from bench.procs import Probe
 from bench.system import DECISION_HOP, EMAIL_HOP, ROOT, System, machine, say
+from services.triage.policy import DEFAULT_POLICY
 
 SCENARIOS = ("bare-relay", "durable-relay", "pipeline-http", "pipeline-topic")
 # Nothing new arrived for this long while applications are still missing: the phase ends and says so.
@@ -67,17 +69,17 @@ class Plan:
 
 FULL = Plan((20, 50, 200, 1000), (20, 50, 200, 1000), seconds=10, max_per_load=5000, saturation_seconds=30,
             warm_up_seconds=5)
-QUICK = Plan((200,), (50,), seconds=4, max_per_load=1000, saturation_seconds=15, warm_up_seconds=5)
+QUICK = Plan((200,), (50,), seconds=4, max_per_load=1000, saturation_seconds=20, warm_up_seconds=5)
 
 
 def feeder(system: System, plan: Plan, scenario: str, rate: float | None, sent: dict[str, float],
-           outcome: load.HttpOutcome, done: Callable[[], int]) -> tuple[Coroutine, int | None]:
-    """What feeds a phase (at `rate` a second, or saturating it), and how many applications it offers (None: as
-    many as the saturation takes)."""
+           outcome: load.HttpOutcome, backlog: load.Backlog) -> tuple[Coroutine, int | None]:
+    """What feeds a phase (at `rate` a second, or saturating it with `backlog`), and how many applications it
+    offers (None: as many as the saturation takes)."""
     make = system.message_maker(scenario)
     if rate is None:
         count = None
-        ticks = load.saturating(plan.saturation_seconds, load.Backlog(done), lambda: len(sent) + outcome.waiting)
+        ticks = load.saturating(plan.saturation_seconds, backlog, lambda: len(sent) + outcome.waiting)
     else:
         count = min(plan.max_per_load, int(rate * plan.seconds))
         made = [make(number) for number in range(count)]  # before the clock starts
@@ -102,9 +104,13 @@ async def phase(system: System, plan: Plan, scenario: str, rate: float | None, p
     def done(topic: str = email_topic) -> int:
         return system.collector.count(topic) - done_before[topic]
 
+    # What the first stage has finished, for a saturation's backlog (an admin request every 0.1 s).
+    first_stage = load.Follower(partial(system.settle.committed, system.first_group(scenario)))
+    if rate is None:
+        await first_stage.start()
     sent: dict[str, float] = {}
     outcome = load.HttpOutcome()
-    feed, count = feeder(system, plan, scenario, rate, sent, outcome, done)
+    feed, count = feeder(system, plan, scenario, rate, sent, outcome, load.Backlog(done, first_stage))
     probe = Probe({name: system.pid(name) for name in watched} | {report.BENCH: os.getpid()})
     probe.start()
     profilers = [process for name in watched if profiling and rate is None and name not in ("mailbox", "broker")
@@ -134,6 +140,7 @@ async def phase(system: System, plan: Plan, scenario: str, rate: float | None, p
                 f"{len(sent) - system.collector.arrived(email_topic, sent)} applications missing")
             break
     await feeding
+    await first_stage.stop()
     usage = await probe.stop()
     for process in profilers:
         process.wait()
@@ -157,8 +164,9 @@ async def phase(system: System, plan: Plan, scenario: str, rate: float | None, p
 
 async def run(plan: Plan, quick: bool, profile_services: bool = False,
               scenarios: tuple[str, ...] = SCENARIOS) -> report.Run:
-    """Model off: the fixed loads, then the saturations (pipeline-http while intake runs, then the bare relay and
-    pipeline-topic side by side). Model on: the durable relay and pipeline-topic side by side."""
+    """Model off: the fixed loads of the bare relay and pipeline-http, the saturations of pipeline-http, the bare
+    relay and (intake stopped) pipeline-topic, then pipeline-topic's fixed loads. Model on: the saturations of the
+    durable relay and pipeline-topic."""
     var_dir = ROOT / "var" / "bench"
     shutil.rmtree(var_dir, ignore_errors=True)
     system = System(var_dir)
@@ -175,17 +183,21 @@ async def run(plan: Plan, quick: bool, profile_services: bool = False,
         result.policies = await system.start()
         await system.calibrate()
         result.message_bytes = system.message_bytes()
+        bodies = [sample.body for sample in system.calibrated_samples]
+        result.domain_ms = {"model off": classification.domain_cost(bodies, system.lexical_policy),
+                            "model on": classification.domain_cost(bodies, DEFAULT_POLICY)}
         say(f"-- model off: triage runs {result.policies['model off']}")
         if "bare-relay" in scenarios:
             await system.start_relay("bare-relay")
         for rate in plan.relay_loads:
             await measure("bare-relay", (rate,))
             await measure("pipeline-http", (rate,) if rate in plan.http_loads else ())
+        # The saturations one after the other, the bare relay's between the pipeline's two: the machine is shared.
         await measure("pipeline-http", (None,))
-        system.stack.stop("intake")
-        await measure("pipeline-topic", plan.topic_loads)
         await measure("bare-relay", (None,))
+        system.stack.stop("intake")
         await measure("pipeline-topic", (None,))
+        await measure("pipeline-topic", plan.topic_loads)
         if {"durable-relay", "pipeline-topic"} & set(scenarios):
             await system.use_model()
             say(f"-- model on: triage runs {result.policies['model on']}")

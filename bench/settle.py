@@ -68,6 +68,11 @@ class Settle:
             lags[group] = sum(max(0, end - max(committed.get(partition, 0), 0)) for partition, end in ends.items())
         return lags
 
+    async def committed(self, group: str) -> int:
+        """Records `group` has committed, over all its partitions."""
+        assert self._admin
+        return sum(max(meta.offset, 0) for meta in (await self._admin.list_consumer_group_offsets(group)).values())
+
     def pending(self) -> dict[str, int]:
         return {service: pending_in_outbox(path) for service, path in self.databases().items()}
 

@@ -35,7 +35,8 @@ from services.triage.policy import DEFAULT_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINE = [APPLICATION_SUBMITTED.name, APPLICATION_SCORED.name, DECISION_MADE.name, EMAIL_SENT.name]
-# Each relay: its module, its four topics (one per hop), the name of its processes.
+# Each relay: its module (its hops' consumer groups are <module>.<hop>), its four topics (one per hop), the name of
+# its processes.
 RELAYS = {"bare-relay": ("bench.relay", [f"bench.bare.hop{hop}" for hop in range(len(PIPELINE))], "relay"),
           "durable-relay": ("bench.durable", [f"bench.durable.hop{hop}" for hop in range(len(PIPELINE))], "durable")}
 DECISION_HOP, EMAIL_HOP = 2, 3
@@ -227,6 +228,11 @@ class System:
         if scenario == "pipeline-http":
             return lambda number: samples.numbered(number, self.calibrated_samples)
         return lambda number: submitted_message(samples.numbered(number, self.calibrated_samples))
+
+    @staticmethod
+    def first_group(scenario: str) -> str:
+        """The consumer group of a scenario's first stage that reads a topic."""
+        return f"{RELAYS[scenario][0]}.1" if scenario in RELAYS else "triage"
 
     def processes(self, scenario: str) -> tuple[list[str], list[str]]:
         """The topics of a scenario's four hops, and the processes it runs on (with the mailbox and the broker)."""
