@@ -19,10 +19,13 @@ from tests.support.kafka import ROOT
 from tests.support.system import running_system
 
 
-@pytest.fixture(scope="session")
-def kafka_cluster(tmp_path_factory: pytest.TempPathFactory):
-    cluster = LocalKafkaCluster(tmp_path_factory.mktemp("cluster"),
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def kafka_cluster(request, tmp_path_factory: pytest.TempPathFactory):
+    """A cluster for each kind of database: a replay of every topic from the start must meet only what its own
+    system wrote."""
+    cluster = LocalKafkaCluster(tmp_path_factory.mktemp(f"cluster-{request.param}"),
                                 libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
+    cluster.database = request.param
     cluster.start()
     try:
         asyncio.run(create_topics(cluster.bootstrap, replication_factor=3))
@@ -34,11 +37,11 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory):
 BATCH = 20
 
 
-@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+@pytest.fixture(scope="session")
 def resilient_system(request, kafka_cluster: LocalKafkaCluster, tmp_path_factory: pytest.TempPathFactory):
-    database = request.getfixturevalue("database") if request.param == "postgresql" else None
+    database = request.getfixturevalue("database") if kafka_cluster.database == "postgresql" else None
     with running_system(kafka_cluster.bootstrap, database, tmp_path_factory.mktemp("var"),
-                        f"resilience_{request.param}", RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5",
+                        f"resilience_{kafka_cluster.database}", RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5",
                         TRACES_EXPORTER="none", BATCH_MAX_RECORDS=str(BATCH)) as running:
-        running.database = request.param
+        running.database = kafka_cluster.database
         yield running

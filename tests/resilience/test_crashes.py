@@ -56,7 +56,7 @@ async def test_the_partition_leader_killed_mid_stream_loses_no_acknowledged_appl
 
 # Two instances of a service share its database: PostgreSQL's case. On SQLite one process owns the file (the
 # outbox relay takes commits from memory), and `make run` starts one instance of each service.
-@pytest.mark.parametrize("resilient_system", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("kafka_cluster", ["postgresql"], indirect=True)
 async def test_second_instances_joining_and_leaving_move_partitions_without_loss(resilient_system):
     stack = resilient_system.stack
     joined: list[bool] = []
