@@ -11,7 +11,8 @@ copies: the duplicate window is one batch (at most BATCH_MAX_RECORDS emails), ne
 from __future__ import annotations
 
 from pydantic import model_validator
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
@@ -54,15 +55,21 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
     """Email the applicant about `notice_kind` once, however often the event causing it is delivered: the notice
     is reserved in the batch's transaction; the batch's emails are sent together before it commits, and each
     email sent is marked, with its `email-sent` event, in that same commit."""
-    await tx.exec(insert_ignoring_duplicates(tx.session, Notice).values(
+    message_id = f"<{derived_event_id(application_id, notice_kind)}@aiguillage>"
+    reserved = (await tx.exec(insert_ignoring_duplicates(tx.session, Notice).values(
         application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
-        language=email.language, message_id=f"<{derived_event_id(application_id, notice_kind)}@aiguillage>"))
-    # Held until the commit: an instance given the same decision by a rebalance waits here, then finds the
-    # notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
-    notice = (await tx.exec(select(Notice).where(Notice.application_id == application_id)
-                            .where(Notice.notice_kind == notice_kind).with_for_update())).one()
-    if notice.sent_at is not None:
-        return  # sent and announced before: a redelivery
+        language=email.language, message_id=message_id).returning(Notice.application_id))).first()
+    if reserved is None:
+        # Reserved before. Held until the commit: an instance given the same decision by a rebalance waits here,
+        # then finds the notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
+        notice = (await tx.exec(select(Notice).where(Notice.application_id == application_id)
+                                .where(Notice.notice_kind == notice_kind).with_for_update())).one()
+        if notice.sent_at is not None:
+            return  # sent and announced before: a redelivery
+    else:
+        notice = Notice(application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
+                        language=email.language, message_id=message_id)
+    sent_at = now()
     headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
                "X-Trace-Id": current_trace_id() or ""}
     outgoing = mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers)
@@ -71,11 +78,11 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
         await mailer.send(outgoing, host=settings.smtp_host, port=settings.smtp_port,
                           username=settings.smtp_username, password=settings.smtp_password,
                           starttls=settings.smtp_starttls)
-        notice.sent_at = now()
-        tx.add(notice)
+        tx.execute_later(update(Notice).where(col(Notice.application_id) == application_id)
+                         .where(col(Notice.notice_kind) == notice_kind).values(sent_at=sent_at))
         tx.announce(cause, EMAIL_SENT, EmailSent(
             application_id=application_id, notice_kind=notice_kind, to=notice.to, language=notice.language,
-            subject=notice.subject, message_id=notice.message_id, sent_at=notice.sent_at, body=email.body))
+            subject=notice.subject, message_id=notice.message_id, sent_at=sent_at, body=email.body))
 
     tx.before_commit(deliver)
 

@@ -44,7 +44,7 @@ class Routing:
         session, emit, clock = tx.session, _emit(tx), self.clock
         decision = when_application_scored_decide_route(envelope.data, self.reference, self.policy)
         # What the decision was made from, for a staff override to decide anew from.
-        store.keep_decided(session, envelope, decision.policy_version, clock())
+        await store.keep_decided(session, envelope, decision.policy_version, clock())
         await self._announce(session, envelope, envelope, decision, emit, clock)
 
     async def when_override_requested(self, tx: Tx, envelope: Envelope[OverrideRequested]) -> None:

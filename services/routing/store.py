@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,11 +26,12 @@ from services.runtime.db import as_utc, transaction_lock
 # -- what each decision was made from ---------------------------------------------------------------------------
 
 
-def keep_decided(session: AsyncSession, scored_event: Envelope[ApplicationScored], policy_version: str,
-                 at: datetime) -> None:
-    session.add(DecidedApplication(application_id=scored_event.data.application_id,
-                                   scored_event=scored_event.model_dump_json(), policy_version=policy_version,
-                                   decided_at=at))
+async def keep_decided(session: AsyncSession, scored_event: Envelope[ApplicationScored], policy_version: str,
+                       at: datetime) -> None:
+    # One statement, no object to track: routing never changes this row in the transaction that writes it.
+    await session.exec(insert(DecidedApplication).values(  # type: ignore[call-overload]
+        application_id=scored_event.data.application_id, scored_event=scored_event.model_dump_json(),
+        policy_version=policy_version, decided_at=at))
 
 
 async def decided(session: AsyncSession, application_id: str) -> tuple[Envelope[ApplicationScored], str] | None:

@@ -7,8 +7,9 @@ For each partition of a poll:
    processed before (one application's in offset order, the applications in the order of their ids, so that
    consumers sharing a database take row locks in one order), in **one transaction** with their state changes and outbox rows (and the
    outbox relay's marks of what it published since the last batch);
-3. after the commit, the unreadable records go to the dead-letter topic, then the partition's offset is
-   committed: a crash before that replays the batch, and the inbox drops what was done.
+3. after the commit, the unreadable records go to the dead-letter topic; once every partition of the poll is
+   done, their offsets are committed together: a crash before that replays the batch, and the inbox drops what
+   was done.
 
 If the batch transaction fails for any reason, it is rolled back and the records are taken again one at a time,
 each in its own transaction, exactly as a consumer of one record at a time would: an error is retried with
@@ -111,20 +112,26 @@ class Consumer:
                     # held a record (operators and tests read a group's lag from its committed offsets).
                     assigned.new = False
                     await self._commit_positions()
+                done: dict[TopicPartition, int] = {}
                 for partition, records in polled.items():
                     try:
-                        await self._partition(partition, records)
+                        if (offset := await self._partition(partition, records)) is not None:
+                            done[partition] = offset
                     except Exception:  # noqa: BLE001 - e.g. a dead letter could not be published: all comes again
                         log.exception("%s: %s[%d] from offset %d comes again", self.entry.group, partition.topic,
                                       partition.partition, records[0].offset)
                         consumer.seek(partition, records[0].offset)
                         await asyncio.sleep(1.0)
+                if done:
+                    await self._commit(done)
         finally:
             await consumer.stop()
 
     # -- one partition's batch -----------------------------------------------------------------------------
 
-    async def _partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Handle one partition's records; the offset to commit for it (once the poll's partitions are done: one
+        commit for them all), or None when none was done."""
         started = time.perf_counter()
         items = [self._decode(record) for record in records]
         try:
@@ -142,13 +149,12 @@ class Consumer:
                 if not await self._one(item):
                     break  # an outage: the consumer seeks back to this record
                 done += 1
-        if done:
-            await self._commit(partition, items[done - 1].record.offset + 1)
         if done < len(items):
             self._consumer.seek(partition, items[done].record.offset)
         else:
             self._outages.pop(partition, None)
         self.metrics.batches.labels(self.entry.group).observe(time.perf_counter() - started)
+        return items[done - 1].record.offset + 1 if done else None
 
     def _decode(self, record: ConsumerRecord) -> Item:
         try:
@@ -234,14 +240,14 @@ class Consumer:
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
 
-    async def _commit(self, partition: TopicPartition, offset: int) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await self._consumer.commit({partition: offset})
+            await self._consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as error:
-            # The partition went to another member (a rebalance): it starts from the last committed offset, and
+            # A partition went to another member (a rebalance): it starts from the last committed offset, and
             # its inbox drops what this batch did already.
-            log.warning("%s: offset %d of %s[%d] not committed (%s); the next owner takes it again",
-                        self.entry.group, offset, partition.topic, partition.partition, error)
+            log.warning("%s: offsets %s not committed (%s); the next owner takes them again", self.entry.group,
+                        {f"{tp.topic}[{tp.partition}]": offset for tp, offset in offsets.items()}, error)
 
     async def _commit_positions(self) -> None:
         try:

@@ -42,6 +42,8 @@ class Tx:
     # with the cause it belongs to; the consumer runs a batch's together (`run_before_commit`).
     deferred: list[tuple[Any, Callable[[], Awaitable[None]]]] = field(default_factory=list)
     cause: Any = None  # set by the consumer: the record whose reaction runs now
+    # Statements the deferred work left for after it (it runs concurrently; one session takes one at a time).
+    statements: list[Any] = field(default_factory=list)
 
     # -- state ------------------------------------------------------------------------------------------------
 
@@ -70,8 +72,13 @@ class Tx:
 
         self.deferred.append((self.cause, in_context))
 
+    def execute_later(self, statement: Any) -> None:
+        """From deferred work: run `statement` in this transaction once all the deferred work is done."""
+        self.statements.append(statement)
+
     async def run_before_commit(self) -> list[tuple[Any, BaseException]]:
-        """Run the deferred work together; the causes whose work failed for good, with why."""
+        """Run the deferred work together, then the statements it left; the causes whose work failed for good,
+        with why."""
         from services.runtime.dead_letter import PERMANENT
 
         work, self.deferred = self.deferred, []
@@ -80,6 +87,9 @@ class Tx:
         for _, error in failed:
             if not isinstance(error, PERMANENT):
                 raise error
+        statements, self.statements = self.statements, []
+        for statement in statements:
+            await self.session.exec(statement)  # type: ignore[call-overload]
         return failed
 
     # -- events -----------------------------------------------------------------------------------------------
