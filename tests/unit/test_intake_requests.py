@@ -41,7 +41,10 @@ def test_the_published_form_lists_the_sector_vocabulary():
 
 
 @pytest.mark.parametrize(("field", "value"), [("project.title", "Fraud detection\r\nBcc: someone@elsewhere.example"),
-                                              ("contact.name", "Anne\nWeber"), ("company.name", "Moselle\x00Re")])
+                                              ("contact.name", "Anne\nWeber"), ("company.name", "Moselle\x00Re"),
+                                              ("project.title", "Fraud detection\u2028in claims"),
+                                              ("project.title", "Fraud detection\u2029in claims"),
+                                              ("contact.name", "Anne\x85Weber"), ("company.name", "Moselle\u2028Re")])
 def test_a_line_break_in_a_name_or_title_is_refused_it_would_become_an_email_header(field, value):
     body = copy.deepcopy(samples.MOSELLE_RE.body)
     part, key = field.split(".")

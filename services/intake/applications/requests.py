@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contracts import reference
-from contracts.events import Company, Consent, Contact, Outcome, PartnerFit, Project, RuleResult, SectorFinding
+from contracts import events, reference
+from contracts.events import Consent, Outcome, PartnerFit, Project, RuleResult, SectorFinding
+
+
+def one_line(value: str) -> str:
+    """A name or title becomes an email header: no line break of any kind Unicode knows (U+2028, U+2029 and
+    U+0085 among them, which the contract's pattern lets through and the email standard does not)."""
+    if value.splitlines() != [value]:
+        raise ValueError("must be one line: no line or paragraph separator")
+    return value
+
+
+# The contract's company and contact, checked further at the door (same names: the API's schema keeps them).
+class Company(events.Company):
+    _one_line = field_validator("name")(one_line)
+
+
+class Contact(events.Contact):
+    _one_line = field_validator("name")(one_line)
 
 
 class ProjectInput(Project):
+    _one_line = field_validator("title")(one_line)
+
     declared_sectors: list[str] = Field(
         default_factory=list, max_length=10, description="Sectors the applicant names, from the sector vocabulary.",
         json_schema_extra={"items": {"type": "string", "enum": sorted(reference.load().sectors)}},
