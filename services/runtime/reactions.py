@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.envelope import Envelope
 from contracts.topics import Topic
 from services.runtime import messages
+from services.runtime.dead_letter import PERMANENT
 from services.runtime.outbox import stage
 from services.runtime.partners import PartnerKeys
 
@@ -79,8 +80,6 @@ class Tx:
     async def run_before_commit(self) -> list[tuple[Any, BaseException]]:
         """Run the deferred work together, then the statements it left; the causes whose work failed for good,
         with why."""
-        from services.runtime.dead_letter import PERMANENT
-
         work, self.deferred = self.deferred, []
         results = await asyncio.gather(*(job() for _, job in work), return_exceptions=True)
         failed = [(cause, result) for (cause, _), result in zip(work, results) if isinstance(result, BaseException)]
