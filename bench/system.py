@@ -78,7 +78,10 @@ class System:
         self.kafka = LocalKafka(var_dir / "kafka", kafka_port, controller_port,
                                 libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
         self.stack = Stack(var_dir, self.kafka.bootstrap, dict(zip(SERVICES, service_ports)), smtp_port,
-                           env={"RATE_LIMIT_PER_MINUTE": "0"})  # one client sends everything: no per-address limit
+                           # One client sends everything, to the sample applicants' few addresses: no limit per
+                           # client address, no cap on emails per address or domain.
+                           env={"RATE_LIMIT_PER_MINUTE": "0", "MAX_EMAILS_PER_ADDRESS": "1000000",
+                                "MAX_EMAILS_PER_DOMAIN": "1000000"})
         self.lexical_policy = var_dir / "policy-lexical.yaml"
         self.model = False  # whether triage (and the durable relay) ask the model now
         self.relays: dict[str, subprocess.Popen] = {}

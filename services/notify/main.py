@@ -10,6 +10,9 @@ copies: the duplicate window is one batch (at most BATCH_MAX_RECORDS emails), ne
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from pydantic import model_validator
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -18,7 +21,7 @@ from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from contracts.topics import DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
-from services.notify import mailer
+from services.notify import caps, mailer, stop
 from services.notify.models import Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
@@ -29,6 +32,7 @@ from services.runtime.settings import Settings
 from services.runtime.telemetry import current_trace_id
 
 SERVICE = "notify"
+log = logging.getLogger(__name__)
 
 
 class NotifySettings(Settings):
@@ -38,6 +42,13 @@ class NotifySettings(Settings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Luxembourg AI Factory <one-stop-shop@aifactory.lu>"
+    # The stop link at the foot of every email (services/notify/stop.py): where notify's /v1/stop/ is public.
+    stop_link_base_url: str = "http://127.0.0.1:8003"
+    stop_link_secret: str | None = None
+    # The caps on emails to one address and to one domain (services/notify/caps.py).
+    max_emails_per_address: int = 10
+    max_emails_per_domain: int = 500
+    email_cap_window_hours: float = 24.0
 
     @model_validator(mode="after")
     def no_password_in_clear(self) -> "NotifySettings":
@@ -49,6 +60,7 @@ class NotifySettings(Settings):
 runtime = build_runtime(SERVICE, settings_class=NotifySettings)
 settings: NotifySettings = runtime.settings  # type: ignore[assignment]
 reference = reference_data.load()
+stop_secret = stop.load_secret(settings.stop_link_secret, settings.var_dir)
 
 
 async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: str, email: Email) -> None:
@@ -64,14 +76,27 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
         # then finds the notice sent (PostgreSQL; on SQLite one writer at a time is the rule anyway).
         notice = (await tx.exec(select(Notice).where(Notice.application_id == application_id)
                                 .where(Notice.notice_kind == notice_kind).with_for_update())).one()
-        if notice.sent_at is not None:
-            return  # sent and announced before: a redelivery
+        if notice.sent_at is not None or notice.held:
+            return  # sent and announced, or held, before: a redelivery
     else:
         notice = Notice(application_id=application_id, notice_kind=notice_kind, to=email.to, subject=email.subject,
                         language=email.language, message_id=message_id)
+    held = await caps.why_held(tx.session, email.to, stop.address_key(stop_secret, email.to),
+                               per_address=settings.max_emails_per_address, per_domain=settings.max_emails_per_domain,
+                               window=timedelta(hours=settings.email_cap_window_hours))
+    if held:
+        log.warning("application %s: the %s email is held (%s)", application_id, notice_kind, held)
+        await tx.exec(update(Notice).where(col(Notice.application_id) == application_id)
+                      .where(col(Notice.notice_kind) == notice_kind).values(held=held))
+        return
+    if await caps.sent_to_before(tx.session, email.to):
+        email = email.naming_the_project()
+    stop_url = stop.url(settings.stop_link_base_url, stop_secret, email.to, email.language)
+    email = email.with_stop_link(stop_url)
     sent_at = now()
     headers = {"X-Application-Id": application_id, "X-Notice-Kind": notice_kind,
-               "X-Trace-Id": current_trace_id() or ""}
+               "X-Trace-Id": current_trace_id() or "", "List-Unsubscribe": f"<{stop_url}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     outgoing = mailer.build_message(email, sender=settings.mail_from, message_id=notice.message_id, headers=headers)
 
     async def deliver() -> None:
@@ -123,3 +148,4 @@ async def _close_mail_sessions(_runtime) -> None:
 
 app = http_app(runtime, title="Aiguillage notify", description="Emails to applicants, in their language.",
                on_shutdown=[_close_mail_sessions])
+app.include_router(stop.router(runtime.sessions, stop_secret))

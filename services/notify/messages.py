@@ -1,39 +1,42 @@
-"""The words of every email, in English, French and German. Placeholders are filled by `render`."""
+"""The words of every email, in English, French and German. Placeholders are filled by `render`.
+
+No subject or opening quotes the project's title: it is the sender's own words, and the first email to an address
+must carry none of them but the name (PROJECT, below, adds the title for an address emailed before)."""
 
 from __future__ import annotations
 
 SUBJECTS = {
     "accept_local": {
-        "en": "Your AI project '{title}' is accepted by the Luxembourg AI Factory",
-        "fr": "Votre projet d'IA « {title} » est accepté par la Luxembourg AI Factory",
-        "de": "Ihr KI-Projekt „{title}“ wurde von der Luxembourg AI Factory angenommen",
+        "en": "Your AI project is accepted by the Luxembourg AI Factory",
+        "fr": "Votre projet d'IA est accepté par la Luxembourg AI Factory",
+        "de": "Ihr KI-Projekt wurde von der Luxembourg AI Factory angenommen",
     },
     "forward": {
-        "en": "Your AI project '{title}': {factory} is the right AI Factory for it",
-        "fr": "Votre projet d'IA « {title} » : {factory} est l'AI Factory qui lui convient",
-        "de": "Ihr KI-Projekt „{title}“: {factory} ist die passende AI Factory",
+        "en": "Your AI project: {factory} is the right AI Factory for it",
+        "fr": "Votre projet d'IA : {factory} est l'AI Factory qui lui convient",
+        "de": "Ihr KI-Projekt: {factory} ist die passende AI Factory",
     },
     "decline": {
-        "en": "Your AI project '{title}' is outside the scope of the AI Factories",
-        "fr": "Votre projet d'IA « {title} » sort du champ des AI Factories",
-        "de": "Ihr KI-Projekt „{title}“ liegt außerhalb des Auftrags der AI Factories",
+        "en": "Your AI project is outside the scope of the AI Factories",
+        "fr": "Votre projet d'IA sort du champ des AI Factories",
+        "de": "Ihr KI-Projekt liegt außerhalb des Auftrags der AI Factories",
     },
     # A staff member's decline, for any reason (the automatic one is always the civilian scope).
     "decline_by_staff": {
-        "en": "Your AI project '{title}': our decision",
-        "fr": "Votre projet d'IA « {title} » : notre décision",
-        "de": "Ihr KI-Projekt „{title}“: unsere Entscheidung",
+        "en": "Your AI project: our decision",
+        "fr": "Votre projet d'IA : notre décision",
+        "de": "Ihr KI-Projekt: unsere Entscheidung",
     },
     # A waiting project that an expert took on when their place came free.
     "expert_assigned": {
-        "en": "{expert} has taken on your AI project '{title}'",
-        "fr": "{expert} prend en charge votre projet d'IA « {title} »",
-        "de": "{expert} übernimmt Ihr KI-Projekt „{title}“",
+        "en": "{expert} has taken on your AI project",
+        "fr": "{expert} prend en charge votre projet d'IA",
+        "de": "{expert} übernimmt Ihr KI-Projekt",
     },
     "review": {
-        "en": "Your AI project '{title}' is with our intake experts",
-        "fr": "Votre projet d'IA « {title} » est entre les mains de nos experts",
-        "de": "Ihr KI-Projekt „{title}“ liegt unseren Fachleuten vor",
+        "en": "Your AI project is with our intake experts",
+        "fr": "Votre projet d'IA est entre les mains de nos experts",
+        "de": "Ihr KI-Projekt liegt unseren Fachleuten vor",
     },
 }
 
@@ -69,11 +72,11 @@ OPENINGS = {
               "können Ihr Projekt nicht übernehmen. Die Gründe finden Sie unten.",
     },
     "expert_assigned": {
-        "en": "Good news: {expert} has taken on your project '{title}' at the Luxembourg AI Factory (L-AIF) and "
+        "en": "Good news: {expert} has taken on your project at the Luxembourg AI Factory (L-AIF) and "
               "will contact you to start with training and an assessment.",
-        "fr": "Bonne nouvelle : {expert} prend en charge votre projet « {title} » à la Luxembourg AI Factory "
+        "fr": "Bonne nouvelle : {expert} prend en charge votre projet à la Luxembourg AI Factory "
               "(L-AIF) et vous contactera pour commencer par une formation et une évaluation.",
-        "de": "Gute Nachricht: {expert} übernimmt Ihr Projekt „{title}“ bei der Luxembourg AI Factory (L-AIF) und "
+        "de": "Gute Nachricht: {expert} übernimmt Ihr Projekt bei der Luxembourg AI Factory (L-AIF) und "
               "meldet sich bei Ihnen, um mit Schulung und Bewertung zu beginnen.",
     },
     "review": {
@@ -115,9 +118,9 @@ WAITING = {
 }
 
 REFERRAL_ACCEPTED_SUBJECT = {
-    "en": "{factory} has taken on your AI project '{title}'",
-    "fr": "{factory} prend en charge votre projet d'IA « {title} »",
-    "de": "{factory} übernimmt Ihr KI-Projekt „{title}“",
+    "en": "{factory} has taken on your AI project",
+    "fr": "{factory} prend en charge votre projet d'IA",
+    "de": "{factory} übernimmt Ihr KI-Projekt",
 }
 
 REFERRAL_ACCEPTED = {
@@ -129,19 +132,19 @@ REFERRAL_ACCEPTED = {
 # The milestones of the journey of an accepted project that the applicant hears of.
 MILESTONE_SUBJECTS = {
     "training": {
-        "en": "Your AI project '{title}' is accepted into training",
-        "fr": "Votre projet d'IA « {title} » est admis à la formation",
-        "de": "Ihr KI-Projekt „{title}“ wurde in die Schulung aufgenommen",
+        "en": "Your AI project is accepted into training",
+        "fr": "Votre projet d'IA est admis à la formation",
+        "de": "Ihr KI-Projekt wurde in die Schulung aufgenommen",
     },
     "poc": {
-        "en": "Your AI project '{title}': the proof of concept has started on the supercomputer",
-        "fr": "Votre projet d'IA « {title} » : la preuve de concept a démarré sur le supercalculateur",
-        "de": "Ihr KI-Projekt „{title}“: Der Machbarkeitsnachweis auf dem Supercomputer hat begonnen",
+        "en": "Your AI project: the proof of concept has started on the supercomputer",
+        "fr": "Votre projet d'IA : la preuve de concept a démarré sur le supercalculateur",
+        "de": "Ihr KI-Projekt: Der Machbarkeitsnachweis auf dem Supercomputer hat begonnen",
     },
     "completed": {
-        "en": "Your AI project '{title}' has completed its journey with the Luxembourg AI Factory",
-        "fr": "Votre projet d'IA « {title} » a terminé son parcours avec la Luxembourg AI Factory",
-        "de": "Ihr KI-Projekt „{title}“ hat seinen Weg mit der Luxembourg AI Factory abgeschlossen",
+        "en": "Your AI project has completed its journey with the Luxembourg AI Factory",
+        "fr": "Votre projet d'IA a terminé son parcours avec la Luxembourg AI Factory",
+        "de": "Ihr KI-Projekt hat seinen Weg mit der Luxembourg AI Factory abgeschlossen",
     },
 }
 
@@ -183,4 +186,24 @@ SIGNATURE = {
     "en": "Kind regards,\nThe Luxembourg AI Factory one-stop shop",
     "fr": "Cordialement,\nLe guichet unique de la Luxembourg AI Factory",
     "de": "Mit freundlichen Grüßen\nDer One-Stop-Shop der Luxembourg AI Factory",
+}
+
+# The project's title, chosen by whoever filled in the form: written only to an address we have emailed before
+# (the first email to an address carries no words of the sender's but the name; see services/notify/README.md).
+PROJECT = {"en": "Your project: {title}", "fr": "Votre projet : {title}", "de": "Ihr Projekt: {title}"}
+# At the foot of every email: the link that stops every further email to the address.
+STOP = {
+    "en": "If you did not apply, or want no more emails from us: {url}",
+    "fr": "Si vous n'avez pas postulé, ou ne souhaitez plus recevoir nos courriels : {url}",
+    "de": "Falls Sie sich nicht beworben haben oder keine E-Mails mehr von uns wünschen: {url}",
+}
+# The page behind that link.
+STOP_PAGE = {
+    "en": ("No more emails", "Stop every email from the Luxembourg AI Factory one-stop shop to this address?",
+           "Stop the emails", "Done: this address will receive no more emails from us."),
+    "fr": ("Plus de courriels", "Ne plus envoyer aucun courriel du guichet unique de la Luxembourg AI Factory à "
+           "cette adresse ?", "Arrêter les courriels",
+           "C'est fait : cette adresse ne recevra plus de courriels de notre part."),
+    "de": ("Keine E-Mails mehr", "Keine E-Mails des One-Stop-Shops der Luxembourg AI Factory mehr an diese Adresse "
+           "senden?", "E-Mails stoppen", "Erledigt: Diese Adresse erhält keine E-Mails mehr von uns."),
 }

@@ -1,4 +1,5 @@
-"""notify's own data: the notices it sent, one per application and notice kind."""
+"""notify's own data: the notices it sent, one per application and notice kind, and the addresses that asked for
+no more emails."""
 
 from __future__ import annotations
 
@@ -17,10 +18,23 @@ class Notice(SQLModel, table=True):
     application_id: str = Field(primary_key=True)
     notice_kind: str = Field(primary_key=True)
     message_id: str
-    to: str
+    to: str = Field(index=True)
     subject: str
     language: str
     sent_at: datetime | None = utc_timestamp(default=None)
+    # Why the email was not sent, when it was not: the address asked to stop, or a cap on emails to one address
+    # or one domain was reached (services/notify/caps.py).
+    held: str | None = None
 
 
-TABLES = (Notice, OutboxMessage, ProcessedEvent)
+class StoppedAddress(SQLModel, table=True):
+    """An address that asked for no more emails, by its keyed hash (services/notify/stop.py): the address itself
+    is not kept."""
+
+    __tablename__ = "stopped_address"
+
+    address_key: str = Field(primary_key=True)
+    stopped_at: datetime = utc_timestamp()
+
+
+TABLES = (Notice, StoppedAddress, OutboxMessage, ProcessedEvent)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from contracts.events import DecisionMade, JourneyStepRecorded, ReferralUpdated
 from contracts.reference import Reference
@@ -14,10 +14,29 @@ MILESTONES: tuple[str, ...] = ("training", "poc", "completed")
 
 @dataclass(frozen=True)
 class Email:
+    """An email to an applicant. `project` is the line naming the project by its title: the sender's own words,
+    which go only to an address emailed before (`naming_the_project`); every email ends with its stop link
+    (`with_stop_link`)."""
+
     to: str
     subject: str
     body: str
     language: str
+    project: str = ""
+
+    def naming_the_project(self) -> "Email":
+        """The email with its project line after the greeting."""
+        if not self.project:
+            return self
+        greeting, rest = self.body.split("\n\n", 1)
+        return replace(self, body=f"{greeting}\n\n{self.project}\n\n{rest}")
+
+    def with_stop_link(self, url: str) -> "Email":
+        return replace(self, body=f"{self.body}\n{m.STOP[self.language].format(url=url)}\n")
+
+
+def _project(applicant) -> str:
+    return m.PROJECT[applicant.language].format(title=applicant.project_title)
 
 
 def taken_from_queue(decision: DecisionMade) -> bool:
@@ -48,7 +67,6 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
     lang = decision.applicant.language
     factory = reference.factory(decision.factory_id) if decision.factory_id else None
     names = {
-        "title": decision.applicant.project_title,
         "factory": f"{factory.name} ({factory.country})" if factory else "",
         "contact": _contact(factory, lang) if factory else "",
         "expert": decision.expert_name or "",
@@ -64,6 +82,7 @@ def render_decision(decision: DecisionMade, reference: Reference) -> Email:
         subject=m.SUBJECTS[wording][lang].format(**names),
         body="\n\n".join(paragraphs) + "\n",
         language=lang,
+        project=_project(decision.applicant),
     )
 
 
@@ -93,8 +112,8 @@ def render_referral_accepted(step: ReferralUpdated, reference: Reference) -> Ema
     paragraphs = [m.GREETING[lang].format(name=step.applicant.contact_name),
                   m.REFERRAL_ACCEPTED[lang].format(factory=name), m.SIGNATURE[lang]]
     return Email(to=step.applicant.email,
-                 subject=m.REFERRAL_ACCEPTED_SUBJECT[lang].format(factory=name, title=step.applicant.project_title),
-                 body="\n\n".join(paragraphs) + "\n", language=lang)
+                 subject=m.REFERRAL_ACCEPTED_SUBJECT[lang].format(factory=name),
+                 body="\n\n".join(paragraphs) + "\n", language=lang, project=_project(step.applicant))
 
 
 def milestone_of(step: JourneyStepRecorded) -> str | None:
@@ -110,8 +129,8 @@ def render_journey_milestone(step: JourneyStepRecorded, reference: Reference) ->
     milestone = milestone_of(step)
     if milestone is None:
         raise ValueError(f"a {step.record} record of step {step.step!r} is no milestone the applicant is emailed")
-    lang, title = step.applicant.language, step.applicant.project_title
+    lang = step.applicant.language
     paragraphs = [m.GREETING[lang].format(name=step.applicant.contact_name),
                   m.MILESTONE_TEXTS[milestone][lang], m.SIGNATURE[lang]]
-    return Email(to=step.applicant.email, subject=m.MILESTONE_SUBJECTS[milestone][lang].format(title=title),
-                 body="\n\n".join(paragraphs) + "\n", language=lang)
+    return Email(to=step.applicant.email, subject=m.MILESTONE_SUBJECTS[milestone][lang],
+                 body="\n\n".join(paragraphs) + "\n", language=lang, project=_project(step.applicant))

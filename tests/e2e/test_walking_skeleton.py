@@ -51,7 +51,7 @@ async def test_the_decision_and_the_email_agree(system, sample):
     contact = sample.body["contact"]
     assert email["To"] == contact["email"]
     assert email["Content-Language"] == contact["language"]
-    assert sample.body["project"]["title"] in email["Subject"]
+    assert sample.body["project"]["title"] not in email["Subject"]  # the sender's words: never in a subject
     body = email.get_content()
     for reason in decision["reasons"]:
         assert reason in body

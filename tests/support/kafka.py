@@ -156,6 +156,11 @@ async def start_group_at(bootstrap: str, group: str, topic: str, partition: int,
         await consumer.stop()
 
 
+async def start_group_at_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit, for a new consumer group, the end of every partition of `topic`: it sees only what comes next."""
+    await start_group_at(bootstrap, group, topic, partition=-1, offset=0)
+
+
 async def wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 60) -> None:
     """Wait until `group` has committed the end of every partition of `topic`."""
     from aiokafka.admin import AIOKafkaAdminClient
