@@ -25,6 +25,7 @@ from services.notify import caps, mailer, stop
 from services.notify.models import Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
+from services.runtime import failpoints
 from services.runtime.db import insert_ignoring_duplicates
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
@@ -103,6 +104,7 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
         await mailer.send(outgoing, host=settings.smtp_host, port=settings.smtp_port,
                           username=settings.smtp_username, password=settings.smtp_password,
                           starttls=settings.smtp_starttls)
+        failpoints.reach("notify.after-smtp")
         tx.execute_later(update(Notice).where(col(Notice.application_id) == application_id)
                          .where(col(Notice.notice_kind) == notice_kind).values(sent_at=sent_at))
         tx.announce(cause, EMAIL_SENT, EmailSent(

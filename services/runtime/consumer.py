@@ -36,7 +36,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from contracts.envelope import Envelope
-from services.runtime import dead_letter
+from services.runtime import dead_letter, failpoints
 from services.runtime.broker import decode
 from services.runtime.inbox import first_deliveries, forget
 from services.runtime.reactions import On, Tx
@@ -123,6 +123,7 @@ class Consumer:
                         consumer.seek(partition, records[0].offset)
                         await asyncio.sleep(1.0)
                 if done:
+                    failpoints.reach("consumer.before-offset-commit")
                     await self._commit(done)
         finally:
             await consumer.stop()

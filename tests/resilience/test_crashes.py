@@ -36,6 +36,38 @@ async def test_a_service_killed_mid_stream_loses_and_repeats_nothing(resilient_s
     result.assert_invariants(resent_emails_allowed=BATCH if service == "notify" else 0)
 
 
+# The windows where a crash costs most: a batch's transaction committed and its offsets not (all of it comes
+# again, for the inboxes to drop), and an email taken by the SMTP server but not recorded (sent again).
+WINDOWS = [("triage", "consumer.before-offset-commit"), ("routing", "consumer.before-offset-commit"),
+           ("notify", "consumer.before-offset-commit"), ("notify", "notify.after-smtp")]
+
+
+@pytest.mark.parametrize(("service", "point"), WINDOWS)
+async def test_a_crash_in_the_window_that_matters_loses_and_repeats_nothing(resilient_system, service, point):
+    stack = resilient_system.stack
+    exits: list[int | None] = []
+
+    async def crash_in_the_window() -> None:
+        stack.stop(service)
+        stack.start_service(service, extra_env={"FAILPOINTS": f"{point}:3"})  # dies at its third pass there
+        process = stack.processes[service]
+        async with asyncio.timeout(180):
+            while process.poll() is None:
+                await asyncio.sleep(0.1)
+        exits.append(process.returncode)
+        stack.start_service(service)
+        await asyncio.to_thread(stack.wait_healthy, (service,), 60)
+
+    # Given a stream of applications, When the service dies in the window a third of the way in, and restarts
+    stream = await submit_stream(resilient_system, STREAM, fault_at=STREAM // 3, fault=crash_in_the_window)
+    result = await tally(resilient_system, stream, STREAM)
+    print(result.line(f"crash {service} at {point}"))
+    # Then it did die there, and every application made has exactly one decision and one email (notify's batch in
+    # flight at the crash is sent again, with the same Message-IDs)
+    assert exits == [70]
+    result.assert_invariants(resent_emails_allowed=BATCH if point == "notify.after-smtp" else 0)
+
+
 async def test_the_partition_leader_killed_mid_stream_loses_no_acknowledged_application(
         resilient_system, kafka_cluster):
     killed: list[int] = []

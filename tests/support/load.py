@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
 
-from contracts.topics import ALL, DECISION_MADE, EMAIL_SENT
+from contracts.topics import ALL, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT
 from infra import samples
 from tests.support.kafka import read_topic
 from tests.support.report import report
@@ -22,24 +24,40 @@ Fault = Callable[[], Awaitable[None]]
 
 @dataclass
 class Stream:
+    """What the clients of a stream saw. Each submission has an Idempotency-Key, kept across its retries, and a
+    company name that says which submission of which stream it is (samples.numbered, then the stream's tag), so
+    that the topics tell how many applications each one made, whatever the clients were told."""
+
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     accepted: dict[str, str] = field(default_factory=dict)  # application id -> status link
-    refused: int = 0  # requests that got no 202 (intake was down): never promised anything
+    answers_lost: set[int] = field(default_factory=set)  # submissions with a request sent but never answered
+    refused: int = 0  # submissions that got no 202 however often they were tried
+
+
+# Errors after which a request may have reached intake and been carried out: its answer was lost.
+MAYBE_DONE = (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.WriteError)
 
 
 async def submit_stream(system: System, count: int, *, fault_at: int | None = None, fault: Fault | None = None,
                         concurrency: int = 6) -> Stream:
     """Submit `count` applications; after `fault_at` of them were answered, inject `fault` while the stream
-    goes on. A request that fails while a component is down is retried a few times, as a client would."""
+    goes on. A request that fails while a component is down is retried with the same Idempotency-Key, as a
+    client would; a request whose answer was lost is counted (`answers_lost`), never hidden by its retry."""
     stream, numbers = Stream(), iter(range(count))
     fault_task: asyncio.Task | None = None
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal fault_task
         for number in numbers:
+            body = samples.numbered(number)
+            body["company"]["name"] += f" [{stream.tag}]"  # '<sample's company> #<number> [<tag>]'
+            key = {"Idempotency-Key": f"{stream.tag}-{number}"}
             for attempt in range(40):
                 try:
-                    response = await client.post(f"{system.intake}/v1/applications", json=samples.numbered(number))
-                except httpx.TransportError:
+                    response = await client.post(f"{system.intake}/v1/applications", json=body, headers=key)
+                except httpx.TransportError as error:
+                    if isinstance(error, MAYBE_DONE):
+                        stream.answers_lost.add(number)
                     await asyncio.sleep(0.25)
                     continue
                 if response.status_code == 202:
@@ -77,24 +95,33 @@ async def wait_until_decided(system: System, stream: Stream, timeout: float = 12
 
 @dataclass
 class Tally:
+    """A stream's history as users and the topics tell it. `made` are the applications its submissions made, as
+    the submitted events show them: one per submission, whether its client saw the 202 or not."""
+
     submitted: int
-    accepted: int
+    accepted: int  # submissions answered 202
+    answers_lost: int  # submissions with a request whose answer never came
     refused: int
-    decided: int
-    undecided: int
+    made: int
+    duplicates: int  # applications beyond the first of a submission
+    undecided: int  # applications made that never reached a decision and its email: lost
     decisions_per_application: Counter
     emails_per_application: Counter  # SMTP deliveries
     notices_per_application: Counter  # distinct Message-IDs: the emails the applicant's mail client shows
     duplicate_records: int
     dead_letters: int
 
+    @property
+    def decided(self) -> int:
+        return self.made - self.undecided
+
     def line(self, scenario: str) -> str:
         extra_decisions = sum(n - 1 for n in self.decisions_per_application.values() if n > 1)
-        line = (f"[{scenario}] submitted={self.submitted} accepted={self.accepted} refused={self.refused} "
-                f"decided={self.decided} undecided={self.undecided} "
-                f"emails={sum(self.notices_per_application.values())} duplicate_decisions={extra_decisions} "
-                f"duplicate_emails={self.resent_emails} redelivered_records={self.duplicate_records} "
-                f"dead_letters={self.dead_letters}")
+        line = (f"[{scenario}] submitted={self.submitted} accepted={self.accepted} decided={self.decided} "
+                f"duplicates={self.duplicates} lost={self.undecided} answers_lost={self.answers_lost} "
+                f"refused={self.refused} emails={sum(self.notices_per_application.values())} "
+                f"duplicate_decisions={extra_decisions} duplicate_emails={self.resent_emails} "
+                f"redelivered_records={self.duplicate_records} dead_letters={self.dead_letters}")
         return report(line)
 
     @property
@@ -103,15 +130,31 @@ class Tally:
         return sum(n - 1 for n in self.emails_per_application.values() if n > 1)
 
     def assert_invariants(self, resent_emails_allowed: int = 0) -> None:
-        assert self.undecided == 0, "every application answered 202 reaches a decision"
+        assert self.duplicates == 0, "one application per submission, however often its request was retried"
+        assert self.made >= self.accepted, "every 202 stands for an application"
+        assert self.undecided == 0, "every application made reaches a decision and its email"
         assert set(self.decisions_per_application.values()) == {1}, "exactly one decision each"
         assert set(self.notices_per_application.values()) == {1}, "exactly one email (Message-ID) each"
         assert self.resent_emails <= resent_emails_allowed, "no email delivered twice"
 
 
+async def made_by(system: System, stream: Stream) -> dict[int, set[str]]:
+    """The applications each submission of `stream` made, from the submitted events (an event published twice
+    by an outbox relay is one application)."""
+    pattern = re.compile(rf"#(\d+) \[{stream.tag}\]$")
+    made: dict[int, set[str]] = {}
+    for record in await read_topic(system.bootstrap, APPLICATION_SUBMITTED.name):
+        data = json.loads(record.value).get("data", {})
+        if match := pattern.search(data.get("company", {}).get("name", "")):
+            made.setdefault(int(match.group(1)), set()).add(data["application_id"])
+    return made
+
+
 async def tally(system: System, stream: Stream, submitted: int, timeout: float = 120) -> Tally:
     undecided = await wait_until_decided(system, stream, timeout)
-    keys = {application_id.encode() for application_id in stream.accepted}
+    made = await made_by(system, stream)
+    ids = {application_id for applications in made.values() for application_id in applications}
+    keys = {application_id.encode() for application_id in ids}
     decisions = [r for r in await read_topic(system.bootstrap, DECISION_MADE.name) if r.key in keys]
     distinct_decisions = {(r.key, json.loads(r.value)["id"]) for r in decisions}
     emails_sent = [r for r in await read_topic(system.bootstrap, EMAIL_SENT.name) if r.key in keys]
@@ -120,12 +163,16 @@ async def tally(system: System, stream: Stream, submitted: int, timeout: float =
     mailbox = Counter(application_id for application_id, _ in deliveries)
     notices = Counter(application_id for application_id, _ in set(deliveries))
     decided_per_application = Counter(key.decode() for key, _ in distinct_decisions)
+    # The applications no client saw a 202 for are followed on the topics: a decision and an email sent.
+    emailed = {r.key.decode() for r in emails_sent}
+    unseen = {a for a in ids - set(stream.accepted) if not (decided_per_application[a] and a in emailed)}
     return Tally(
-        submitted=submitted, accepted=len(stream.accepted), refused=stream.refused,
-        decided=len(stream.accepted) - len(undecided), undecided=len(undecided),
-        decisions_per_application=Counter({a: decided_per_application[a] for a in stream.accepted}),
-        emails_per_application=Counter({a: mailbox[a] for a in stream.accepted}),
-        notices_per_application=Counter({a: notices[a] for a in stream.accepted}),
+        submitted=submitted, accepted=len(stream.accepted), answers_lost=len(stream.answers_lost),
+        refused=stream.refused, made=len(ids), duplicates=sum(len(a) - 1 for a in made.values()),
+        undecided=len(undecided | (set(stream.accepted) - ids) | unseen),
+        decisions_per_application=Counter({a: decided_per_application[a] for a in ids}),
+        emails_per_application=Counter({a: mailbox[a] for a in ids}),
+        notices_per_application=Counter({a: notices[a] for a in ids}),
         duplicate_records=(len(decisions) - len(distinct_decisions)) + (len(emails_sent) - len({
             json.loads(r.value)["id"] for r in emails_sent})),
         dead_letters=len(dead),
