@@ -97,10 +97,11 @@ def openssl_hmac_sha256(key: str, path: Path) -> str:
     return run.stdout.split()[0]
 
 
-def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path) -> None:
+def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path,
+                 *options: str) -> None:
     """One message whose value is the whole file: kcat splits its input on newlines, but never a file it is given
-    as an argument without -l."""
-    command = [kcat(), "-P", "-b", bootstrap, "-t", topic, "-k", key]
+    as an argument without -l. `options` are librdkafka's `-X` settings, e.g. TLS and SASL."""
+    command = [kcat(), "-P", "-b", bootstrap, *options, "-t", topic, "-k", key]
     for name, value in headers.items():
         command += ["-H", f"{name}={value}"]
     run = subprocess.run([*command, str(value_file)], capture_output=True, text=True, timeout=60)
