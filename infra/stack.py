@@ -10,7 +10,8 @@ with TOPIC_REPLICATION_FACTOR replicas, default 1). KAFKA_AUTH=scram: the local 
 client (SASL/SCRAM-SHA-512) over TLS only (SASL_SSL, with a local CA and certificate generated into
 var/secrets/kafka-tls/) and enforces the ACLs of infra/acls.py, as production does; each service signs in as its
 own user, with the passwords generated into var/secrets/kafka-users.json, and checks the broker's certificate
-against the local CA (KAFKA_SSL_CAFILE). Without KAFKA_AUTH the broker listens in plaintext, on loopback only.
+against the local CA (KAFKA_SSL_CAFILE); partners may also connect by client certificate on KAFKA_PORT + 2 (see
+infra/tls.py). Without KAFKA_AUTH the broker listens in plaintext, on loopback only.
 Ports: KAFKA_PORT (9092), SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002),
 NOTIFY_PORT (8003).
 <SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database, and
@@ -211,20 +212,24 @@ def from_environment() -> tuple[Stack, LocalKafka | None]:
 
 
 def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
+    secured = isinstance(kafka, SecuredKafka)
     if kafka and not kafka.is_running():
-        print(f"starting Kafka (KRaft, one node{', TLS, SASL/SCRAM and ACLs' if isinstance(kafka, SecuredKafka) else ''})"
-              " ...", flush=True)
+        print(f"starting Kafka (KRaft, one node{', TLS, SASL/SCRAM and ACLs' if secured else ''}) ...", flush=True)
         kafka.start()
     print(f"Kafka: {stack.bootstrap}", flush=True)
-    secured = isinstance(kafka, SecuredKafka)
     operator = credentials.sasl(kafka.admin, kafka.users[kafka.admin], kafka.tls.ca_file) if secured else {}
     # On an existing cluster, the replication it can give (TOPIC_REPLICATION_FACTOR, 3 on a production cluster).
-    asyncio.run(provision(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1")), **operator))
+    created, changes = asyncio.run(provision(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1")),
+                                             **operator))
+    for change in changes:
+        print(f"topic config changed: {change}", flush=True)
     if secured:
         partners = credentials.Credentials(stack.var_dir / "secrets").partners()
         granted, revoked = asyncio.run(acls.apply(stack.bootstrap, operator, partners))
-        print(f"{granted} ACL bindings applied, {len(revoked)} revoked; partners sign in with "
-              f"var/secrets/kafka-users.json over TLS, checking var/secrets/kafka-tls/ca.pem", flush=True)
+        for binding in revoked:
+            print(f"ACL revoked: {binding}", flush=True)
+        print(f"{granted} ACL bindings applied; partners sign in with var/secrets/kafka-users.json over TLS, "
+              f"checking var/secrets/kafka-tls/ca.pem (or by certificate on {kafka.partner_bootstrap})", flush=True)
     stack.start_mailbox(detached)
     stack.start_services(detached)
     print("starting intake, triage, routing and notify ...", flush=True)

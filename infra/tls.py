@@ -7,12 +7,20 @@ with `openssl` into `<var>/secrets/kafka-tls/` (readable by the owner only) and 
   (`ssl.keystore.type=PEM`). The certificate names 127.0.0.1 and localhost, the addresses the local broker
   advertises, and serves both ends of a connection: clients check it, and the controller listener asks the broker
   for it (mutual TLS), so no listener of the secured broker runs in plaintext.
+- `clients/<name>.pem` and `clients/<name>-key.pem`: a client certificate for `name` (a partner factory's id),
+  for the broker's partner listener (mutual TLS, `SecuredKafka.partner_port`): a partner whose Kafka client cannot
+  sign in with SCRAM to a Kafka 4 broker (librdkafka before 2.6.1, e.g. Debian 12's kcat) presents it instead,
+  and the broker names it `User:<name>`, with the same ACLs.
 
-A production cluster has certificates from the organisation's own CA; the clients need only its CA file.
+    python -m infra.tls client <factory-id> [--secrets var/secrets]   # issue a partner's client certificate
+
+A production cluster has certificates from the organisation's own CA; the clients need only its CA file (and a
+partner on the certificate listener its own certificate).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import tempfile
@@ -43,11 +51,35 @@ class BrokerTls:
     def complete(self) -> bool:
         return all(path.exists() for path in (self.ca_file, self.ca_key, self.keystore))
 
+    def client_certificate(self, name: str) -> tuple[Path, Path]:
+        """The certificate and key (PEM) of client `name`, issued by the CA the first time it is asked for."""
+        cert, key = self.directory / "clients" / f"{name}.pem", self.directory / "clients" / f"{name}-key.pem"
+        if not (cert.exists() and key.exists()):
+            cert.parent.mkdir(exist_ok=True, mode=0o700)
+            with tempfile.TemporaryDirectory(dir=cert.parent) as work:
+                new_cert, new_key = _issue(Path(work), self, name, "clientAuth", "")
+                os.chmod(new_key, 0o600)
+                new_key.replace(key)
+                new_cert.replace(cert)
+        return cert, key
+
 
 def _openssl(*args: str) -> None:
     result = subprocess.run(["openssl", *args], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"openssl {args[0]} failed:\n{result.stderr}")
+
+
+def _issue(work_dir: Path, ca: BrokerTls, name: str, usage: str, extensions: str) -> tuple[Path, Path]:
+    """A certificate for `name` (its CN) signed by `ca`, for `usage` (extendedKeyUsage): (certificate, key)."""
+    key, request, cert = work_dir / f"{name}-key.pem", work_dir / f"{name}.csr", work_dir / f"{name}-cert.pem"
+    _openssl("req", "-newkey", "rsa:3072", "-nodes", "-keyout", str(key), "-out", str(request), "-subj", f"/CN={name}")
+    extension_file = work_dir / f"{name}.ext"
+    extension_file.write_text(f"{extensions}basicConstraints=CA:FALSE\n"
+                              f"keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage={usage}\n")
+    _openssl("x509", "-req", "-in", str(request), "-CA", str(ca.ca_file), "-CAkey", str(ca.ca_key), "-CAcreateserial",
+             "-out", str(cert), "-days", str(VALID_DAYS), "-extfile", str(extension_file))
+    return cert, key
 
 
 def ensure(secrets_dir: Path) -> BrokerTls:
@@ -59,19 +91,12 @@ def ensure(secrets_dir: Path) -> BrokerTls:
     tls.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(dir=tls.directory) as work:
         work_dir = Path(work)
-        key, request, cert, ca, ca_key = (work_dir / name for name in
-                                          ("broker-key.pem", "broker.csr", "broker-cert.pem", "ca.pem", "ca-key.pem"))
+        ca, ca_key = BrokerTls(work_dir).ca_file, BrokerTls(work_dir).ca_key
         _openssl("req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", str(ca_key), "-out", str(ca),
                  "-days", str(VALID_DAYS), "-subj", "/CN=Aiguillage local Kafka CA",
                  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        _openssl("req", "-newkey", "rsa:3072", "-nodes", "-keyout", str(key), "-out", str(request),
-                 "-subj", f"/CN={BROKER_CN}")
-        extensions = work_dir / "broker.ext"
-        extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
-                              "keyUsage=critical,digitalSignature,keyEncipherment\n"
-                              "extendedKeyUsage=serverAuth,clientAuth\n")
-        _openssl("x509", "-req", "-in", str(request), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
-                 "-out", str(cert), "-days", str(VALID_DAYS), "-extfile", str(extensions))
+        cert, key = _issue(work_dir, BrokerTls(work_dir), BROKER_CN, "serverAuth,clientAuth",
+                           "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
         pkcs8 = work_dir / "broker-key.pk8"
         _openssl("pkcs8", "-topk8", "-nocrypt", "-in", str(key), "-out", str(pkcs8))
         keystore = work_dir / "broker.pem"
@@ -82,3 +107,19 @@ def ensure(secrets_dir: Path) -> BrokerTls:
         keystore.replace(tls.keystore)
         ca.replace(tls.ca_file)  # last: its presence with the others says the set is whole
     return tls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.tls", description="Issue a partner factory's client "
+                                     "certificate for the local secured broker's certificate listener.")
+    parser.add_argument("command", choices=["client"])
+    parser.add_argument("name", help="the partner factory's id: its principal is User:<name>")
+    parser.add_argument("--secrets", type=Path, default=Path(os.environ.get("VAR_DIR", "var")) / "secrets")
+    args = parser.parse_args()
+    broker_tls = ensure(args.secrets)
+    certificate, key = broker_tls.client_certificate(args.name)
+    print(f"certificate: {certificate}\nkey:         {key}\nCA:          {broker_tls.ca_file}")
+
+
+if __name__ == "__main__":
+    main()

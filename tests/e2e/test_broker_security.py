@@ -25,7 +25,7 @@ from infra.localnet import free_ports
 from infra.partner_simulator import Partner, reply_to
 from infra.stack import scram_env
 from infra.topics import create_topics
-from tests.e2e.test_kcat_partner import jaif_referral, kcat, kcat_produce, openssl_hmac_sha256
+from tests.e2e.test_kcat_partner import jaif_referral, kcat, kcat_produce, kcat_send, openssl_hmac_sha256
 from tests.support.kafka import ROOT, read_topic
 from tests.support.partners import consenting_rhein_radiologie, error_of, wait_for
 from tests.support.system import System, running_system
@@ -37,7 +37,9 @@ def secured(database, tmp_path_factory: pytest.TempPathFactory):
     var_dir = tmp_path_factory.mktemp("secured-var")
     users = credentials.ensure(var_dir).kafka_passwords()
     broker_tls = tls.ensure(var_dir / "secrets")
-    kafka = SecuredKafka(tmp_path_factory.mktemp("secured-kafka"), *free_ports(2), users=users, tls=broker_tls,
+    port, controller_port, partner_port = free_ports(3)
+    kafka = SecuredKafka(tmp_path_factory.mktemp("secured-kafka"), port, controller_port, users=users,
+                         tls=broker_tls, partner_port=partner_port,
                          libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
     kafka.start()
     try:
@@ -152,8 +154,10 @@ async def test_a_partner_cannot_read_another_services_topics_or_groups(secured):
 
 
 async def test_a_partner_with_kcat_refers_a_project_over_tls_checking_the_brokers_certificate(secured, tmp_path):
-    # Given JAIF's shell script: kcat signing in as jaif over TLS, checking the broker against the CA it was given
+    # Given JAIF's shell script: kcat over TLS, checking the broker against the CA it was given and showing JAIF's
+    # certificate (Debian 12's kcat cannot sign in with SCRAM to a Kafka 4 broker: its librdkafka is 2.0.2)
     kcat()
+    certificate, key = secured.kafka.tls.client_certificate("jaif")
     jaif_key = credentials.Credentials(secured.system.stack.var_dir / "secrets").signing_key("jaif")
     company = f"Kirchberg Ledger TLS {time.time_ns()}"
     referral = jaif_referral(f"JAIF-TLS-{time.time_ns()}", company)
@@ -161,13 +165,12 @@ async def test_a_partner_with_kcat_refers_a_project_over_tls_checking_the_broker
     value_file.write_bytes(json.dumps(referral).encode())
     headers = {"content-type": "application/cloudevents+json",
                signing.KAFKA_HEADER: signing.SCHEME + openssl_hmac_sha256(jaif_key, value_file)}
-    over_tls = ["-X", "security.protocol=SASL_SSL", "-X", f"ssl.ca.location={secured.kafka.tls.ca_file}",
-                "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=jaif",
-                "-X", f"sasl.password={secured.users['jaif']}"]
+    over_tls = ["-X", "security.protocol=SSL", "-X", f"ssl.ca.location={secured.kafka.tls.ca_file}",
+                "-X", f"ssl.certificate.location={certificate}", "-X", f"ssl.key.location={key}"]
 
-    # When it sends its referral to Luxembourg
-    kcat_produce(secured.kafka.bootstrap, topics.REFERRALS_INCOMING.name, referral["subject"], headers, value_file,
-                 *over_tls)
+    # When it sends its referral to Luxembourg, on the listener that takes partners by certificate
+    kcat_produce(secured.kafka.partner_bootstrap, topics.REFERRALS_INCOMING.name, referral["subject"], headers,
+                 value_file, *over_tls)
 
     # Then the referral is an application from JAIF, with the company JAIF named
     def from_jaif(records) -> list[dict]:
@@ -176,16 +179,22 @@ async def test_a_partner_with_kcat_refers_a_project_over_tls_checking_the_broker
 
     submitted = await wait_for(lambda: secured.read(topics.APPLICATION_SUBMITTED.name), from_jaif)
     assert len(from_jaif(submitted)) == 1
+    # And with the same certificate it may not write a decision: the certificate is User:jaif, under jaif's ACLs
+    refused = kcat_send(secured.kafka.partner_bootstrap, topics.DECISION_MADE.name, referral["subject"], headers,
+                        value_file, *over_tls)
+    assert refused.returncode != 0 and "Topic authorization failed" in refused.stderr
 
 
 async def test_a_client_that_does_not_trust_the_installations_ca_or_skips_tls_is_refused(secured):
-    # Given JAIF's right password, but a client that checks the broker against the system's CAs only,
-    # and one that speaks SASL without TLS
+    # Given JAIF's right password, but a client that checks the broker against the system's CAs only, one that
+    # speaks SASL without TLS, and one on the certificate listener without a certificate
     untrusting = {**secured.as_user("jaif"), "ssl_context": ssl.create_default_context()}
     plaintext = {**secured.as_user("jaif"), "security_protocol": "SASL_PLAINTEXT"}
     plaintext.pop("ssl_context")
-    for options in (untrusting, plaintext):
-        consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=secured.kafka.bootstrap,
+    no_certificate = {"security_protocol": "SSL", "ssl_context": secured.as_user("jaif")["ssl_context"]}
+    for bootstrap, options in ((secured.kafka.bootstrap, untrusting), (secured.kafka.bootstrap, plaintext),
+                               (secured.kafka.partner_bootstrap, no_certificate)):
+        consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=bootstrap,
                                     request_timeout_ms=5000, **options)
         # When it connects, Then it never gets to read anything
         try:

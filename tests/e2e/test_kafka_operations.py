@@ -76,8 +76,10 @@ def broker(tmp_path_factory: pytest.TempPathFactory):
     """A broker with TLS, SCRAM users for the operator, the services and the partners, the topics and ACLs."""
     var_dir = tmp_path_factory.mktemp("operations-var")
     users = credentials.ensure(var_dir).kafka_passwords()
-    kafka = SecuredKafka(tmp_path_factory.mktemp("operations-kafka"), *free_ports(2), users=users,
-                         tls=tls.ensure(var_dir / "secrets"), libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
+    port, controller_port, partner_port = free_ports(3)
+    kafka = SecuredKafka(tmp_path_factory.mktemp("operations-kafka"), port, controller_port, users=users,
+                         tls=tls.ensure(var_dir / "secrets"), partner_port=partner_port,
+                         libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
     kafka.start()
     try:
         broker = Broker(kafka, var_dir, users)
