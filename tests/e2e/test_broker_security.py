@@ -89,6 +89,17 @@ async def read_as(secured: Secured, user: str, topic: str, group: str | None = N
 
 
 
+async def refused_at_start(bootstrap: str, options: dict) -> None:
+    """Assert that a consumer of JAIF's offers with the client settings `options` cannot even start."""
+    consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=bootstrap,
+                                request_timeout_ms=5000, **options)
+    try:
+        with pytest.raises(KafkaError):
+            await asyncio.wait_for(consumer.start(), timeout=20)
+    finally:
+        await consumer.stop()
+
+
 async def offered(secured: Secured, factory_id: str, application_id: str) -> list[Envelope[ReferralOffered]]:
     return [Envelope[ReferralOffered].model_validate_json(r.value)
             for r in await secured.read(topics.referrals_to(factory_id).name) if r.key == application_id.encode()]
@@ -194,26 +205,14 @@ async def test_a_client_that_does_not_trust_the_installations_ca_or_skips_tls_is
     no_certificate = {"security_protocol": "SSL", "ssl_context": secured.as_user("jaif")["ssl_context"]}
     for bootstrap, options in ((secured.kafka.bootstrap, untrusting), (secured.kafka.bootstrap, plaintext),
                                (secured.kafka.partner_bootstrap, no_certificate)):
-        consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=bootstrap,
-                                    request_timeout_ms=5000, **options)
         # When it connects, Then it never gets to read anything
-        try:
-            with pytest.raises(KafkaError):
-                await asyncio.wait_for(consumer.start(), timeout=20)
-        finally:
-            await consumer.stop()
+        await refused_at_start(bootstrap, options)
 
 
 async def test_a_client_without_valid_credentials_is_refused(secured):
     # Given a client that says it is JAIF with a wrong password, and one that does not sign in at all
     wrong = {**secured.as_user("jaif"), "sasl_plain_password": "not-the-password"}
     for options in (wrong, {}):
-        consumer = AIOKafkaConsumer(topics.referrals_to("jaif").name, bootstrap_servers=secured.kafka.bootstrap,
-                                    request_timeout_ms=5000, **options)
         # When it connects, Then it is refused before it can read anything
-        try:
-            with pytest.raises(KafkaError):
-                await asyncio.wait_for(consumer.start(), timeout=20)
-        finally:
-            await consumer.stop()
+        await refused_at_start(secured.kafka.bootstrap, options)
 
