@@ -7,14 +7,16 @@
 `apply` makes the bindings of a cluster whose brokers authenticate their clients (SASL/SCRAM-SHA-512) and have
 an authorizer what this module says: it creates every binding, then deletes the stale ones, printing them: every
 binding of a principal that has rights on the project's topics (`aif.*`) and that the plan does not hold. So a
-partner factory taken out of the reference data or out of `<secrets>/partner-keys.json` loses all its bindings
-at the next `apply`; `revoke <factory-id>` deletes one partner's bindings at once. Both sign in as the operator,
-with the same settings as the services (KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CAFILE; with KAFKA_AUTH=scram
-and no user, the local broker's `admin`, see infra/credentials.py). `--print` prints one `kafka-acls.sh ... --add`
-command per binding instead, for an operator to run with their own tools (it deletes nothing). The principal
-`User:<name>` is the authenticated name. Topics are created beforehand by `python -m infra.topics`, never by the
-services, so no binding here grants Create. Revoking ACLs does not delete the partner's SCRAM user: delete it
-with `kafka-configs.sh --alter --delete-config SCRAM-SHA-512 --entity-type users --entity-name <factory-id>`.
+partner factory taken out of the reference data or out of `<secrets>/partner-keys.json` (where that file is)
+loses all its bindings at the next `apply`; `revoke <factory-id>` deletes one partner's bindings at once. Both
+sign in as the operator, with the same settings as the services (KAFKA_USERNAME, KAFKA_PASSWORD,
+KAFKA_SSL_CAFILE; with KAFKA_AUTH=scram and no user, the local broker's `admin`, see infra/credentials.py).
+`--print` prints one `kafka-acls.sh ... --add` command per binding instead, for an operator to run with their
+own tools (it deletes nothing). The principal `User:<name>` is the authenticated name (or, on the local broker's
+certificate listener, the CN of the client's certificate). Topics are created beforehand by
+`python -m infra.topics`, never by the services, so no binding here grants Create. Revoking ACLs does not delete
+the partner's SCRAM user: delete it with `kafka-configs.sh --alter --delete-config SCRAM-SHA-512 --entity-type
+users --entity-name <factory-id>`.
 
 - A service reads the topics it subscribes to, in its own consumer groups, and writes the topic it publishes
   plus the `.dlq` twin of every topic it reads (the dead-letter middleware publishes there). Write on a topic

@@ -50,10 +50,14 @@ class Credentials:
         return self.kafka_passwords()[user]
 
     def partners(self) -> list[str]:
-        """The partner factories of the reference data that hold a signing key here: a partner that leaves is
-        taken out of either, and loses its ACLs at the next `python -m infra.acls apply`."""
-        keys = json.loads(self.partner_keys_file.read_text()) if self.partner_keys_file.exists() else {}
-        return [factory.id for factory in reference.load().partners if factory.id in keys]
+        """The partner factories of the reference data that hold a signing key here (all of them where there is
+        no key file): a partner that leaves is taken out of either, and loses its ACLs at the next
+        `python -m infra.acls apply`."""
+        partners = [factory.id for factory in reference.load().partners]
+        if not self.partner_keys_file.exists():  # keys kept elsewhere: no file says who left
+            return partners
+        keys = json.loads(self.partner_keys_file.read_text())
+        return [factory_id for factory_id in partners if factory_id in keys]
 
 
 def sasl(user: str, password: str, ca_file: Path | None = None) -> dict[str, Any]:
