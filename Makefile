@@ -22,6 +22,7 @@ help:
 	@echo "make schemas    rewrite the JSON Schema snapshots of the contracts"
 	@echo "make asyncapi   export the partners' contract: AsyncAPI document and JSON Schemas (OUT=var/contract)"
 	@echo "make dead-letters  list what waits on the dead-letter topics (then: python -m infra.dead_letters replay <id>)"
+	@echo "                   with KAFKA_AUTH=scram both sign in over TLS as the local broker's operator"
 	@echo "make migrate    bring every service's database to its latest schema (make up does it too)"
 	@echo "make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin   a console account (asks for its password)"
 	@echo "make clean      stop everything and delete var/"

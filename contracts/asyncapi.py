@@ -6,7 +6,7 @@ Served by intake at `/asyncapi.json`; partner factories build their clients from
 
 writes as `asyncapi.json` and `schemas/<topic>.json`.
 
-FastStream describes the channels, the payloads and the server's SASL/SCRAM security, from the application's
+FastStream describes the channels, the payloads and the server's SASL/SCRAM security over TLS, from the application's
 side: it sends on the topics it writes and receives on the ones partners write. What FastStream cannot say is
 added to its output here, in AsyncAPI's own fields where there is one (message headers, the Kafka key binding,
 the offer topics' parameter, the partners' envelope `source` as a payload constraint) and in `x-` extensions
@@ -63,7 +63,7 @@ def _generated() -> dict:
     """FastStream's document: a broker that never connects, with a publisher for every topic the application
     writes and a subscriber for every topic partners write."""
     broker = KafkaBroker("127.0.0.1:9092", specification_url="{bootstrap}",
-                         security=SASLScram512(PARTNER, "<password>"),
+                         security=SASLScram512(PARTNER, "<password>", use_ssl=True),
                          description="The Luxembourg AI Factory's Kafka cluster.")
     for topic in PUBLISHED:
         if topic.signed_by:
@@ -76,7 +76,7 @@ def _generated() -> dict:
         broker, title=TITLE, version=VERSION,
         description="Events of the Luxembourg AI Factory's application routing, as CloudEvents 1.0 envelopes in "
                     f"structured JSON mode ({CONTENT_TYPE}).\n\nA partner factory signs in to Kafka as its own "
-                    f"SASL/SCRAM-SHA-512 user, reads the offers made to it on {OFFERS.name} in consumer "
+                    f"SASL/SCRAM-SHA-512 user over TLS, reads the offers made to it on {OFFERS.name} in consumer "
                     f"group {PARTNER}, answers them on {REFERRAL_REPLIES.name} and refers projects to Luxembourg on "
                     f"{REFERRALS_INCOMING.name}. "
                     f"What it sends has the envelope source {signing.partner_source(PARTNER)} and is signed "
@@ -138,7 +138,9 @@ def _complete(document: dict) -> dict:
     server["variables"] = {"bootstrap": {"description": "The brokers' addresses, given to each partner factory "
                                                          "with its credentials."}}
     document["components"]["securitySchemes"][SECURITY_SCHEME].update({
-        "description": "SASL/SCRAM-SHA-512, one user per partner factory named after its factory id. A partner may "
+        "description": "SASL/SCRAM-SHA-512 over TLS (SASL_SSL: the brokers' certificates are signed by the CA "
+                       "given to each partner factory with its credentials), one user per partner factory named "
+                       "after its factory id. A partner may "
                        f"read only {OFFERS.name} (its own id), in consumer group {PARTNER}, and write only "
                        f"{' and '.join(topic.name for topic in PARTNER_WRITES)} (x-acls).",
         "x-acls": partner_acls(),

@@ -4,6 +4,8 @@
   (PARTNER_KEYS_FILE); `{"<factory-id>": {"signing_key": "..."}}`.
 - `kafka-users.json`: the SCRAM-SHA-512 password of every Kafka user of a broker with authentication: the
   operator (`admin`), each service and each partner factory; `{"<user>": "<password>"}`.
+- `kafka-tls/`: the local CA and the secured broker's certificate (infra/tls.py); clients verify the broker
+  against `kafka-tls/ca.pem`.
 
 A production installation issues these through its own secret store; the file formats stay the same.
 """
@@ -18,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts import reference
+from infra import tls
+from services.runtime.broker import security_options
+from services.runtime.settings import Settings
 
 ADMIN = "admin"
 SERVICE_USERS = ("intake", "triage", "routing", "notify")
@@ -44,11 +49,45 @@ class Credentials:
     def password(self, user: str) -> str:
         return self.kafka_passwords()[user]
 
+    def partners(self) -> list[str]:
+        """The partner factories of the reference data that hold a signing key here (all of them where there is
+        no key file): a partner that leaves is taken out of either, and loses its ACLs at the next
+        `python -m infra.acls apply`."""
+        partners = [factory.id for factory in reference.load().partners]
+        if not self.partner_keys_file.exists():  # keys kept elsewhere: no file says who left
+            return partners
+        keys = json.loads(self.partner_keys_file.read_text())
+        return [factory_id for factory_id in partners if factory_id in keys]
 
-def sasl(user: str, password: str) -> dict[str, Any]:
-    """aiokafka's client settings to sign in as a SASL/SCRAM-SHA-512 user."""
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": user, "sasl_plain_password": password}
+
+def sasl(user: str, password: str, ca_file: Path | None = None) -> dict[str, Any]:
+    """aiokafka's client settings to sign in as a SASL/SCRAM-SHA-512 user, over TLS checked against `ca_file`
+    when it is given (the local secured broker's is `tls.ensure(<secrets>).ca_file`)."""
+    return security_options(user, password, ca_file)
+
+
+def local_secrets() -> Path:
+    return Path(os.environ.get("VAR_DIR", "var")) / "secrets"
+
+
+def ca_file() -> Path | None:
+    """The CA a client checks the broker's certificate against: KAFKA_SSL_CAFILE, else with KAFKA_AUTH=scram the
+    local secured broker's (infra/tls.py), else none (the plaintext development broker)."""
+    if configured := Settings().kafka_ssl_cafile:
+        return configured
+    return tls.BrokerTls(local_secrets() / "kafka-tls").ca_file if os.environ.get("KAFKA_AUTH") == "scram" else None
+
+
+def operator_options() -> dict[str, Any]:
+    """The Kafka client settings of an operator's command (dead letters, topics, ACLs), from the environment as a
+    service reads its own: KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CAFILE. With KAFKA_AUTH=scram and no user
+    set, the local secured broker's operator `admin` (its password from <VAR_DIR>/secrets/kafka-users.json) over
+    TLS checked against the local CA; with neither, none (the plaintext development broker)."""
+    settings = Settings()
+    user, password = settings.kafka_username, settings.kafka_password
+    if not user and os.environ.get("KAFKA_AUTH") == "scram":
+        user, password = ADMIN, Credentials(local_secrets()).password(ADMIN)
+    return security_options(user, password, ca_file())
 
 
 def _write_private(path: Path, content: dict) -> None:

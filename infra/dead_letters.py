@@ -13,7 +13,10 @@ Every id is checked before anything is published: one unknown id and nothing is 
 Replaying is safe to repeat, and safe for a record that was in fact processed: every consumer is idempotent.
 intake, triage and routing record each event id in their inbox and ignore an event they processed before; notify
 sends one email per application and notice kind. The default bootstrap is KAFKA_BOOTSTRAP_SERVERS, else
-127.0.0.1:9092.
+127.0.0.1:9092. On a cluster with authentication and TLS the command signs in with the services' settings
+(KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CAFILE) of a user that may read the `.dlq` topics and write the
+original ones, the operator; with KAFKA_AUTH=scram and no user, as the local secured broker's operator
+(infra/credentials.py: operator_options), so `KAFKA_AUTH=scram make dead-letters` works as `make dead-letters`.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from contracts.topics import ALL, DLQ_SUFFIX, Topic, by_name
+from infra.credentials import operator_options
 from services.runtime import dead_letter as dlq
 from services.runtime.topic_reader import CLIENT, NoSuchTopic, read_topics
 
@@ -51,10 +56,10 @@ def record_id(record) -> str:
     return f"{record.topic}:{record.partition}:{record.offset}"
 
 
-async def read(bootstrap: str, dlq_topics: list[str]) -> list:
+async def read(bootstrap: str, dlq_topics: list[str], client: dict[str, Any]) -> list:
     """Every record on `dlq_topics`, from the beginning to the end offsets captured at start, in no group."""
     try:
-        return await read_topics(bootstrap, dlq_topics)
+        return await read_topics(bootstrap, dlq_topics, **client)
     except NoSuchTopic as error:
         raise Refused(str(error)) from None
 
@@ -75,9 +80,10 @@ def describe(record) -> str:
     ])
 
 
-async def list_dead_letters(bootstrap: str, topic: str | None) -> None:
+async def list_dead_letters(bootstrap: str, topic: str | None, client: dict[str, Any]) -> None:
+    """Print every dead letter and a count per topic; `client` are aiokafka's sign-in settings."""
     names = [registry_topic(topic).dlq] if topic else [t.dlq for t in ALL]
-    records = await read(bootstrap, names)
+    records = await read(bootstrap, names, client)
     for record in records:
         print(describe(record) + "\n")
     for name in names:
@@ -85,7 +91,7 @@ async def list_dead_letters(bootstrap: str, topic: str | None) -> None:
         print(f"{name}: {count} record{'' if count == 1 else 's'}")
 
 
-async def replay(bootstrap: str, ids: list[str], every_on: str | None) -> None:
+async def replay(bootstrap: str, ids: list[str], every_on: str | None, client: dict[str, Any]) -> None:
     if every_on:
         names = [registry_topic(every_on).dlq]
     else:
@@ -96,11 +102,12 @@ async def replay(bootstrap: str, ids: list[str], every_on: str | None) -> None:
                 raise Refused(f"unknown id {id_}: ids are <dlq-topic>:<partition>:<offset> on a registry topic's "
                               "dead-letter twin, as `list` shows them; nothing replayed")
         names = sorted({id_.rsplit(":", 2)[0] for id_ in ids})
-    found = {record_id(r): r for r in await read(bootstrap, names)}
+    found = {record_id(r): r for r in await read(bootstrap, names, client)}
     if unknown := [id_ for id_ in ids if id_ not in found]:
         raise Refused(f"unknown id {', '.join(unknown)}: no such record on {', '.join(names)}; nothing replayed")
     chosen = list(found.values()) if every_on else [found[id_] for id_ in dict.fromkeys(ids)]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **CLIENT)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                **{**CLIENT, **client})
     try:
         await producer.start()
         for record in chosen:
@@ -133,10 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "replay" and (bool(args.ids) == args.all or args.all != bool(args.topic)):
         parser.error("replay takes ids, or --all with --topic <dlq topic>")
     try:
+        client = operator_options()
         if args.command == "list":
-            asyncio.run(list_dead_letters(args.bootstrap, args.topic))
+            asyncio.run(list_dead_letters(args.bootstrap, args.topic, client))
         else:
-            asyncio.run(replay(args.bootstrap, args.ids, args.topic if args.all else None))
+            asyncio.run(replay(args.bootstrap, args.ids, args.topic if args.all else None, client))
     except Refused as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

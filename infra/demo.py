@@ -35,9 +35,11 @@ def referral_exchange(client: httpx.Client, url: str) -> None:
     """JAIF declines every offer and Gaia (Poland) accepts, played by the partner simulator over the same signed
     message API a real partner uses."""
     sign_in = ["--sasl"] if os.environ.get("KAFKA_AUTH") == "scram" else []  # as `make up` started Kafka
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
     simulator = subprocess.Popen(
         [sys.executable, "-m", "infra.partner_simulator", "--factory", "jaif=decline", "--factory", "gaia-aif=accept",
-         *sign_in], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+         "--bootstrap", bootstrap, *sign_in], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL)
     try:
         body = copy.deepcopy(samples.RHEIN_RADIOLOGIE.body)
         body["consent"]["share_with_partner_factories"] = True

@@ -7,7 +7,8 @@ partner's key as contracts/signing.py says; nothing else).
 Rules: accept, decline, need-info, silent (never answers: the offer expires). Each answer is a CloudEvents
 envelope on aif.referrals.replies.v1 whose source names the partner, keyed by the application id. The keys come
 from <VAR_DIR>/secrets/partner-keys.json; with --sasl each factory also signs in to Kafka as its own SCRAM user
-(passwords from <VAR_DIR>/secrets/kafka-users.json).
+(passwords from <VAR_DIR>/secrets/kafka-users.json). With --ca-file (by default KAFKA_SSL_CAFILE, or the local
+CA with KAFKA_AUTH=scram) it connects over TLS and checks the broker's certificate against that CA.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts import signing, topics
 from contracts.envelope import Envelope, now
 from contracts.events import ReferralIncoming, ReferralOffered, ReferralReplied
-from infra.credentials import Credentials, sasl
+from infra.credentials import Credentials, ca_file
+from services.runtime.broker import security_options
 
 ANSWERS = {"accept": "accept", "decline": "decline", "need-info": "need_more_information"}
 REASONS = {"decline": "Our experts are fully booked for this quarter.",
@@ -55,9 +57,10 @@ def referral(incoming: ReferralIncoming) -> Envelope[ReferralIncoming]:
 class Partner:
     """One partner factory's client: it reads its offers and sends signed messages."""
 
-    def __init__(self, factory_id: str, signing_key: str, bootstrap: str, password: str | None = None) -> None:
+    def __init__(self, factory_id: str, signing_key: str, bootstrap: str, password: str | None = None,
+                 ca_file: Path | None = None) -> None:
         self.factory_id, self.signing_key = factory_id, signing_key
-        self._security = sasl(factory_id, password) if password else {}
+        self._security = security_options(factory_id if password else None, password, ca_file)
         self._bootstrap = bootstrap
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
                                          **self._security)
@@ -102,9 +105,9 @@ async def answer_offers(partner: Partner, rule: str, stop: asyncio.Event) -> Non
 
 
 async def run(bootstrap: str, rules: dict[str, str], stop: asyncio.Event, credentials: Credentials,
-              use_sasl: bool = False) -> None:
+              use_sasl: bool = False, ca_file: Path | None = None) -> None:
     partners = [Partner(factory, credentials.signing_key(factory), bootstrap,
-                        credentials.password(factory) if use_sasl else None) for factory in rules]
+                        credentials.password(factory) if use_sasl else None, ca_file) for factory in rules]
     for partner in partners:
         await partner.__aenter__()
     print(f"partner simulator answering for {', '.join(f'{f}={r}' for f, r in rules.items())}", flush=True)
@@ -132,13 +135,15 @@ def main() -> None:
     parser.add_argument("--secrets", type=Path, default=Path(os.environ.get("VAR_DIR", "var")) / "secrets",
                         help="the directory of partner-keys.json and kafka-users.json (default: var/secrets)")
     parser.add_argument("--sasl", action="store_true", help="sign in to Kafka as each factory's SCRAM user")
+    parser.add_argument("--ca-file", type=Path, default=ca_file(),
+                        help="connect over TLS, checking the broker against this CA (default: KAFKA_SSL_CAFILE)")
     args = parser.parse_args()
 
     async def serve() -> None:
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-        await run(args.bootstrap, parse_rules(args.factory), stop, Credentials(args.secrets), args.sasl)
+        await run(args.bootstrap, parse_rules(args.factory), stop, Credentials(args.secrets), args.sasl, args.ca_file)
 
     asyncio.run(serve())
 

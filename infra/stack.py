@@ -7,9 +7,13 @@
 
 KAFKA_BOOTSTRAP_SERVERS set: that cluster is used and no local broker is started (missing topics are created
 with TOPIC_REPLICATION_FACTOR replicas, default 1). KAFKA_AUTH=scram: the local broker authenticates every
-client (SASL/SCRAM-SHA-512) and enforces the ACLs of infra/acls.py, as production does; each service signs in
-as its own user, with the passwords generated into var/secrets/kafka-users.json. Ports: KAFKA_PORT (9092),
-SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002), NOTIFY_PORT (8003).
+client (SASL/SCRAM-SHA-512) over TLS only (SASL_SSL, with a local CA and certificate generated into
+var/secrets/kafka-tls/) and enforces the ACLs of infra/acls.py, as production does; each service signs in as its
+own user, with the passwords generated into var/secrets/kafka-users.json, and checks the broker's certificate
+against the local CA (KAFKA_SSL_CAFILE); partners may also connect by client certificate on KAFKA_PORT + 2 (see
+infra/tls.py). Without KAFKA_AUTH the broker listens in plaintext, on loopback only.
+Ports: KAFKA_PORT (9092), SMTP_PORT (8025), INTAKE_PORT (8000), TRIAGE_PORT (8001), ROUTING_PORT (8002),
+NOTIFY_PORT (8003).
 <SERVICE>_DATABASE_URL (e.g. INTAKE_DATABASE_URL) gives that service a PostgreSQL database, and
 <SERVICE>_KAFKA_USERNAME / <SERVICE>_KAFKA_PASSWORD its SASL/SCRAM user on a cluster with authentication.
 """
@@ -28,10 +32,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra import acls, credentials
+from infra import acls, credentials, tls
 from infra.kafka.local_kafka import LocalKafka, SecuredKafka
 from infra.localnet import free_port
-from infra.topics import create_topics
+from infra.topics import provision
 
 SERVICES = ("intake", "triage", "routing", "notify")
 # Settings each service has its own value of, given as <SERVICE>_<SETTING>: its database, its Kafka user.
@@ -182,10 +186,11 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def scram_env(users: dict[str, str]) -> dict[str, str]:
-    """The settings that sign each service in to Kafka as its own SCRAM user."""
-    return {f"{service.upper()}_{setting}": value for service in SERVICES
-            for setting, value in (("KAFKA_USERNAME", service), ("KAFKA_PASSWORD", users[service]))}
+def scram_env(users: dict[str, str], ca_file: Path) -> dict[str, str]:
+    """The settings that sign each service in to Kafka as its own SCRAM user, over TLS checked against `ca_file`."""
+    return {"KAFKA_SSL_CAFILE": str(ca_file),
+            **{f"{service.upper()}_{setting}": value for service in SERVICES
+               for setting, value in (("KAFKA_USERNAME", service), ("KAFKA_PASSWORD", users[service]))}}
 
 
 def from_environment() -> tuple[Stack, LocalKafka | None]:
@@ -196,9 +201,10 @@ def from_environment() -> tuple[Stack, LocalKafka | None]:
     kafka: LocalKafka | None = None
     if os.environ.get("KAFKA_AUTH") == "scram" and not external:
         users = credentials.ensure(var_dir).kafka_passwords()
-        kafka = SecuredKafka(var_dir / SCRAM_KAFKA_DIR, kafka_port, users=users,
+        broker_tls = tls.ensure(var_dir / "secrets")
+        kafka = SecuredKafka(var_dir / SCRAM_KAFKA_DIR, kafka_port, users=users, tls=broker_tls,
                              libs_dir=var_dir / LOCAL_KAFKA_DIR / "libs")
-        env = scram_env(users)
+        env = scram_env(users, broker_tls.ca_file)
     elif not external:
         kafka = LocalKafka(var_dir / LOCAL_KAFKA_DIR, kafka_port)
     ports = {service: int(os.environ.get(f"{service.upper()}_PORT", port)) for service, port in DEFAULT_PORTS.items()}
@@ -207,17 +213,24 @@ def from_environment() -> tuple[Stack, LocalKafka | None]:
 
 
 def bring_up(stack: Stack, kafka: LocalKafka | None, detached: bool) -> None:
+    secured = isinstance(kafka, SecuredKafka)
     if kafka and not kafka.is_running():
-        print(f"starting Kafka (KRaft, one node{', SASL/SCRAM and ACLs' if isinstance(kafka, SecuredKafka) else ''})"
-              " ...", flush=True)
+        print(f"starting Kafka (KRaft, one node{', TLS, SASL/SCRAM and ACLs' if secured else ''}) ...", flush=True)
         kafka.start()
     print(f"Kafka: {stack.bootstrap}", flush=True)
-    operator = credentials.sasl(kafka.admin, kafka.users[kafka.admin]) if isinstance(kafka, SecuredKafka) else {}
+    operator = credentials.sasl(kafka.admin, kafka.users[kafka.admin], kafka.tls.ca_file) if secured else {}
     # On an existing cluster, the replication it can give (TOPIC_REPLICATION_FACTOR, 3 on a production cluster).
-    asyncio.run(create_topics(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1")), **operator))
-    if isinstance(kafka, SecuredKafka):
-        print(f"{asyncio.run(acls.apply(stack.bootstrap, kafka.admin, kafka.users[kafka.admin]))} ACL bindings "
-              "applied; partners sign in with var/secrets/kafka-users.json", flush=True)
+    created, changes = asyncio.run(provision(stack.bootstrap, int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1")),
+                                             **operator))
+    for change in changes:
+        print(f"topic config changed: {change}", flush=True)
+    if secured:
+        partners = credentials.Credentials(stack.var_dir / "secrets").partners()
+        granted, revoked = asyncio.run(acls.apply(stack.bootstrap, operator, partners))
+        for binding in revoked:
+            print(f"ACL revoked: {binding}", flush=True)
+        print(f"{granted} ACL bindings applied; partners sign in with var/secrets/kafka-users.json over TLS, "
+              f"checking var/secrets/kafka-tls/ca.pem (or by certificate on {kafka.partner_bootstrap})", flush=True)
     stack.start_mailbox(detached)
     stack.start_services(detached)
     print("starting intake, triage, routing and notify ...", flush=True)

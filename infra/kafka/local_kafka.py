@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from infra.localnet import HOST, port_open
+from infra.tls import BROKER_CN, BrokerTls
 
 POM = Path(__file__).resolve().with_name("pom.xml")
 READY_LINE = b"Kafka Server started (kafka.server.KafkaRaftServer)"
@@ -265,31 +266,54 @@ class LocalKafka:
 
 
 class SecuredKafka(LocalKafka):
-    """A node as production runs one: every client authenticates (SASL/SCRAM-SHA-512 on the client listener)
-    and is authorised by ACLs (StandardAuthorizer; no ACL, no access). `users` maps each SCRAM user to its
-    password; they are created when the log dir is formatted. `admin` is the operator: a super user, as is
-    the controller listener's principal, which is bound to the loopback address."""
+    """A node as production runs one: every client connects over TLS (the broker's certificate is signed by the
+    installation's CA, infra/tls.py), authenticates (SASL/SCRAM-SHA-512 on the client listener, SASL_SSL) and is
+    authorised by ACLs (StandardAuthorizer; no ACL, no access). `users` maps each SCRAM user to its password; they
+    are created when the log dir is formatted. `admin` is the operator, a super user. The controller listener is
+    TLS too, and asks for a client certificate the installation's CA signed: only the broker has one, and its
+    principal `User:CN=<BROKER_CN>` is the other super user. No listener speaks plaintext.
+
+    A third listener, on `partner_port` (by default the controller's port + 1), takes clients by certificate
+    (mutual TLS) instead of SCRAM, for partners whose client cannot sign in with SCRAM to a Kafka 4 broker
+    (librdkafka before 2.6.1); the certificate `CN=<factory-id>` (`BrokerTls.client_certificate`) is the
+    principal `User:<factory-id>`, under the same ACLs."""
 
     def __init__(self, data_dir: Path, port: int = 9092, controller_port: int | None = None, *,
-                 users: dict[str, str], admin: str = "admin", **options) -> None:
+                 users: dict[str, str], tls: BrokerTls, admin: str = "admin", partner_port: int | None = None,
+                 **options) -> None:
         super().__init__(data_dir, port, controller_port, **options)
         if admin not in users:
             raise ValueError(f"the operator {admin!r} needs a password among the users")
-        self.users, self.admin = dict(users), admin
+        self.users, self.admin, self.tls = dict(users), admin, tls
+        self.partner_port = partner_port or self.controller_port + 1
+
+    @property
+    def partner_bootstrap(self) -> str:
+        """The address of the listener that takes partners by certificate."""
+        return f"{HOST}:{self.partner_port}"
 
     def _listener_settings(self) -> str:
         jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{self.admin}" '
                 f'password="{self.users[self.admin]}";')
-        return ("listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT\n"
-                f"listeners=SASL_PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}\n"
-                f"advertised.listeners=SASL_PLAINTEXT://{HOST}:{self.port}\n"
-                "inter.broker.listener.name=SASL_PLAINTEXT\n"
+        return ("listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL,PARTNERS:SSL\n"
+                f"listeners=SASL_SSL://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port},"
+                f"PARTNERS://{HOST}:{self.partner_port}\n"
+                f"advertised.listeners=SASL_SSL://{HOST}:{self.port},PARTNERS://{HOST}:{self.partner_port}\n"
+                "inter.broker.listener.name=SASL_SSL\n"
                 "sasl.enabled.mechanisms=SCRAM-SHA-512\n"
                 "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512\n"
-                f"listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}\n"
+                f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={jaas}\n"
+                "ssl.keystore.type=PEM\n"
+                f"ssl.keystore.location={self.tls.keystore.as_posix()}\n"
+                "ssl.truststore.type=PEM\n"
+                f"ssl.truststore.location={self.tls.ca_file.as_posix()}\n"
+                "listener.name.controller.ssl.client.auth=required\n"
+                "listener.name.partners.ssl.client.auth=required\n"
+                # CN=jaif is User:jaif; the broker's own certificate maps to a name no ACL grants anything.
+                "listener.name.partners.ssl.principal.mapping.rules=RULE:^CN=([a-z0-9-]+)$/$1/,DEFAULT\n"
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n"
                 "allow.everyone.if.no.acl.found=false\n"
-                f"super.users=User:{self.admin};User:ANONYMOUS\n")
+                f"super.users=User:{self.admin};User:CN={BROKER_CN}\n")
 
     def _format_options(self) -> list[str]:
         return [option for user, password in self.users.items()

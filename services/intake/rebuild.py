@@ -4,7 +4,7 @@ says what comes back and what does not).
     python -m services.intake.rebuild --database-url URL [--bootstrap HOST:PORT]
 
 On a cluster with authentication, KAFKA_USERNAME and KAFKA_PASSWORD name a user that may read these topics (the
-admin user: intake itself does not read the submitted topic).
+admin user: intake itself does not read the submitted topic), and KAFKA_SSL_CAFILE the CA of its TLS listeners.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 from services.intake.reactions import SERVICE, reactions
 from services.intake.read_model.rebuild import rebuild
 from services.runtime import settings as settings_module
+from services.runtime.broker import security_options
 from services.runtime.partners import PartnerKeys
 
 
@@ -27,12 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", default=settings.kafka_bootstrap_servers,
                         help="default: KAFKA_BOOTSTRAP_SERVERS")
     args = parser.parse_args(argv)
-    sasl = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": settings.kafka_username,
-            "sasl_plain_password": settings.kafka_password} if settings.kafka_username else {}
+    security = security_options(settings.kafka_username, settings.kafka_password, settings.kafka_ssl_cafile)
     # The service's own table; a rebuild reads no partner's message (see read_model/rebuild.py), so no key.
     table = reactions(PartnerKeys({}))
-    counts = asyncio.run(rebuild(args.bootstrap, args.database_url, table, print, **sasl))
+    counts = asyncio.run(rebuild(args.bootstrap, args.database_url, table, print, **security))
     for name, count in sorted(counts.items()):
         print(f"{count:7d}  {name}")
     return 0

@@ -14,10 +14,12 @@ import asyncio
 import json
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.helpers import create_ssl_context
 
 from contracts import signing
 from contracts.envelope import Envelope
@@ -31,12 +33,22 @@ CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
-    """Where the cluster is and how to sign in (SASL/SCRAM-SHA-512 when the service has a user)."""
-    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
-                               "client_id": f"aiguillage-{settings.service_name}"}
-    if settings.kafka_username and settings.kafka_password:
-        options.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512",
-                       sasl_plain_username=settings.kafka_username, sasl_plain_password=settings.kafka_password)
+    """Where the cluster is and how to reach it (TLS with a CA file, SASL/SCRAM-SHA-512 with a user)."""
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+            "client_id": f"aiguillage-{settings.service_name}",
+            **security_options(settings.kafka_username, settings.kafka_password, settings.kafka_ssl_cafile)}
+
+
+def security_options(username: str | None, password: str | None, ssl_cafile: Path | None) -> dict[str, Any]:
+    """aiokafka's settings to sign in as a SASL/SCRAM-SHA-512 user (when both are given) over TLS whose broker
+    certificate is checked against the CA in `ssl_cafile` (when given): SASL_SSL, SSL, SASL_PLAINTEXT or PLAINTEXT."""
+    options: dict[str, Any] = {}
+    if username and password:
+        options.update(sasl_mechanism="SCRAM-SHA-512", sasl_plain_username=username, sasl_plain_password=password)
+    if ssl_cafile:  # create_ssl_context verifies the certificate and the host name by default
+        options["ssl_context"] = create_ssl_context(cafile=str(ssl_cafile))
+    sasl = "SASL_" if "sasl_mechanism" in options else ""
+    options["security_protocol"] = sasl + ("SSL" if ssl_cafile else "PLAINTEXT")
     return options
 
 

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     # Set both on a cluster with authentication: the service's SASL/SCRAM-SHA-512 user (its ACLs name it).
     kafka_username: str | None = None
     kafka_password: str | None = None
+    # Set on a cluster with TLS listeners: the CA certificate (PEM) the broker's certificate must be signed by.
+    # The client then speaks TLS (SASL_SSL with a user, SSL without) and checks the broker's name against it.
+    kafka_ssl_cafile: Path | None = None
     # Unset: an SQLite file per service under var_dir. Set it per service process for PostgreSQL.
     database_url: str | None = None
     var_dir: Path = Path("var")

@@ -115,7 +115,7 @@ def test_the_server_asks_for_scram_and_the_document_grants_partners_what_the_ope
     (server,) = document["servers"].values()
     (requirement,) = server["security"]
     scheme = resolve(document, requirement["$ref"])
-    assert scheme["type"] == "scramSha512"
+    assert scheme["type"] == "scramSha512" and server["protocol"] == "kafka-secure"  # SASL_SSL: over TLS only
     granted = {(acl["principal"], acl["operation"], acl["resourceType"], acl["resource"])
                for acl in json.loads(json.dumps(scheme["x-acls"]).replace("{factory_id}", "jaif"))}
     assert granted == {(acl.principal, acl.operation, acl.resource_type, acl.resource) for acl in partner_acls("jaif")}

@@ -97,13 +97,19 @@ def openssl_hmac_sha256(key: str, path: Path) -> str:
     return run.stdout.split()[0]
 
 
-def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path) -> None:
+def kcat_send(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path,
+              *options: str) -> subprocess.CompletedProcess:
     """One message whose value is the whole file: kcat splits its input on newlines, but never a file it is given
-    as an argument without -l."""
-    command = [kcat(), "-P", "-b", bootstrap, "-t", topic, "-k", key]
+    as an argument without -l. `options` are librdkafka's `-X` settings, e.g. TLS."""
+    command = [kcat(), "-P", "-b", bootstrap, *options, "-X", "message.timeout.ms=20000", "-t", topic, "-k", key]
     for name, value in headers.items():
         command += ["-H", f"{name}={value}"]
-    run = subprocess.run([*command, str(value_file)], capture_output=True, text=True, timeout=60)
+    return subprocess.run([*command, str(value_file)], capture_output=True, text=True, timeout=60)
+
+
+def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path,
+                 *options: str) -> None:
+    run = kcat_send(bootstrap, topic, key, headers, value_file, *options)
     assert run.returncode == 0, f"kcat failed: {run.stderr}"
 
 
