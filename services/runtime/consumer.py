@@ -129,7 +129,7 @@ class Consumer:
                     try:
                         if (offset := await self._partition(partition, records)) is not None:
                             done[partition] = offset
-                    except Exception as error:  # noqa: BLE001 - e.g. a dead letter could not be published: all comes again
+                    except Exception as error:  # noqa: BLE001 - e.g. a dead letter not published: all comes again
                         log.error("%s: %s[%d] from offset %d comes again (%s: %s)", self.entry.group,
                                   partition.topic, partition.partition, records[0].offset, type(error).__name__,
                                   dead_letter.describe(error))
