@@ -23,8 +23,11 @@ from services.runtime import dead_letter, migrations
 from services.runtime.broker import CONTENT_TYPE, Kafka
 from services.runtime.reactions import Reactions, on
 from services.runtime.service import runtime_for
+from services.runtime.settings import Settings
 from tests.integration.test_notify_batches import decision, notify_module, sent_to
-from tests.support.kafka import read_topic, start_group_at
+from tests.integration.test_outages import dead_letters as dead_letters_of, eventually
+from tests.support.kafka import start_group_at
+from tests.support.runtime import running
 
 GREYLIST_SECONDS = 3.0
 
@@ -74,12 +77,10 @@ async def notify_with(relay: Relay, kafka_bootstrap: str, tmp_path: Path, monkey
     await asyncio.to_thread(migrations.upgrade, "notify", notify.settings.db_url())
     runtime = runtime_for(notify.settings)
     runtime.serve(Reactions("notify", (on(DECISION_MADE, group, notify.when_decision_made),)))
-    await runtime.start()
     try:
-        yield
+        async with running(runtime):
+            yield
     finally:
-        await runtime.stop()
-        await runtime.engine.dispose()
         await notify.mailer.close_all()
         controller.stop()
 
@@ -103,22 +104,13 @@ async def in_line(kafka_bootstrap: str, tmp_path: Path, group: str, recipients: 
     await start_group_at(kafka_bootstrap, group, DECISION_MADE.name, written[0].partition, written[0].offset)
 
 
-def publisher_settings(kafka_bootstrap: str, tmp_path: Path):
-    from services.runtime.settings import Settings
-
+def publisher_settings(kafka_bootstrap: str, tmp_path: Path) -> Settings:
     return Settings(service_name="decisions", kafka_bootstrap_servers=kafka_bootstrap, var_dir=tmp_path,
                     traces_exporter="none")
 
 
 async def dead_letters(kafka_bootstrap: str, application_ids: list[str]) -> list:
-    return [r for r in await read_topic(kafka_bootstrap, DECISION_MADE.dlq)
-            if any(a.encode() in r.value for a in application_ids)]
-
-
-async def eventually(condition, timeout: float = 30) -> None:
-    async with asyncio.timeout(timeout):
-        while not await condition():
-            await asyncio.sleep(0.2)
+    return await dead_letters_of(kafka_bootstrap, application_ids, DECISION_MADE.dlq)
 
 
 async def test_a_relay_refusing_our_credentials_is_an_outage_and_the_email_goes_once_they_are_fixed(

@@ -25,6 +25,7 @@ from services.runtime.service import runtime_for
 from services.runtime.settings import Settings
 from tests.integration.test_runtime import event
 from tests.support.kafka import read_topic, start_group_at
+from tests.support.runtime import running
 
 ADDRESS = "anne.weber@moselle-re.example"  # the address each event of these tests carries (test_runtime.event)
 POOL = 5 + 10  # SQLAlchemy's pool: 5 connections, 10 more when they are all taken
@@ -77,12 +78,8 @@ async def consuming(settings: Settings, group: str, react=None, *, before_start=
     runtime.serve(Reactions(settings.service_name, (on(EMAIL_SENT, group, react or nothing),)))
     if before_start is not None:
         await before_start(runtime)
-    await runtime.start()
-    try:
+    async with running(runtime):
         yield runtime
-    finally:
-        await runtime.stop()
-        await runtime.engine.dispose()
 
 
 async def processed(runtime, events) -> set[str]:
@@ -92,9 +89,9 @@ async def processed(runtime, events) -> set[str]:
             col(ProcessedEvent.event_id).in_([e.id for e in events])))).all())
 
 
-async def dead_letters(bootstrap: str, subjects: list[str]) -> list:
-    """The dead letters of events about `subjects`."""
-    return [r for r in await read_topic(bootstrap, EMAIL_SENT.dlq) if any(s.encode() in r.value for s in subjects)]
+async def dead_letters(bootstrap: str, subjects: list[str], topic: str = EMAIL_SENT.dlq) -> list:
+    """The dead letters on `topic` of events about `subjects`."""
+    return [r for r in await read_topic(bootstrap, topic) if any(s.encode() in r.value for s in subjects)]
 
 
 async def eventually(condition, timeout: float = 30) -> None:
