@@ -86,6 +86,9 @@ class Item:
     unreadable: BaseException | None = None
 
 
+_WAITING_FOR = {dead_letter.Fault.OUTAGE: "for an outage to end", dead_letter.Fault.LATER: "to try again later"}
+
+
 @dataclass
 class Waiting:
     """The record a partition waits for (by its offset), since when (monotonic seconds), and its tries so far."""
@@ -265,9 +268,9 @@ class Consumer:
             await self._dead_letter(item, error, waiting.tries, fault, waited)
             return True
         delay = min(dead_letter.backoff(waiting.tries, settings.retry_backoff_seconds), bound - waited)
-        log.warning("%s: waits (%s: %s: %s) for %.0f s of at most %.0f s; try %d in %.1f s",
-                    dead_letter.origin(record), fault.value, type(error).__name__, dead_letter.describe(error),
-                    waited, bound, waiting.tries + 1, delay)
+        log.warning("%s: waiting %s (%s: %s), %.0f s of at most %.0f s; try %d in %.1f s",
+                    dead_letter.origin(record), _WAITING_FOR[fault], type(error).__name__,
+                    dead_letter.describe(error), waited, bound, waiting.tries + 1, delay)
         self._count([item], fault.value)
         await asyncio.sleep(delay)
         return False
