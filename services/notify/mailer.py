@@ -1,4 +1,10 @@
-"""Sending emails over SMTP, on a few sessions kept open: the local mailbox by default, any relay through settings."""
+"""Sending emails over SMTP, on a few sessions kept open: the local mailbox by default, any relay through settings.
+
+What a failure means is decided by where it happens and the relay's reply code, never its words (which also echo
+the recipient's address, and are therefore never kept): anything that fails before an email's own steps
+(connecting, TLS, EHLO, AUTH, our sender at MAIL FROM) is the relay or our settings for it, an outage
+(`Unavailable`); the answers to one email's recipient (RCPT) and content (DATA) go by `REPLIES`.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,29 @@ from email.header import Header
 from email.utils import formatdate, parseaddr
 
 from services.notify.render import Email
-from services.runtime.dead_letter import PermanentError, Unavailable
+from services.runtime.dead_letter import PermanentError, TryLater, Unavailable, describe
+
+# What a relay's refusal of one email's recipient (RCPT) or content (DATA) means, by reply code (RFC 5321 4.2,
+# RFC 4954 for AUTH's): a code not listed goes by its first digit, 4 this email later (`TryLater`, retried for
+# minutes: greylisting answers 450 or 451 once, and takes the email a few minutes later), 5 never
+# (`PermanentError`: the dead-letter topic at once).
+REPLIES: dict[int, type[Exception]] = {
+    421: Unavailable,  # the relay closes the session: it is going away
+    450: TryLater,     # the mailbox cannot take mail now (busy, greylisted)
+    451: TryLater,     # a local error at the relay, or greylisting
+    452: TryLater,     # insufficient storage (the mailbox full), or too many recipients for now
+    454: Unavailable,  # TLS or authentication unavailable for now: the relay's, not the email's
+    530: Unavailable,  # authentication required: our relay settings
+    534: Unavailable,  # authentication mechanism too weak: our relay settings
+    535: Unavailable,  # our credentials are refused: our relay settings
+    538: Unavailable,  # encryption required: our relay settings
+}
 
 
-class RecipientDeferred(Exception):
-    """The relay cannot take mail for this one recipient now (a 4xx answer to RCPT)."""
+def refusal(code: int, answer: bytes, step: str) -> Exception:
+    """The error for the relay's answer `code` to `step` of one email, named by its codes alone."""
+    kind = REPLIES.get(code) or (TryLater if 400 <= code < 500 else PermanentError)
+    return kind(f"the SMTP server refused {step}: {describe(smtplib.SMTPResponseException(code, answer))}")
 
 
 @dataclass(frozen=True)
@@ -48,12 +72,10 @@ def build_message(email: Email, *, sender: str, message_id: str, headers: dict[s
 def _send(connection: "Connection", message: Outgoing) -> None:
     try:
         connection.deliver(message)
-    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
-        raise Unavailable(f"the SMTP server at {connection.host}:{connection.port} is away: {error}") from error
-    except smtplib.SMTPResponseException as error:
-        if 400 <= error.smtp_code < 500:  # "try again later": the relay's own words for an outage
-            raise Unavailable(f"the SMTP server answered {error.smtp_code}: {error.smtp_error!r}") from error
-        raise PermanentError(f"the SMTP server refused the email: {error.smtp_code} {error.smtp_error!r}") from error
+    except (smtplib.SMTPException, OSError) as error:
+        # The session failed outside the email's own answers: the relay is away, or our settings for it are wrong
+        raise Unavailable(f"the SMTP server at {connection.host}:{connection.port} cannot be used: "
+                          f"{type(error).__name__}: {describe(error)}") from None
 
 
 class Connection:
@@ -85,12 +107,15 @@ class Connection:
                 raise
             try:
                 code, answer = smtp.data(message.data)
+            except smtplib.SMTPDataError as error:  # DATA refused before the content: nothing was taken
+                self.close()
+                raise refusal(error.smtp_code, error.smtp_error, "the email") from None
             except BaseException:  # whether the server took it is unknown: the session is not trusted again
                 self.close()
                 raise
             if code != 250:
                 smtp.rset()
-                raise smtplib.SMTPDataError(code, answer)
+                raise refusal(code, answer, "the email")
             return
 
     @staticmethod
@@ -99,21 +124,17 @@ class Connection:
         smtp.ehlo_or_helo_if_needed()
         code, answer = smtp.mail(message.sender)
         if code == 421:
-            raise smtplib.SMTPServerDisconnected(f"the server closes the session: {answer!r}")
+            raise smtplib.SMTPServerDisconnected(f"the server closes the session ({code})")
         if code != 250:
             smtp.rset()
-            raise smtplib.SMTPSenderRefused(code, answer, message.sender)
+            raise Unavailable(f"the SMTP server refused our sender: "
+                              f"{describe(smtplib.SMTPResponseException(code, answer))}")
         code, answer = smtp.rcpt(message.to)
         if code == 421:
-            raise smtplib.SMTPServerDisconnected(f"the server closes the session: {answer!r}")
+            raise smtplib.SMTPServerDisconnected(f"the server closes the session ({code})")
         if code not in (250, 251):
             smtp.rset()
-            if 400 <= code < 500:
-                # One mailbox that cannot take mail now (full, greylisted): retried, then a dead letter to replay
-                # later; never an outage, which would hold every other applicant's email behind it.
-                raise RecipientDeferred(f"the SMTP server defers the recipient: {code} {answer!r}")
-            # The server will not take this address: retrying cannot help, the dead-letter topic can.
-            raise PermanentError(f"the SMTP server refused the recipient: {{{message.to!r}: ({code}, {answer!r})}}")
+            raise refusal(code, answer, "the recipient")
 
     def _open(self) -> smtplib.SMTP:
         smtp = smtplib.SMTP(self.host, self.port, timeout=10)

@@ -12,11 +12,14 @@ For each partition of a poll:
    was done.
 
 If the batch transaction fails for any reason, it is rolled back and the records are taken again one at a time,
-each in its own transaction, exactly as a consumer of one record at a time would: an error is retried with
-backoff up to `max_attempts`, then dead-lettered; an unreadable record is dead-lettered at once; an outage
-(database or mail relay away) dead-letters nothing: the consumer waits, seeks back to the record, and the
-partition goes on from there when it is back (services/runtime/dead_letter.py). A batch changes how often the
-database is asked, not what happens to a record.
+each in its own transaction, exactly as a consumer of one record at a time would, by the rules of
+services/runtime/dead_letter.py: an unreadable record is dead-lettered at once; a failed one is retried with
+backoff up to `max_attempts`, then dead-lettered; one that must wait (an outage of the database or the mail
+relay, or a message to try again later, e.g. a greylisted recipient) holds its partition: the consumer sleeps,
+seeks back to it, and polls again, until it passes or its wait reaches its bound (`OUTAGE_MAX_WAIT_SECONDS`,
+`RETRY_LATER_MAX_SECONDS`, counted from its first failure), and then it is dead-lettered. While a record waits,
+its partition is taken one record at a time from it: the records behind it are not redone with each try (their
+emails would go again). A batch changes how often the database is asked, not what happens to a record.
 
 Each record gets one span, a child of the trace it carries (`traceparent`), and what the reaction stages in the
 outbox carries that span on: one application's spans in the four services share one trace id.
@@ -53,7 +56,7 @@ class Metrics:
     def of(cls, registry: CollectorRegistry) -> Metrics:
         return cls(
             Counter("aiguillage_records", "Records consumed, by consumer group, topic and outcome "
-                    "(processed, duplicate, skipped, dead_lettered, retried, outage)",
+                    "(processed, duplicate, skipped, dead_lettered, retried, outage, later)",
                     ["group", "topic", "outcome"], registry=registry),
             Histogram("aiguillage_batch_seconds", "Time to handle one partition's batch, by consumer group",
                       ["group"], registry=registry,
@@ -83,6 +86,18 @@ class Item:
     unreadable: BaseException | None = None
 
 
+_WAITING_FOR = {dead_letter.Fault.OUTAGE: "for an outage to end", dead_letter.Fault.LATER: "to try again later"}
+
+
+@dataclass
+class Waiting:
+    """The record a partition waits for (by its offset), since when (monotonic seconds), and its tries so far."""
+
+    offset: int
+    since: float
+    tries: int = 0
+
+
 class Consumer:
     """Consumes the topics of one table entry (`On`) in its consumer group, for `runtime`'s service."""
 
@@ -92,7 +107,7 @@ class Consumer:
         self.service = settings.service_name
         self.max_records = settings.batch_max_records
         self._tracer = runtime.tracing.get_tracer("aiguillage.consumer")
-        self._outages: dict[TopicPartition, int] = {}  # per partition: outages in a row
+        self._waiting: dict[TopicPartition, Waiting] = {}
         self._consumer: AIOKafkaConsumer | None = None
 
     async def run(self) -> None:
@@ -117,9 +132,10 @@ class Consumer:
                     try:
                         if (offset := await self._partition(partition, records)) is not None:
                             done[partition] = offset
-                    except Exception:  # noqa: BLE001 - e.g. a dead letter could not be published: all comes again
-                        log.exception("%s: %s[%d] from offset %d comes again", self.entry.group, partition.topic,
-                                      partition.partition, records[0].offset)
+                    except Exception as error:  # noqa: BLE001 - e.g. a dead letter not published: all comes again
+                        log.error("%s: %s[%d] from offset %d comes again (%s: %s)", self.entry.group,
+                                  partition.topic, partition.partition, records[0].offset, type(error).__name__,
+                                  dead_letter.describe(error))
                         consumer.seek(partition, records[0].offset)
                         await asyncio.sleep(1.0)
                 if done:
@@ -135,27 +151,38 @@ class Consumer:
         commit for them all), or None when none was done."""
         started = time.perf_counter()
         items = [self._decode(record) for record in records]
+        waiting = self._waiting.get(partition)
+        if waiting is not None and waiting.offset == records[0].offset:
+            done = await self._one_at_a_time(items)  # the record that waits is tried alone
+        else:
+            done = await self._batch(partition, items)
+        if done < len(items):
+            self._consumer.seek(partition, items[done].record.offset)
+        else:
+            self._waiting.pop(partition, None)
+        self.metrics.batches.labels(self.entry.group).observe(time.perf_counter() - started)
+        return items[done - 1].record.offset + 1 if done else None
+
+    async def _batch(self, partition: TopicPartition, items: list[Item]) -> int:
+        """Handle `items` in one transaction, else one at a time; how many were done."""
         try:
             await self._in_one_transaction([item for item in items if item.envelope is not None])
             for item in items:
                 if item.unreadable is not None:
-                    await self._dead_letter(item, item.unreadable, 1)
-            done = len(items)
+                    await self._dead_letter(item, item.unreadable, 1, dead_letter.Fault.PERMANENT)
+            return len(items)
         except Exception as error:  # noqa: BLE001 - every record is taken again on its own
             log.warning("%s: a batch of %d records from %s[%d] failed (%s: %s); taking them one at a time",
                         self.entry.group, len(items), partition.topic, partition.partition, type(error).__name__,
                         dead_letter.describe(error))
-            done = 0
-            for item in items:
-                if not await self._one(item):
-                    break  # an outage: the consumer seeks back to this record
-                done += 1
-        if done < len(items):
-            self._consumer.seek(partition, items[done].record.offset)
-        else:
-            self._outages.pop(partition, None)
-        self.metrics.batches.labels(self.entry.group).observe(time.perf_counter() - started)
-        return items[done - 1].record.offset + 1 if done else None
+            return await self._one_at_a_time(items)
+
+    async def _one_at_a_time(self, items: list[Item]) -> int:
+        """Handle `items` each in its own transaction, until one must wait; how many were done."""
+        for done, item in enumerate(items):
+            if not await self._one(item):
+                return done  # it waits: the consumer seeks back to it
+        return len(items)
 
     def _decode(self, record: ConsumerRecord) -> Item:
         try:
@@ -199,13 +226,13 @@ class Consumer:
         if tx.staged:
             relay.wake()
         for item, error in rejected:  # its state was committed: what it did is kept, and it is not redone
-            await self._dead_letter(item, error, 1)
+            await self._dead_letter(item, error, 1, dead_letter.Fault.PERMANENT)
 
     # -- one record at a time, after a batch failed ----------------------------------------------------------
 
     async def _one(self, item: Item) -> bool:
         """Handle one record in its own transaction, with the retries and dead letters of the rules above.
-        False when an outage holds it back (the partition waits)."""
+        False when it waits (an outage, or a message to try later): the partition waits with it."""
         attempt = 0
         while True:
             attempt += 1
@@ -214,29 +241,45 @@ class Consumer:
                     raise item.unreadable
                 await self._in_one_transaction([item])
                 return True
-            except dead_letter.PERMANENT as error:
-                await self._dead_letter(item, error, attempt)
-                return True
-            except Exception as error:  # noqa: BLE001 - every other error is worth a retry
-                where = dead_letter.origin(item.record)
-                if dead_letter.is_outage(error):
-                    partition = TopicPartition(item.record.topic, item.record.partition)
-                    self._outages[partition] = times = self._outages.get(partition, 0) + 1
-                    delay = dead_letter.backoff(times, self.runtime.settings.retry_backoff_seconds)
-                    log.warning("%s: waiting for an outage to end (%s: %s); try %d again in %.1f s", where,
-                                type(error).__name__, error, times + 1, delay)
-                    self._count([item], "outage")
-                    await asyncio.sleep(delay)
-                    return False
-                if attempt >= self.runtime.settings.max_attempts:
-                    await self._dead_letter(item, error, attempt)
+            except Exception as error:  # noqa: BLE001 - what it means decides what comes next
+                fault = dead_letter.classify(error)
+                if fault in (dead_letter.Fault.OUTAGE, dead_letter.Fault.LATER):
+                    return await self._wait(item, error, fault)
+                if fault is dead_letter.Fault.PERMANENT or attempt >= self.runtime.settings.max_attempts:
+                    await self._dead_letter(item, error, attempt, fault)
                     return True
-                log.warning("%s: attempt %d failed (%s), retrying", where, attempt, error)
+                log.warning("%s: attempt %d failed (%s: %s), retrying", dead_letter.origin(item.record), attempt,
+                            type(error).__name__, dead_letter.describe(error))
                 self._count([item], "retried")
                 await asyncio.sleep(dead_letter.backoff(attempt, self.runtime.settings.retry_backoff_seconds))
 
-    async def _dead_letter(self, item: Item, error: BaseException, attempts: int) -> None:
-        await dead_letter.send(self.runtime.broker, item.record, error, attempts, self.service)
+    async def _wait(self, item: Item, error: BaseException, fault: dead_letter.Fault) -> bool:
+        """Sleep before `item` is tried again, its partition with it; or, once it has waited as long as `fault`
+        allows since its first failure, dead-letter it (True: the partition goes on)."""
+        record, settings = item.record, self.runtime.settings
+        partition = TopicPartition(record.topic, record.partition)
+        waiting = self._waiting.get(partition)
+        if waiting is None or waiting.offset != record.offset:
+            waiting = self._waiting[partition] = Waiting(record.offset, time.monotonic())
+        waiting.tries += 1
+        waited = time.monotonic() - waiting.since
+        bound = (settings.outage_max_wait_seconds if fault is dead_letter.Fault.OUTAGE
+                 else settings.retry_later_max_seconds)
+        if waited >= bound:
+            await self._dead_letter(item, error, waiting.tries, fault, waited)
+            return True
+        delay = min(dead_letter.backoff(waiting.tries, settings.retry_backoff_seconds), bound - waited)
+        log.warning("%s: waiting %s (%s: %s), %.0f s of at most %.0f s; try %d in %.1f s",
+                    dead_letter.origin(record), _WAITING_FOR[fault], type(error).__name__,
+                    dead_letter.describe(error), waited, bound, waiting.tries + 1, delay)
+        self._count([item], fault.value)
+        await asyncio.sleep(delay)
+        return False
+
+    async def _dead_letter(self, item: Item, error: BaseException, attempts: int, fault: dead_letter.Fault,
+                           waited: float = 0.0) -> None:
+        await dead_letter.send(self.runtime.broker, item.record, error, attempts, self.service, fault=fault,
+                               waited_seconds=waited)
         self._count([item], "dead_lettered")
 
     # -- bookkeeping -------------------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, event, func
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, Session, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+READ_ONLY_SQL_TRANSACTION = "25006"
 
 
 def async_url(url: str) -> str:
@@ -18,11 +20,16 @@ def async_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, *, pool_timeout: float = 30.0) -> AsyncEngine:
     url = async_url(url)
     # A connection to PostgreSQL can die between two uses (a restart, a proxy's idle timeout): it is tested before
     # each use. An SQLite file cannot, and the test cost a quarter of each transaction's CPU (bench/, measured).
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    # An error's text never carries the statement's parameters: they are applicants' names and addresses, and
+    # errors reach logs and dead-letter headers.
+    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"), pool_timeout=pool_timeout,
+                                 hide_parameters=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine.sync_engine, "handle_error", _drop_read_only_connections)
     if engine.dialect.name == "sqlite":
         # Several writers (HTTP requests, subscribers, the outbox relay) share the file: WAL and a busy timeout.
         @event.listens_for(engine.sync_engine, "connect")
@@ -34,6 +41,14 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
     return engine
+
+
+def _drop_read_only_connections(context: ExceptionContext) -> None:
+    """A read-only transaction (SQLSTATE 25006) comes from a server that became a standby (a failover) or a
+    database set read-only: its connections keep that for life, so they are dropped, and the next ones find the
+    primary, or the database once it is writable again."""
+    if getattr(context.original_exception, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
+        context.is_disconnect = True
 
 
 def sessions(engine: AsyncEngine) -> SessionFactory:

@@ -110,7 +110,7 @@ def build_runtime(service_name: str, settings_class: type[Settings] = Settings) 
 
 def runtime_for(settings: Settings) -> Runtime:
     """The runtime of a service with these settings: nothing connects before `start` (the HTTP app's lifespan)."""
-    engine = db.make_engine(settings.db_url())
+    engine = db.make_engine(settings.db_url(), pool_timeout=settings.database_pool_timeout_seconds)
     broker = Kafka(settings)
     sessions = db.sessions(engine)
     # On SQLite, one process owns the file: the relay takes what a transaction staged from memory (outbox.py).

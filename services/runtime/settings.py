@@ -26,9 +26,14 @@ class Settings(BaseSettings):
     # At most this many records of one partition are handled in one transaction.
     batch_max_records: int = 200
 
-    # Retry, then dead letter.
+    # Retry, then dead letter (services/runtime/dead_letter.py). A message that waits holds its partition; its
+    # wait is bounded: for an outage of ours, and for a message to try again later (e.g. a greylisted recipient).
     max_attempts: int = 3
     retry_backoff_seconds: float = 0.2
+    outage_max_wait_seconds: float = 900.0
+    retry_later_max_seconds: float = 600.0
+    # How long a transaction waits for a connection when every one of the pool is taken (then: an outage).
+    database_pool_timeout_seconds: float = 30.0
 
     # The partner factories' signing keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
     partner_keys_file: Path | None = None

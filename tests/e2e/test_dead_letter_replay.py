@@ -142,7 +142,8 @@ async def test_an_outage_of_the_mail_relay_holds_the_email_back_and_never_dead_l
         assert not [r for r in await read_topic(system.bootstrap, DECISION_MADE.dlq)
                     if r.key == application_id.encode()]
         notify_log = (system.stack.var_dir / "log" / "notify.log").read_text(errors="replace")
-        assert "waiting for an outage to end (ConnectionRefusedError" in notify_log
+        assert "waiting for an outage to end (Unavailable: the SMTP server at" in notify_log
+        assert "ConnectionRefusedError" in notify_log
     finally:
         # When the mailbox comes back
         await mailbox_back(system)

@@ -23,6 +23,7 @@ from services.runtime.messages import first_event
 from services.runtime.outbox import OutboxMessage, OutboxRelay, stage
 from services.runtime.settings import Settings
 from tests.support.kafka import read_topic, start_group_at
+from tests.support.runtime import running
 
 
 def email_sent(application_id: str) -> EmailSent:
@@ -51,12 +52,8 @@ async def consuming(bootstrap: str, tmp_path, name: str, group: str, react):
     await asyncio.to_thread(migrations.upgrade, "triage", settings.db_url())  # a service whose tables are the runtime's
     runtime = runtime_for(settings)
     runtime.serve(Reactions(name, (on(EMAIL_SENT, group, react),)))
-    await runtime.start()
-    try:
+    async with running(runtime):
         yield runtime
-    finally:
-        await runtime.stop()
-        await runtime.engine.dispose()
 
 
 async def publish_all(bootstrap: str, tmp_path, subjects: list[str]) -> None:
