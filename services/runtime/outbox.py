@@ -227,6 +227,10 @@ class OutboxRelay:
                 return 0  # another instance of this service is relaying; it keeps the order
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))
+            if self._from_memory:
+                # Rows up to there were published from memory; their marks may be in a consumer's transaction
+                # that has not committed yet (take_marks): read again, they would be published twice.
+                statement = statement.where(col(OutboxMessage.id) > self._published_up_to)
             pending = (await session.exec(statement)).all()
             await self._publish_all(pending)
             if pending:

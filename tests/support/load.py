@@ -108,7 +108,11 @@ class Tally:
     decisions_per_application: Counter
     emails_per_application: Counter  # SMTP deliveries
     notices_per_application: Counter  # distinct Message-IDs: the emails the applicant's mail client shows
-    duplicate_records: int
+    published_twice: list[str]  # '<topic> <event type> <event id>' of each decision or email-sent event published again
+
+    @property
+    def duplicate_records(self) -> int:
+        return len(self.published_twice)
     dead_letters: int
 
     @property
@@ -138,16 +142,35 @@ class Tally:
         assert self.resent_emails <= resent_emails_allowed, "no email delivered twice"
 
 
+def readable_data(value: bytes) -> dict | None:
+    """The data of an application-submitted event; None for a record that is none (a poison test's)."""
+    try:
+        data = json.loads(value).get("data")
+        return data if isinstance(data, dict) and isinstance(data.get("company"), dict) else None
+    except (ValueError, AttributeError):
+        return None
+
+
 async def made_by(system: System, stream: Stream) -> dict[int, set[str]]:
     """The applications each submission of `stream` made, from the submitted events (an event published twice
     by an outbox relay is one application)."""
     pattern = re.compile(rf"#(\d+) \[{stream.tag}\]$")
     made: dict[int, set[str]] = {}
     for record in await read_topic(system.bootstrap, APPLICATION_SUBMITTED.name):
-        data = json.loads(record.value).get("data", {})
-        if match := pattern.search(data.get("company", {}).get("name", "")):
+        if (data := readable_data(record.value)) and (match := pattern.search(data["company"]["name"])):
             made.setdefault(int(match.group(1)), set()).add(data["application_id"])
     return made
+
+
+def published_again(records: list) -> list[str]:
+    """Each record whose event (by its id) is on its topic already."""
+    seen, again = set(), []
+    for record in records:
+        event = json.loads(record.value)
+        if (record.topic, event["id"]) in seen:
+            again.append(f"{record.topic} {event.get('type', '?')} {event['id']}")
+        seen.add((record.topic, event["id"]))
+    return again
 
 
 async def tally(system: System, stream: Stream, submitted: int, timeout: float = 120) -> Tally:
@@ -173,7 +196,6 @@ async def tally(system: System, stream: Stream, submitted: int, timeout: float =
         decisions_per_application=Counter({a: decided_per_application[a] for a in ids}),
         emails_per_application=Counter({a: mailbox[a] for a in ids}),
         notices_per_application=Counter({a: notices[a] for a in ids}),
-        duplicate_records=(len(decisions) - len(distinct_decisions)) + (len(emails_sent) - len({
-            json.loads(r.value)["id"] for r in emails_sent})),
+        published_twice=published_again(decisions + emails_sent),
         dead_letters=len(dead),
     )
