@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.intake import errors
+from services.intake.applicant import export as applicant_export
 from services.intake.applicant import pages as applicant_pages
 from services.intake.applications import api, dry_run, form, limits
 from services.intake.console import routes as console
@@ -65,4 +66,5 @@ limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
 mount_static(app)
 app.include_router(form.router(runtime))
 app.include_router(applicant_pages.router(runtime))
+app.include_router(applicant_export.router(runtime))
 app.include_router(console.router(runtime))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from contracts import reference
 from contracts.topics import (
-    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED, REFERRALS_INCOMING,
+    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED,
+    REFERRALS_INCOMING,
     referrals_to,
 )
+from services.intake import privacy
 from services.intake.partners import bridge, incoming
 from services.intake.read_model import updates
 from services.runtime.partners import PartnerKeys
@@ -34,4 +36,6 @@ def reactions(partner_keys: PartnerKeys) -> Reactions:
         on(EMAIL_SENT, "intake.read-model.emails", updates.when_email_sent),
         # intake's own journey records, read back: found already, or written anew into a rebuilt database.
         on(JOURNEY_STEP_RECORDED, "intake.read-model.journey", updates.when_journey_step_recorded),
+        # intake's own erasures, read back: found done already, or done anew into a rebuilt database.
+        on(ERASURE_REQUESTED, "intake.privacy", privacy.when_erasure_requested),
     ))

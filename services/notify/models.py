@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
+from services.runtime.privacy import ErasedApplication
 
 
 class Notice(SQLModel, table=True):
@@ -23,4 +24,4 @@ class Notice(SQLModel, table=True):
     sent_at: datetime | None = utc_timestamp(default=None)
 
 
-TABLES = (Notice, OutboxMessage, ProcessedEvent)
+TABLES = (Notice, OutboxMessage, ProcessedEvent, ErasedApplication)

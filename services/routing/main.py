@@ -7,8 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from contracts import reference as reference_data
-from contracts.topics import APPLICATION_SCORED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES
-from services.routing import store
+from contracts.topics import (
+    APPLICATION_SCORED, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES,
+)
+from services.routing import privacy, store
 from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_version
 from services.routing.handlers import load_policy
 from services.routing.reactions import Routing
@@ -46,6 +48,7 @@ REACTIONS = Reactions(SERVICE, (
     on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", routing.when_journey_step_recorded,
        relevant=lambda envelope: envelope.data.closes_journey),
     on(REFERRAL_REPLIES, f"{SERVICE}.referrals", routing.when_referral_replied, signed_by=partner_keys),
+    on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
 ))
 runtime.serve(REACTIONS)
 

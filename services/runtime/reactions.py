@@ -30,6 +30,7 @@ from services.runtime import messages
 from services.runtime.dead_letter import PERMANENT
 from services.runtime.outbox import stage
 from services.runtime.partners import PartnerKeys
+from services.runtime.privacy import unless_erased
 
 
 @dataclass
@@ -148,7 +149,8 @@ class On:
 
 
 def on(topics: Topic | Iterable[Topic], group: str, react: Reaction, **options: Any) -> On:
-    return On(tuple([topics] if isinstance(topics, Topic) else topics), group, react, **options)
+    """An entry of the table; an event about an application whose data was erased (privacy.py) does nothing."""
+    return On(tuple([topics] if isinstance(topics, Topic) else topics), group, unless_erased(react), **options)
 
 
 @dataclass(frozen=True)
