@@ -63,7 +63,8 @@ async def register(session: AsyncSession, erasure: ErasureRequested) -> None:
     await session.exec(insert_ignoring_duplicates(session, ErasedApplication).values(  # type: ignore[call-overload]
         application_id=erasure.application_id, erased_at=erasure.requested_at, requested_by=erasure.requested_by,
         reason=erasure.reason))
-    await session.exec(delete(OutboxMessage).where(col(OutboxMessage.key) == erasure.application_id))  # type: ignore[call-overload]
+    about_it = delete(OutboxMessage).where(col(OutboxMessage.key) == erasure.application_id)
+    await session.exec(about_it)  # type: ignore[call-overload]
 
 
 Reaction = Callable[[Any, Envelope], Awaitable[None]]
