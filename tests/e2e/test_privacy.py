@@ -190,3 +190,42 @@ async def test_staff_download_everything_held_from_the_console(system):
         assert response.json()["application"]["contact"]["name"] == identifying[0]
         # A viewer may download, not erase
         assert (await console.get(f"/console/applications/{application_id}/erase")).status_code == 403
+
+
+async def backdate(system, application_id: str, days: int) -> None:
+    """The application's last event, `days` ago, as if it had been decided then."""
+    engine = db.make_engine(system.stack.service_env("intake")["DATABASE_URL"])
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE application SET updated_at = updated_at"
+                                          " - make_interval(days => :days) WHERE id = :id"),
+                                     {"days": days, "id": application_id})
+    finally:
+        await engine.dispose()
+
+
+def retention_command(system, *options: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "services.intake.retention", *options],
+                          env=system.stack.service_env("intake"), cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def test_a_declined_application_past_its_retention_is_listed_by_the_dry_run_then_erased(system):
+    # Given Kastell Defence's application, declined and emailed 400 days ago
+    body, identifying = person(samples.KASTELL_DEFENCE)
+    application_id, _ = await decided_and_emailed(system, body)
+    await backdate(system, application_id, 400)
+
+    # When the retention's dry run looks
+    listed = retention_command(system, "--dry-run")
+    # Then it names the application and the rule, and erases nothing
+    line = next(line for line in listed.splitlines() if line.startswith(application_id))
+    assert "would be erased: retention: declined on " in line and "kept 365 days" in line
+    assert await found_in(system.stack.service_env("intake")["DATABASE_URL"], "intake", identifying)
+
+    # When the retention runs
+    assert f"{application_id}  erased: retention: declined" in retention_command(system)
+    # Then the application's personal data is in no service's database
+    await wait_until_nowhere(system, identifying)
