@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from contracts.topics import DECISION_MADE
 from infra import samples
 from infra.stack import SERVICES
 from infra.topics import create_topics
@@ -24,19 +25,22 @@ from services.intake.read_model.rebuild import rebuild
 from services.runtime import db
 from services.runtime.partners import PartnerKeys
 from tests.e2e.test_journey import figures_of, wait_caught_up_intake
-from tests.support.kafka import kafka_broker
+from tests.support.kafka import kafka_broker, publish_raw, records_about, wait_caught_up
 from tests.support.staff import ROOT, create_account, csrf_token, signed_in_client
 from tests.support.system import running_system
 
 DONE = "lu.aif.notify.email-sent"
+REFUSED_DOMAIN = "refused.example"  # the privacy system's mailbox refuses it for good
 
 
 @pytest.fixture(scope="module")
 def privacy_system(database, tmp_path_factory: pytest.TempPathFactory):
-    """A broker and system of their own, so that the indicators compared are of this module's applications."""
+    """A broker and system of their own, so that the indicators compared are of this module's applications and
+    the logs searched are of its runs alone."""
     with kafka_broker(tmp_path_factory.mktemp("privacy-broker")) as bootstrap:
         asyncio.run(create_topics(bootstrap))
-        with running_system(bootstrap, database, tmp_path_factory.mktemp("privacy-var"), "privacy") as system:
+        with running_system(bootstrap, database, tmp_path_factory.mktemp("privacy-var"), "privacy",
+                            refused_domains=(REFUSED_DOMAIN,)) as system:
             yield system
 
 
@@ -81,6 +85,18 @@ async def wait_until_nowhere(system, identifying: list[str], timeout: float = 30
         await asyncio.sleep(0.5)
 
 
+async def replay_decision(system, application_id: str) -> None:
+    """The application's decision published again as a new event, sending it to review (an email notify has not
+    sent yet), and read by intake's read model and notify."""
+    original = json.loads((await records_about(system.bootstrap, DECISION_MADE.name, application_id))[0].value)
+    data = {**original["data"], "outcome": "review", "factory_id": None}
+    replayed = json.dumps({**original, "id": str(uuid.uuid4()), "data": data}).encode()
+    await publish_raw(system.bootstrap, DECISION_MADE.name, application_id.encode(), replayed,
+                      headers=[("content-type", b"application/cloudevents+json")])
+    for group in ("intake.read-model.decisions", "notify"):
+        await wait_caught_up(system.bootstrap, group, DECISION_MADE.name)
+
+
 async def erase_in_console(console: httpx.AsyncClient, application_id: str) -> httpx.Response:
     form = await console.get(f"/console/applications/{application_id}/erase")
     assert form.status_code == 200, form.text
@@ -116,6 +132,12 @@ async def test_an_erased_applicant_is_in_no_database_and_a_rebuild_does_not_brin
         assert not any(value in page for value in accepted_person)
     # And the indicators count as before
     assert await figures_of(intake_url) == figures_before
+
+    # When a decision with the applicant's name and address comes under a new id (a dead letter replayed)
+    await replay_decision(system, accepted)
+    # Then neither intake nor notify takes it: no database holds them, and no new email is sent
+    await wait_until_nowhere(system, accepted_person + forwarded_person)
+    assert len(system.emails_to(accepted)) == 1
     # And the applicant's status link still answers, with the decision and nothing that names them
     status = await system.status(accepted_status)
     assert status["decision"]["outcome"] == "accept_local"
@@ -229,3 +251,33 @@ async def test_a_declined_application_past_its_retention_is_listed_by_the_dry_ru
     assert f"{application_id}  erased: retention: declined" in retention_command(system)
     # Then the application's personal data is in no service's database
     await wait_until_nowhere(system, identifying)
+
+
+def written_by_the_services(system) -> dict[str, str]:
+    """Every log file and trace file the services wrote: file name -> its text."""
+    var_dir = system.stack.var_dir
+    files = [*(var_dir / "log").glob("*.log"), *(var_dir / "traces").glob("*.jsonl")]
+    return {path.name: path.read_text(errors="replace") for path in files if path.name != "mailbox.log"}
+
+
+async def test_no_contact_data_in_logs_traces_or_dead_letter_headers(privacy_system):
+    system = privacy_system
+    # Given an applicant emailed as usual, and one whose mail server refuses the decision email for good
+    body, identifying = person(samples.MOSELLE_RE)
+    await decided_and_emailed(system, body)
+    refused_body, refused_identifying = person(samples.MOSELLE_RE)
+    refused_body["contact"]["email"] = refused_identifying[1] = f"ottilie.{uuid.uuid4().hex[:8]}@{REFUSED_DOMAIN}"
+    refused = (await system.submit(refused_body)).json()["application_id"]
+
+    # When the refused email's decision has gone to its dead-letter topic
+    deadline = asyncio.get_running_loop().time() + 60
+    while not (dead := await records_about(system.bootstrap, DECISION_MADE.dlq, refused)):
+        assert asyncio.get_running_loop().time() < deadline, "the refused decision email never became a dead letter"
+        await asyncio.sleep(0.5)
+
+    # Then no log line, no span and no dead-letter header names either applicant
+    headers = {name: value.decode(errors="replace") for name, value in dead[0].headers}
+    written = {**written_by_the_services(system), **{f"dead-letter header {name}": v for name, v in headers.items()}}
+    leaks = [f"{where}: {value}" for where, content in written.items()
+             for value in identifying + refused_identifying if value.lower() in content.lower()]
+    assert leaks == []
