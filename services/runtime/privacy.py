@@ -2,8 +2,9 @@
 the anonymisation of contact data inside stored payloads (PRIVACY.md says what each service keeps).
 
 An erased application's id stays in each service's registry (an id identifies no one). Every reaction asks the
-registry first (`unless_erased`, applied by `reactions.on`), so an old event delivered again, replayed from a
-dead-letter topic or read by intake's rebuild never writes the person's data back.
+registry first (`unless_erased`, applied by `reactions.on` unless an entry writes back no personal data), so an
+old event delivered again, replayed from a dead-letter topic or read by intake's rebuild never writes the
+person's data back.
 
 Anonymised values are ones the contracts still accept (an address, a title of three characters or more, a
 summary of twenty), so every page and reader that parses a stored payload keeps working on it.

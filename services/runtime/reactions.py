@@ -148,9 +148,12 @@ class On:
             raise ValueError(f"{names} is written by partner factories: reading it needs their keys")
 
 
-def on(topics: Topic | Iterable[Topic], group: str, react: Reaction, **options: Any) -> On:
-    """An entry of the table; an event about an application whose data was erased (privacy.py) does nothing."""
-    return On(tuple([topics] if isinstance(topics, Topic) else topics), group, unless_erased(react), **options)
+def on(topics: Topic | Iterable[Topic], group: str, react: Reaction, *, erased_too: bool = False,
+       **options: Any) -> On:
+    """An entry of the table. An event about an application whose data was erased (privacy.py) does nothing,
+    unless `erased_too`: for a reaction that writes back no personal data (one that frees an expert)."""
+    return On(tuple([topics] if isinstance(topics, Topic) else topics), group,
+              react if erased_too else unless_erased(react), **options)
 
 
 @dataclass(frozen=True)
