@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from contracts.envelope import now
 from contracts.topics import DECISION_MADE
 from infra import samples
 from infra.stack import SERVICES
@@ -86,11 +87,11 @@ async def wait_until_nowhere(system, identifying: list[str], timeout: float = 30
 
 
 async def replay_decision(system, application_id: str) -> None:
-    """The application's decision published again as a new event, sending it to review (an email notify has not
-    sent yet), and read by intake's read model and notify."""
+    """The application's decision, with the applicant's name and address, published again now as a new event
+    sending it to review (an email notify has not sent yet), and read by intake's read model and notify."""
     original = json.loads((await records_about(system.bootstrap, DECISION_MADE.name, application_id))[0].value)
     data = {**original["data"], "outcome": "review", "factory_id": None}
-    replayed = json.dumps({**original, "id": str(uuid.uuid4()), "data": data}).encode()
+    replayed = json.dumps({**original, "id": str(uuid.uuid4()), "time": now().isoformat(), "data": data}).encode()
     await publish_raw(system.bootstrap, DECISION_MADE.name, application_id.encode(), replayed,
                       headers=[("content-type", b"application/cloudevents+json")])
     for group in ("intake.read-model.decisions", "notify"):
@@ -133,7 +134,7 @@ async def test_an_erased_applicant_is_in_no_database_and_a_rebuild_does_not_brin
     # And the indicators count as before
     assert await figures_of(intake_url) == figures_before
 
-    # When a decision with the applicant's name and address comes under a new id (a dead letter replayed)
+    # When a decision with the applicant's name and address comes after the erasure
     await replay_decision(system, accepted)
     # Then neither intake nor notify takes it: no database holds them, and no new email is sent
     await wait_until_nowhere(system, accepted_person + forwarded_person)
