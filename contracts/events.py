@@ -324,3 +324,17 @@ class JourneyStepRecorded(_Model):
         if self.record == "correction" and not (self.reason or "").strip():
             raise ValueError("a correction names its reason")
         return self
+
+
+class ErasureRequested(_Model):
+    """The application's personal data is to be erased (written by intake: a staff member carries out the
+    applicant's request, or the retention job finds its time is up). Every service deletes or anonymises its
+    copies and keeps the application id, which identifies no one, so that no replay brings them back."""
+
+    application_id: str
+    requested_at: datetime = Field(description="When the erasure was asked for (UTC).")
+    requested_by: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
+                              description="The staff member's account name, or 'retention' for the scheduled job.")
+    reason: str = Field(min_length=1, max_length=500, pattern=ONE_LINE,
+                        description="Why, e.g. 'the applicant's request' or the retention rule that applied; "
+                                    "never the person's words.")

@@ -53,12 +53,14 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.REFERRAL_UPDATED, "intake.read-model.referrals"),
         (topics.REFERRALS_INCOMING, "intake.incoming-referrals"),
         (topics.JOURNEY_STEP_RECORDED, "intake.read-model.journey"),
+        (topics.ERASURE_REQUESTED, "intake.privacy"),
     ),
-    "triage": ((topics.APPLICATION_SUBMITTED, "triage"),),
+    "triage": ((topics.APPLICATION_SUBMITTED, "triage"), (topics.ERASURE_REQUESTED, "triage.privacy")),
     "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals"),
-                (topics.OVERRIDE_REQUESTED, "routing.overrides"), (topics.JOURNEY_STEP_RECORDED, "routing.journey")),
+                (topics.OVERRIDE_REQUESTED, "routing.overrides"), (topics.JOURNEY_STEP_RECORDED, "routing.journey"),
+                (topics.ERASURE_REQUESTED, "routing.privacy")),
     "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals"),
-               (topics.JOURNEY_STEP_RECORDED, "notify.journey")),
+               (topics.JOURNEY_STEP_RECORDED, "notify.journey"), (topics.ERASURE_REQUESTED, "notify.privacy")),
 }
 
 BRIDGE_GROUP = "intake.partner-bridge"

@@ -6,10 +6,13 @@ a planned config they lack or hold another value of is set (IncrementalAlterConf
 configs changes), and every change is printed. The client settings are the operator's (infra.credentials:
 KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SSL_CAFILE, or KAFKA_AUTH=scram for the local secured broker).
 
-Retention: a broker keeps a topic's records 7 days by default. The event topics are the system's history:
-intake's `rebuild` replays them from the start, so they keep everything unless EVENT_RETENTION_DAYS says
-otherwise. Dead letters wait for an operator: DLQ_RETENTION_DAYS, a year by default. Personal data in these
-long-lived topics is the privacy work's to handle (PRIVACY.md, if present); RETENTION is the one table to read.
+Retention: a broker keeps a topic's records 7 days by default; here RETENTION is the one table to read. A topic
+that carries personal data (`personal_data` in the registry: nearly all of them today), and its dead-letter twin,
+keeps its records PERSONAL_DATA_RETENTION_DAYS (30: within the month the GDPR gives an erasure, every copy on
+Kafka has gone; PRIVACY.md). Other event topics are the system's history and keep everything unless
+EVENT_RETENTION_DAYS says otherwise; other dead letters wait for an operator DLQ_RETENTION_DAYS, a year. The
+erasure registry is compacted and kept for ever (its own configs, from the registry). Intake's `rebuild` says
+when a topic it replays no longer starts at its first record.
 """
 
 from __future__ import annotations
@@ -45,18 +48,23 @@ class Retention:
         return "-1" if days is None or days <= 0 else str(int(days * DAY_MS))
 
 
-# The retention of each kind of topic: "event" for the registry's topics and the partners' offer topics, "dead
+# The retention of each kind of topic: "personal data" for a topic that carries it and its `.dlq` twin (the
+# bound wins over the others), else "event" for the registry's topics and the partners' offer topics, "dead
 # letter" for their `.dlq` twins.
 RETENTION = {
+    "personal data": Retention("PERSONAL_DATA_RETENTION_DAYS", 30),
     "event": Retention("EVENT_RETENTION_DAYS", None),
     "dead letter": Retention("DLQ_RETENTION_DAYS", 365),
 }
 
 
 def topic_configs(name: str) -> dict[str, str]:
-    """The configs the plan sets on topic `name`."""
-    kind = "dead letter" if name.endswith(topics.DLQ_SUFFIX) else "event"
-    return {"retention.ms": RETENTION[kind].retention_ms()}
+    """The configs the plan sets on topic `name`: its kind's retention, then a topic's own configs from the
+    registry (not its twin's: a dead-letter topic is one like any other)."""
+    dead_letter = name.endswith(topics.DLQ_SUFFIX)
+    topic = topics.by_name(name.removesuffix(topics.DLQ_SUFFIX))
+    kind = "personal data" if topic.personal_data else "dead letter" if dead_letter else "event"
+    return {"retention.ms": RETENTION[kind].retention_ms(), **({} if dead_letter else dict(topic.config))}
 
 
 def planned(replication_factor: int) -> list[NewTopic]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.intake import errors
+from services.intake import errors, retention
+from services.intake.applicant import export as applicant_export
 from services.intake.applicant import pages as applicant_pages
 from services.intake.applications import api, dry_run, form, limits
 from services.intake.console import routes as console
@@ -55,7 +56,7 @@ async def forget_old_bridge_requests(rt: Runtime) -> None:
 app = http_app(runtime, title="Aiguillage intake",
                description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
                            "without Kafka: the bridge under /v1/partners.",
-               on_startup=[forget_old_bridge_requests])
+               on_startup=[forget_old_bridge_requests, retention.schedule])
 api.install(app, api.router(runtime, runtime.settings.public_base_url))
 app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))
 app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
@@ -65,4 +66,5 @@ limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
 mount_static(app)
 app.include_router(form.router(runtime))
 app.include_router(applicant_pages.router(runtime))
+app.include_router(applicant_export.router(runtime))
 app.include_router(console.router(runtime))

@@ -12,6 +12,7 @@ from contracts.envelope import now
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
+from services.runtime.privacy import ErasedApplication
 
 # Later statuses win: a decision seen before its scores (different topics) never falls back to 'triaged'.
 STATUS_ORDER = ("received", "triaged", "decided")
@@ -124,4 +125,4 @@ class StaffSession(SQLModel, table=True):
 
 
 TABLES = (ApplicationRecord, TimelineEntry, JourneyRecord, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest,
-          StaffAccount, StaffSession)
+          StaffAccount, StaffSession, ErasedApplication)

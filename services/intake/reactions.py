@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from contracts import reference
 from contracts.topics import (
-    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED, REFERRALS_INCOMING,
+    APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED,
+    REFERRALS_INCOMING,
     referrals_to,
 )
+from services.intake import privacy
 from services.intake.partners import bridge, incoming
 from services.intake.read_model import updates
 from services.runtime.partners import PartnerKeys
@@ -32,6 +34,10 @@ def reactions(partner_keys: PartnerKeys) -> Reactions:
         on(DECISION_MADE, "intake.read-model.decisions", updates.when_decision_made),
         on(REFERRAL_UPDATED, "intake.read-model.referrals", updates.when_referral_updated),
         on(EMAIL_SENT, "intake.read-model.emails", updates.when_email_sent),
-        # intake's own journey records, read back: found already, or written anew into a rebuilt database.
-        on(JOURNEY_STEP_RECORDED, "intake.read-model.journey", updates.when_journey_step_recorded),
+        # intake's own journey records, read back: found already, or written anew into a rebuilt database; also
+        # those of an erased application, whose journey goes on (recorded after the erasure, they name no one;
+        # one recorded before is either found, anonymised, or erased again by the erasure that follows it).
+        on(JOURNEY_STEP_RECORDED, "intake.read-model.journey", updates.when_journey_step_recorded, erased_too=True),
+        # intake's own erasures, read back: found done already, or done anew into a rebuilt database.
+        on(ERASURE_REQUESTED, "intake.privacy", privacy.when_erasure_requested),
     ))

@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
-from contracts.topics import DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
-from services.notify import caps, mailer, stop
+from contracts.topics import DECISION_MADE, EMAIL_SENT, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
+from services.notify import caps, mailer, privacy, stop
 from services.notify.models import Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
@@ -140,6 +140,7 @@ REACTIONS = Reactions(SERVICE, (
        relevant=lambda envelope: envelope.data.step == "accepted"),
     on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", when_journey_step_recorded,
        relevant=lambda envelope: milestone_of(envelope.data) is not None),
+    on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
 ))
 runtime.serve(REACTIONS)
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
+from services.runtime.privacy import ErasedApplication
 
 
 class Notice(SQLModel, table=True):
@@ -37,4 +38,4 @@ class StoppedAddress(SQLModel, table=True):
     stopped_at: datetime = utc_timestamp()
 
 
-TABLES = (Notice, StoppedAddress, OutboxMessage, ProcessedEvent)
+TABLES = (Notice, StoppedAddress, OutboxMessage, ProcessedEvent, ErasedApplication)

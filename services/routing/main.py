@@ -7,8 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from contracts import reference as reference_data
-from contracts.topics import APPLICATION_SCORED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES
-from services.routing import store
+from contracts.topics import (
+    APPLICATION_SCORED, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES,
+)
+from services.routing import privacy, store
 from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_version
 from services.routing.handlers import load_policy
 from services.routing.reactions import Routing
@@ -42,10 +44,12 @@ partner_keys = PartnerKeys.load(settings.partner_keys_path())
 REACTIONS = Reactions(SERVICE, (
     on(APPLICATION_SCORED, SERVICE, routing.when_application_scored),
     on(OVERRIDE_REQUESTED, f"{SERVICE}.overrides", routing.when_override_requested),
-    # Only a completed or exited journey changes anything here (it frees the expert's place).
+    # Only a completed or exited journey changes anything here (it frees the expert's place, also for a project
+    # whose applicant's data was erased).
     on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", routing.when_journey_step_recorded,
-       relevant=lambda envelope: envelope.data.closes_journey),
+       relevant=lambda envelope: envelope.data.closes_journey, erased_too=True),
     on(REFERRAL_REPLIES, f"{SERVICE}.referrals", routing.when_referral_replied, signed_by=partner_keys),
+    on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
 ))
 runtime.serve(REACTIONS)
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from services.runtime.db import utc_timestamp
 from services.runtime.inbox import ProcessedEvent
 from services.runtime.outbox import OutboxMessage
+from services.runtime.privacy import ErasedApplication
 
 
 class DecidedApplication(SQLModel, table=True):
@@ -70,4 +71,4 @@ class ReferralOffer(SQLModel, table=True):
 
 
 TABLES = (DecidedApplication, ExpertAssignment, WaitingForExpert, ReferralCase, ReferralOffer, OutboxMessage,
-          ProcessedEvent)
+          ProcessedEvent, ErasedApplication)

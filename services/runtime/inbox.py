@@ -12,6 +12,11 @@ from contracts.envelope import Envelope, now
 from services.runtime.db import insert_ignoring_duplicates, utc_timestamp
 
 
+# Where a session keeps the events of the batch it recorded: what else is asked about them is asked once for the
+# batch (privacy.py's registry of erased applications), not once per event.
+BATCH = "inbox.batch"
+
+
 class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "inbox"
 
@@ -35,6 +40,7 @@ async def first_deliveries(session: AsyncSession, envelopes: list[Envelope]) -> 
     them recorded."""
     if not envelopes:
         return set()
+    session.sync_session.info[BATCH] = envelopes
     at = now()
     rows = list({e.id: {"event_id": e.id, "event_type": e.type, "processed_at": at} for e in envelopes}.values())
     statement = insert_ignoring_duplicates(session, ProcessedEvent).returning(ProcessedEvent.event_id)

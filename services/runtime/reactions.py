@@ -30,6 +30,7 @@ from services.runtime import messages
 from services.runtime.dead_letter import PERMANENT
 from services.runtime.outbox import stage
 from services.runtime.partners import PartnerKeys
+from services.runtime.privacy import unless_erased
 
 
 @dataclass
@@ -147,8 +148,12 @@ class On:
             raise ValueError(f"{names} is written by partner factories: reading it needs their keys")
 
 
-def on(topics: Topic | Iterable[Topic], group: str, react: Reaction, **options: Any) -> On:
-    return On(tuple([topics] if isinstance(topics, Topic) else topics), group, react, **options)
+def on(topics: Topic | Iterable[Topic], group: str, react: Reaction, *, erased_too: bool = False,
+       **options: Any) -> On:
+    """An entry of the table. An event about an application whose data was erased (privacy.py) does nothing,
+    unless `erased_too`: for a reaction that writes back no personal data (one that frees an expert)."""
+    return On(tuple([topics] if isinstance(topics, Topic) else topics), group,
+              react if erased_too else unless_erased(react), **options)
 
 
 @dataclass(frozen=True)

@@ -51,3 +51,16 @@ async def read_topics(bootstrap: str, names: list[str], timeout: float = READ_TI
         return sorted(records, key=lambda r: (order[r.topic], r.timestamp, r.partition, r.offset))
     finally:
         await consumer.stop()
+
+
+async def expired(bootstrap: str, names: list[str], **client_options: Any) -> dict[str, int]:
+    """How many records each of the topics `names` no longer holds, its retention having deleted them (the first
+    offsets of its partitions): a reader of the topic from its beginning misses them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                **{**CLIENT, **client_options})
+    try:
+        await consumer.start()
+        firsts = await consumer.beginning_offsets(await partitions_of(consumer, names))
+        return {name: sum(offset for tp, offset in firsts.items() if tp.topic == name) for name in names}
+    finally:
+        await consumer.stop()

@@ -7,7 +7,8 @@ from pathlib import Path
 from contracts import reference as reference_data
 from contracts.envelope import Envelope
 from contracts.events import ApplicationSubmitted
-from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED
+from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED, ERASURE_REQUESTED
+from services.runtime import privacy
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.triage import classify
@@ -34,7 +35,10 @@ async def when_application_submitted(tx: Tx, envelope: Envelope[ApplicationSubmi
                 when_application_submitted_score_it(envelope.data, reference, policy, layers.semantic))
 
 
-REACTIONS = Reactions(SERVICE, (on(APPLICATION_SUBMITTED, SERVICE, when_application_submitted),))
+REACTIONS = Reactions(SERVICE, (
+    on(APPLICATION_SUBMITTED, SERVICE, when_application_submitted),
+    on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
+))
 runtime.serve(REACTIONS)
 
 

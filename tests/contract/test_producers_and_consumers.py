@@ -17,6 +17,7 @@ from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import EmailSent, JourneyStepRecorded, OverrideRequested, ReferralIncoming
 from infra import samples
 from infra.partner_simulator import ANSWERS, referral, reply_to
+from services.intake.privacy import APPLICANT_REQUEST, erasure_of
 from services.notify.render import render_decision
 from services.routing import overrides, referrals
 from services.routing.handlers import eligible_partners, load_policy, when_application_scored_decide_route
@@ -92,6 +93,14 @@ def journey_records(decision: Envelope) -> list[Envelope]:
                     correlation_id=decision.correlation_id, causation_id=decision.id) for record in records]
 
 
+def erasure(decision: Envelope) -> Envelope:
+    """A staff member erases the applicant's data on their request, as intake stages it
+    (services/intake/privacy.py)."""
+    return command(topics.ERASURE_REQUESTED, erasure_of(decision.subject, "choffmann", APPLICANT_REQUEST),
+                   service="intake", subject=decision.subject, correlation_id=decision.correlation_id,
+                   causation_id=decision.id)
+
+
 @pytest.fixture(scope="module")
 async def produced() -> dict[str, list[Envelope]]:
     """Every sample application through every producer, by the registry's topic name."""
@@ -113,7 +122,7 @@ async def produced() -> dict[str, list[Envelope]]:
         incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
         override, staff_decision = staff_override(scored, decision)
         made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming, override,
-                 staff_decision, email_sent(staff_decision), *journey_records(decision)]
+                 staff_decision, email_sent(staff_decision), *journey_records(decision), erasure(decision)]
     by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
     for envelope in made:
         (topic,) = [t for t in topics.PUBLISHED if t.event_type == envelope.type]

@@ -137,39 +137,48 @@ async def test_the_dead_letters_are_listed_and_replayed_over_tls_as_the_operator
     assert [dict(r.headers)[REPLAYED_FROM] for r in back] == [record_id.encode()]
 
 
-async def test_topics_keep_their_events_for_ever_and_dead_letters_a_year(broker):
+async def test_topics_keep_personal_data_a_month_the_erasure_registry_for_ever_and_other_dead_letters_a_year(
+        broker):
     # Given the topics as the operator's provisioning created them
+    registry = topics.ERASURE_REQUESTED
     found = await configs(broker, topics.APPLICATION_SUBMITTED.name, topics.DECISION_MADE.dlq,
-                          topics.referrals_to(STAYING).name)
-    # Then the history rebuild replays is never deleted, and a dead letter waits a year, not the broker's 7 days
-    assert found[topics.APPLICATION_SUBMITTED.name]["retention.ms"] == "-1"
-    assert found[topics.referrals_to(STAYING).name]["retention.ms"] == "-1"
-    assert found[topics.DECISION_MADE.dlq]["retention.ms"] == str(365 * DAY_MS)
+                          topics.referrals_to(STAYING).name, registry.name, registry.dlq)
+    # Then a topic with personal data, and its dead letters, keep them 30 days (PRIVACY.md), not the broker's 7
+    for name in (topics.APPLICATION_SUBMITTED.name, topics.referrals_to(STAYING).name, topics.DECISION_MADE.dlq):
+        assert found[name]["retention.ms"] == str(30 * DAY_MS), name
+    # And the registry of erased applications, which names no one, is compacted and never deleted; its dead
+    # letters wait a year for an operator
+    assert (found[registry.name]["retention.ms"], found[registry.name]["cleanup.policy"]) == ("-1", "compact")
+    assert found[registry.dlq]["retention.ms"] == str(365 * DAY_MS)
 
 
 async def test_existing_topics_are_brought_to_the_plan_and_keep_their_other_configs(broker):
     # Given a topic created before the plan had retention (the broker's 7 days), with a setting of its own
-    topic = topics.EMAIL_SENT.name
+    topic, registry = topics.EMAIL_SENT.name, topics.ERASURE_REQUESTED
     admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap, **broker.as_user("admin"))
     await admin.start()
     try:
         await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic,
-                                                  {"retention.ms": str(7 * DAY_MS), "max.message.bytes": "524288"})])
+                                                  {"retention.ms": str(7 * DAY_MS), "max.message.bytes": "524288"}),
+                                   ConfigResource(ConfigResourceType.TOPIC, registry.dlq,
+                                                  {"retention.ms": str(365 * DAY_MS)})])
     finally:
         await admin.close()
 
-    # When the operator runs the topics command, with dead letters kept 30 days on this cluster
-    output = broker.run("infra.topics", DLQ_RETENTION_DAYS="30", **broker.as_local_operator())
+    # When the operator runs the topics command, with personal data kept 14 days and dead letters 90 on this cluster
+    settings = {"PERSONAL_DATA_RETENTION_DAYS": "14", "DLQ_RETENTION_DAYS": "90"}
+    output = broker.run("infra.topics", **settings, **broker.as_local_operator())
 
-    # Then it says what it changed, and the broker now keeps the events for ever and the dead letters 30 days
-    assert f"changed {topic}: retention.ms {7 * DAY_MS} -> -1" in output.splitlines()
-    assert f"changed {topics.EMAIL_SENT.dlq}: retention.ms {365 * DAY_MS} -> {30 * DAY_MS}" in output.splitlines()
-    found = await configs(broker, topic, topics.EMAIL_SENT.dlq)
-    assert found[topic]["retention.ms"] == "-1" and found[topics.EMAIL_SENT.dlq]["retention.ms"] == str(30 * DAY_MS)
+    # Then it says what it changed, and the broker now keeps them as this cluster's settings say
+    assert f"changed {topic}: retention.ms {7 * DAY_MS} -> {14 * DAY_MS}" in output.splitlines()
+    assert f"changed {registry.dlq}: retention.ms {365 * DAY_MS} -> {90 * DAY_MS}" in output.splitlines()
+    found = await configs(broker, topic, registry.dlq)
+    assert found[topic]["retention.ms"] == str(14 * DAY_MS)
+    assert found[registry.dlq]["retention.ms"] == str(90 * DAY_MS)
     # And what the plan does not name is left as it was
     assert found[topic]["max.message.bytes"] == "524288"
     # And a second run finds nothing to change
-    assert "0 configs changed" in broker.run("infra.topics", DLQ_RETENTION_DAYS="30", **broker.as_local_operator())
+    assert "0 configs changed" in broker.run("infra.topics", **settings, **broker.as_local_operator())
 
 
 async def test_a_partner_taken_out_of_the_key_file_can_no_longer_write_to_luxembourg(broker, tmp_path):

@@ -19,10 +19,12 @@ from infra.stack import SERVICES, Stack
 
 
 @contextmanager
-def running_system(bootstrap: str, database, var_dir: Path, name: str, **env: str) -> Iterator["System"]:
+def running_system(bootstrap: str, database, var_dir: Path, name: str, *, refused_domains: tuple[str, ...] = (),
+                   **env: str) -> Iterator["System"]:
     """The whole system as `make up` runs it, on free ports, in `var_dir`, each service with its own new
     database named `<name>_<service>` (`database` makes its URL), or, with `database=None`, an SQLite file of its
-    own in `var_dir` as `make run` gives it; stopped at the end."""
+    own in `var_dir` as `make run` gives it; stopped at the end. The mailbox refuses recipients of
+    `refused_domains` for good (550)."""
     ports = free_ports(len(SERVICES) + 1)
     # The tests write to the sample applicants' addresses far more often than notify's caps on emails to one
     # address or domain allow (those caps have tests of their own: tests/integration/test_open_mailer.py).
@@ -30,7 +32,7 @@ def running_system(bootstrap: str, database, var_dir: Path, name: str, **env: st
     if database is not None:
         env = {**{f"{s.upper()}_DATABASE_URL": database(f"{name}_{s}") for s in SERVICES}, **env}
     stack = Stack(var_dir, bootstrap, dict(zip(SERVICES, ports)), smtp_port=ports[-1], env=env)
-    stack.start_mailbox()
+    stack.start_mailbox(refused_domains=refused_domains)
     stack.start_services()
     try:
         stack.wait_healthy(timeout=120)

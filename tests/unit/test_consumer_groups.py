@@ -15,18 +15,22 @@ INTAKE_GROUPS = {
     "intake.read-model.referrals": ("aif.routing.referral-updated.v1",),
     "intake.read-model.emails": ("aif.notify.email-sent.v1",),
     "intake.read-model.journey": ("aif.journey.step-recorded.v1",),
+    "intake.privacy": ("aif.privacy.erasure-requested.v1",),
 }
-TRIAGE_GROUPS = {"triage": ("aif.intake.application-submitted.v1",)}
+TRIAGE_GROUPS = {"triage": ("aif.intake.application-submitted.v1",),
+                 "triage.privacy": ("aif.privacy.erasure-requested.v1",)}
 ROUTING_GROUPS = {
     "routing": ("aif.triage.application-scored.v1",),
     "routing.overrides": ("aif.routing.override-requested.v1",),
     "routing.journey": ("aif.journey.step-recorded.v1",),
     "routing.referrals": ("aif.referrals.replies.v1",),
+    "routing.privacy": ("aif.privacy.erasure-requested.v1",),
 }
 NOTIFY_GROUPS = {
     "notify": ("aif.routing.decision-made.v1",),
     "notify.referrals": ("aif.routing.referral-updated.v1",),
     "notify.journey": ("aif.journey.step-recorded.v1",),
+    "notify.privacy": ("aif.privacy.erasure-requested.v1",),
 }
 
 

@@ -19,7 +19,7 @@ from contracts import reference, topics
 from contracts.envelope import Envelope
 from contracts.events import (
     COUNTRY_PATTERN, EMAIL_PATTERN, Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, EmailSent,
-    JOURNEY_STEPS, JourneyStepRecorded, OverrideRequested, PartnerFit, RuleResult, SectorFinding, ReferralIncoming,
+    ErasureRequested, JOURNEY_STEPS, JourneyStepRecorded, OverrideRequested, PartnerFit, RuleResult, SectorFinding, ReferralIncoming,
     ReferralReplied, ReferralUpdated,
 )
 from infra import samples
@@ -172,11 +172,14 @@ def journey_record(application_id: str, record: str, step: str | None, on, why: 
 journey_recorded = st.builds(journey_record, ids, st.sampled_from(["step", "exit", "correction"]),
                              st.none() | st.sampled_from(JOURNEY_STEPS), st.dates(), sized_text(1, 200).filter(str.strip),
                              sized_text(1, 40, one_line=True), times, applicants)
+erasure_requested = st.builds(ErasureRequested, application_id=ids, requested_at=times,
+                              requested_by=sized_text(1, 40, one_line=True),
+                              reason=sized_text(1, 200, one_line=True).filter(str.strip))
 PAYLOADS = {topics.APPLICATION_SUBMITTED.name: submitted, topics.APPLICATION_SCORED.name: scored,
             topics.DECISION_MADE.name: decided, topics.EMAIL_SENT.name: emailed,
             topics.REFERRAL_UPDATED.name: referral_updated, topics.REFERRAL_REPLIES.name: referral_replied,
             topics.REFERRALS_INCOMING.name: referral_incoming, topics.OVERRIDE_REQUESTED.name: override_requested,
-            topics.JOURNEY_STEP_RECORDED.name: journey_recorded}
+            topics.JOURNEY_STEP_RECORDED.name: journey_recorded, topics.ERASURE_REQUESTED.name: erasure_requested}
 
 
 def validates_or_locates_every_error(model: type[BaseModel], document) -> None:

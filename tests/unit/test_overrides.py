@@ -16,6 +16,7 @@ from contracts.events import (
 from contracts.topics import DECISION_MADE, OVERRIDE_REQUESTED
 from infra import samples
 from services.intake.console.overrides import OverrideRefused, stage_override
+from services.intake.privacy import stage_erasure
 from services.intake.models import TimelineEntry
 from services.intake.read_model import updates
 from services.routing.overrides import decision_of
@@ -130,3 +131,17 @@ def test_a_forward_without_consent_tells_the_applicant_where_to_apply_in_the_sta
         "Decision changed by Claire Hoffmann: The clinic group moves to Strasbourg.",
         f"The applicant did not consent to sharing with partner factories, so nothing was sent: they are invited "
         f"to apply to {reference.load().factory('ai2f').name} directly."]
+
+
+async def test_the_decision_of_an_erased_applicant_cannot_be_overridden(intake):
+    sessions, applications = intake
+    moselle = applications["moselle"][0].subject
+    # Given Moselle Re's personal data erased on Anne Weber's request
+    async with sessions() as session:
+        await stage_erasure(tx(session), moselle, "choffmann")
+        await session.commit()
+    # When Claire Hoffmann tries to send the project to review; Then she is told why not, and nothing is staged
+    async with sessions() as session:
+        with pytest.raises(OverrideRefused, match="personal data was erased"):
+            await stage_override(tx(session), moselle, "review", None, "Look again.", *STAFF)
+        assert not session.new

@@ -96,7 +96,9 @@ def router(runtime: Runtime) -> APIRouter:
 
     @routes.get("/status/{application_id}")
     async def status(request: Request, application_id: str, token: str = "") -> HTMLResponse:
+        export_url = f"/v1/applications/{application_id}/export?{urlencode({'token': token})}"
         return await followed_page(request, application_id, token, "apply/status.html",
-                                   lambda followed, lang: status_context(status_link.status_view(followed), lang))
+                                   lambda followed, lang: {**status_context(status_link.status_view(followed), lang),
+                                                           "export_url": export_url})
 
     return routes

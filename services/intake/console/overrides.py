@@ -14,6 +14,7 @@ from contracts.events import OverrideRequested, referring_partner
 from contracts.topics import OVERRIDE_REQUESTED
 from services.intake.journey.record import journey_ids
 from services.intake.models import ApplicationRecord, TimelineEntry
+from services.runtime.privacy import erased
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
 
@@ -41,6 +42,9 @@ async def stage_override(tx: Tx, application_id: str, outcome: str,
         raise OverrideRefused(f"There is no application {application_id}.")
     if application.decision is None:
         raise OverrideRefused("The application has no decision yet: it can be changed once routing has decided.")
+    if await erased(tx.session, application_id):
+        raise OverrideRefused("The applicant's personal data was erased: no one could be told of a new decision, so "
+                              "it can no longer change.")
     if not reason.strip():
         raise OverrideRefused("A reason is required: say why the decision changes (the applicant reads it).")
     data = reference.load()

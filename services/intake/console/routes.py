@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts import reference
 from contracts.envelope import now
 from services.intake.applications.limits import TokenBuckets
-from services.intake.console import auth, dossier, indicators, journey_form, overrides, queue
+from services.intake.console import auth, dossier, indicators, journey_form, overrides, privacy, queue
 from services.intake.console.auth import NoSession, Staff
 from services.intake.console.pages import ConsoleRoute, duration, page, set_cookie, sign_in_url, text
 from services.intake.errors import PageRefusal, SignInNeeded
@@ -283,6 +283,7 @@ def router(runtime: Runtime) -> APIRouter:
         return Response(indicators.to_csv(figures), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="l-aif-indicators.csv"'})
 
+    privacy.install(routes, runtime, signed_in, posted_by)
     return routes
 
 

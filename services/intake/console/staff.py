@@ -4,9 +4,12 @@
     python -m services.intake.console.staff create ... --password-stdin     # for scripts: the password on one line
     python -m services.intake.console.staff list
     python -m services.intake.console.staff disable --username anne
+    python -m services.intake.console.staff erase --application-id ID --by anne [--yes]
 
 Roles: viewer (sees everything), triager (also overrides decisions), admin (the same, and is who runs this).
 The password is asked twice at a prompt unless --password-stdin; it needs at least 12 characters.
+`erase` erases an applicant's personal data on their request, as the console's erase page does (PRIVACY.md): it
+asks for the application id again unless --yes; the running intake publishes the erasure to the other services.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import sys
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
+from services.intake import privacy
 from services.intake.console.auth import hash_password, password_problem
 from services.intake.models import STAFF_ROLES, StaffAccount, StaffSession
 from services.runtime import db
 from services.runtime.migrations import SchemaOutOfDate, check_current, database_url
+from services.runtime.reactions import Tx
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -106,6 +111,25 @@ def disable(username: str) -> str:
     return f"Disabled {username!r}: they can no longer sign in, and their open sessions have ended."
 
 
+def erase(application_id: str, by: str, confirmed: bool) -> str:
+    if not confirmed and input("Erasure cannot be undone. Type the application id again to erase it: ").strip() \
+            != application_id:
+        raise Refused("the application id typed does not match: nothing was erased")
+
+    async def work(session) -> None:
+        if await session.get(StaffAccount, by) is None:
+            raise Refused(f"there is no staff account {by!r}: name yourself with --by")
+        try:
+            await privacy.stage_erasure(Tx("intake", session), application_id, by)
+        except privacy.ErasureRefused as refusal:
+            raise Refused(str(refusal)) from refusal
+        await session.commit()
+
+    asyncio.run(with_database(work))
+    return (f"Erased the personal data of application {application_id}; the other services erase theirs as the "
+            "erasure reaches them.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.intake.console.staff",
                                      description=__doc__.splitlines()[0])
@@ -118,12 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="list the staff accounts")
     off = sub.add_parser("disable", help="stop an account from signing in, and end its sessions")
     off.add_argument("--username", required=True)
+    gone = sub.add_parser("erase", help="erase an applicant's personal data, on their request")
+    gone.add_argument("--application-id", required=True)
+    gone.add_argument("--by", required=True, help="your staff username, recorded with the erasure")
+    gone.add_argument("--yes", action="store_true", help="do not ask for the application id again")
     args = parser.parse_args(argv)
     try:
         if args.command == "create":
             print(create(args.username, args.name, args.role, args.password_stdin))
         elif args.command == "list":
             print(listing())
+        elif args.command == "erase":
+            print(erase(args.application_id, args.by, args.yes))
         else:
             print(disable(args.username))
     except (Refused, SchemaOutOfDate) as error:

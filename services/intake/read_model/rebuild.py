@@ -11,7 +11,9 @@ given by the caller) and through the inbox, as the running service does it.
 What the topics do not carry stays behind: the secret of each status link (only its hash was ever kept, and it is
 not on any topic), so the applicants' links do not open on a rebuilt database; the staff accounts; the signed
 bridge requests. Events about applications the topics never announced are counted and skipped, as the running
-service dead-letters them.
+service dead-letters them. Nor what a topic's retention deleted: the topics with personal data keep a month
+(infra/topics.py, PRIVACY.md); the rebuild says, per topic, how many records it no longer holds ('<topic>
+expired'), so a partial rebuild is never a silent one.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from services.intake.models import ApplicationRecord
 from services.runtime import db, migrations
 from services.runtime.inbox import first_delivery
 from services.runtime.reactions import Reaction, Reactions, Tx
-from services.runtime.topic_reader import read_topics
+from services.runtime.topic_reader import expired, read_topics
 
 
 async def taken_in(tx: Tx, envelope: Envelope[ApplicationSubmitted]) -> None:
@@ -68,6 +70,11 @@ async def rebuild(bootstrap: str, database_url: str, table: Reactions, say: Call
         records = await read_topics(bootstrap, list(reaction_to), **client_options)
         events = []
         counts: Counter = Counter()
+        for name, gone in (await expired(bootstrap, list(reaction_to), **client_options)).items():
+            if gone:  # never silently partial: a topic's retention took its oldest records (infra/topics.py)
+                counts[f"{name} expired"] = gone
+                say(f"warning: {name} no longer holds its first {gone} records (its retention deleted them): what "
+                    "they said is not rebuilt")
         for record in records:
             topic = by_name(record.topic)
             try:
