@@ -24,7 +24,8 @@ from services.runtime.broker import CONTENT_TYPE, Kafka
 from services.runtime.reactions import Reactions, on
 from services.runtime.service import runtime_for
 from services.runtime.settings import Settings
-from tests.integration.test_notify_batches import decision, notify_module, sent_to
+from tests.integration.test_notify_batches import decision
+from tests.support.notify import notify_module, sent_to
 from tests.integration.test_outages import dead_letters as dead_letters_of, eventually
 from tests.support.kafka import start_group_at
 from tests.support.runtime import running
