@@ -22,6 +22,8 @@ class DecidedApplication(SQLModel, table=True):
     scored_event: str = Field(description="The ApplicationScored envelope, JSON (with its correlation id).")
     policy_version: str = Field(description="The policy version of routing's own decision.")
     decided_at: datetime = utc_timestamp()
+    decisions: int = Field(default=0, description="How many decisions routing announced for the application: "
+                                                  "the last one's sequence number (DecisionMade.sequence).")
 
 
 class ExpertAssignment(SQLModel, table=True):

@@ -83,13 +83,15 @@ class Routing:
 
     async def _announce(self, session: AsyncSession, cause: Envelope, scored_event: Envelope[ApplicationScored],
                         decision: DecisionMade, emit: Emit, clock: Clock) -> None:
-        """Make `decision`, caused by `cause`, the current one: an accepted project gets an expert, and a forward
-        the applicant consented to share opens the referral exchange, the chosen partner first."""
+        """Make `decision`, caused by `cause`, the current one: an accepted project gets an expert, the decision
+        its sequence number, and a forward the applicant consented to share opens the referral exchange, the
+        chosen partner first."""
         scored = scored_event.data
         if decision.outcome == "accept_local":
             sectors = [s.sector for s in scored.sectors if s.sector in self.reference.priorities]
             decision = decisions.with_expert(decision, await take_on(session, scored.application_id, sectors,
                                                                      self.experts, clock()))
+        decision = await store.numbered(session, decision)
         emit(session, DECISION_MADE, follow_up(cause.id, DECISION_MADE, decision, service=decisions.ROUTING,
                                                subject=scored.application_id,
                                                correlation_id=scored_event.correlation_id))

@@ -1,6 +1,7 @@
-"""routing's tables, read and written: what each decision was made from, who carries which accepted project, the
-waiting queue, and the referral exchanges. Nothing is decided here: experts.py and exchange.py decide over what
-these functions read, and the wiring (capacity.py, referrals.py) writes back what they decided.
+"""routing's tables, read and written: what each decision was made from and how many were announced, who
+carries which accepted project, the waiting queue, and the referral exchanges. Nothing is decided here:
+experts.py and exchange.py decide over what these functions read, and the wiring (capacity.py, referrals.py)
+writes back what they decided.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored
+from contracts.events import ApplicationScored, DecisionMade
 from services.routing import exchange
 from services.routing.experts import Waiting
 from services.routing.models import (
@@ -40,6 +41,18 @@ async def decided(session: AsyncSession, application_id: str) -> tuple[Envelope[
     if row is None:
         return None
     return Envelope[ApplicationScored].model_validate_json(row.scored_event), row.policy_version
+
+
+async def numbered(session: AsyncSession, decision: DecisionMade) -> DecisionMade:
+    """`decision` with the application's next sequence number, counted in the transaction that announces it. The
+    UPDATE holds the application's row until the transaction ends (PostgreSQL's row lock, SQLite's one writer),
+    so two transactions deciding on one application get 1, 2, ... in the order they commit."""
+    statement = (update(DecidedApplication).where(col(DecidedApplication.application_id) == decision.application_id)
+                 .values(decisions=col(DecidedApplication.decisions) + 1).returning(col(DecidedApplication.decisions)))
+    sequence = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
+    if sequence is None:  # every decision follows routing's first one, which keeps the row (keep_decided)
+        raise LookupError(f"decision on application {decision.application_id}, which has no decided_application row")
+    return decision.model_copy(update={"sequence": sequence})
 
 
 # -- who carries what ---------------------------------------------------------------------------------------------
