@@ -19,10 +19,11 @@ from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from contracts.topics import DECISION_MADE, EMAIL_SENT, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
 from services.notify import mailer
-from services.notify.models import Notice
+from services.notify.models import LastDecision, Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
 from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.ordering import is_stale
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -87,8 +88,25 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
     tx.before_commit(deliver)
 
 
+async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
+    """Whether the decision comes after the last one notify acted on for its application (then it is the last one
+    now); the application's row is held until the commit, so two instances given it by a rebalance take turns."""
+    application_id = envelope.data.application_id
+    await tx.exec(insert_ignoring_duplicates(tx.session, LastDecision).values(application_id=application_id))
+    last = (await tx.exec(select(LastDecision).where(LastDecision.application_id == application_id)
+                          .with_for_update())).one()
+    if is_stale(SERVICE, envelope, last.sequence):
+        return False
+    last.sequence = envelope.data.sequence
+    tx.add(last)
+    return True
+
+
 async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
+    """The applicant hears of a decision once, and never of one older than a decision they heard of."""
     decision = envelope.data
+    if not await is_newest(tx, envelope):
+        return
     await send_once(tx, envelope, decision.application_id, decision_kind(decision),
                     render_decision(decision, reference))
 

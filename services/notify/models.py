@@ -1,4 +1,5 @@
-"""notify's own data: the notices it sent, one per application and notice kind."""
+"""notify's own data: the notices it sent, one per application and notice kind, and the number of the last
+decision it acted on for each application."""
 
 from __future__ import annotations
 
@@ -23,4 +24,13 @@ class Notice(SQLModel, table=True):
     sent_at: datetime | None = utc_timestamp(default=None)
 
 
-TABLES = (Notice, OutboxMessage, ProcessedEvent)
+class LastDecision(SQLModel, table=True):
+    """The sequence number of the application's decision notify acted on last: an older one is not emailed."""
+
+    __tablename__ = "last_decision"
+
+    application_id: str = Field(primary_key=True)
+    sequence: int = Field(default=0, description="DecisionMade.sequence; 0: none yet, or only unnumbered ones.")
+
+
+TABLES = (Notice, LastDecision, OutboxMessage, ProcessedEvent)

@@ -13,7 +13,8 @@ from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from services.intake.journey.record import rows_of as journey_rows_of
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.db import as_utc, insert_ignoring_duplicates
+from services.runtime.ordering import is_stale
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
 
@@ -75,7 +76,8 @@ async def record(tx: Tx, envelope: Envelope, summary: str, update: Callable[[App
         raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
     update(application)
     refresh_queue_columns(application)
-    application.updated_at = envelope.time
+    # An event replayed late does not move the row back in time.
+    application.updated_at = max(as_utc(application.updated_at), envelope.time)
     tx.add(application)
     tx.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
                          event=envelope.type, summary=summary, trace_id=current_trace_id(),
@@ -92,7 +94,12 @@ async def when_application_scored(tx: Tx, envelope: Envelope[ApplicationScored])
 
 
 async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
+    """The decision becomes the current one, unless a newer one is (services/runtime/ordering.py); either way it
+    lands in the timeline at its time, as a rebuild from the topics puts it there."""
     def update(application: ApplicationRecord) -> None:
+        applied = DecisionMade.model_validate_json(application.decision).sequence if application.decision else 0
+        if is_stale(tx.service, envelope, applied):
+            return
         application.decision = envelope.data.model_dump_json()
         application.advance("decided")
 
