@@ -140,7 +140,8 @@ class Referral:
 async def referral(session: AsyncSession, application_id: str, *, lock: bool = True) -> Referral:
     """The application's exchange, with every offer made for it; `lock`: the offers' rows are locked until the
     transaction ends, so that an answer, a deadline and a staff override take their turns (one of them goes
-    first, the next then sees what it did)."""
+    first, the next then sees what it did). On SQLite the lock does nothing: there an offer's status, its version
+    (models.ReferralOffer), lets only the first of them change it."""
     case = await session.get(ReferralCase, application_id)
     if case is None:
         return Referral(exchange.State(application_id), None, {})
