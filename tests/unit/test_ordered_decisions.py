@@ -1,0 +1,86 @@
+"""Decisions in the order routing made them, in intake's read model: a decision older than the current one (a dead
+letter replayed after a staff override) lands in the timeline at its time, and changes nothing else; the read
+model comes out the same whichever order the decisions arrive in, so a rebuild from the topics (which takes them
+in the order of their time) gives what the running service shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from contracts.events import DecisionMade
+from contracts.topics import DECISION_MADE
+from services.intake.applications.take_in import take_in
+from services.intake.models import ApplicationRecord, TimelineEntry
+from services.intake.read_model import updates
+from services.runtime.telemetry import metrics_registry
+from tests.support.intake_db import event_about, intake_tables, submit, tx
+from tests.unit.test_overrides import routing_decided
+
+MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
+
+
+def stale_count() -> float:
+    return metrics_registry().get_sample_value("aiguillage_stale_decisions_total", {"service": "intake"}) or 0
+
+
+async def read_model(directory, submitted, decisions) -> tuple[tuple, list[tuple]]:
+    """Moselle Re's row and timeline once intake has taken in `submitted` and then `decisions`, in that order."""
+    directory.mkdir()
+    async with intake_tables(directory) as sessions:
+        async with sessions() as session:
+            take_in(tx(session), submitted, "Application received")
+            for decision in decisions:
+                await updates.when_decision_made(tx(session), decision)
+            await session.commit()
+        async with sessions() as session:
+            row = await session.get(ApplicationRecord, submitted.subject)
+            timeline = (await session.exec(select(TimelineEntry).order_by(col(TimelineEntry.time)))).all()
+    return ((row.decision, row.outcome, row.factory_id, row.queue_status, row.status),
+            [(entry.event_id, entry.summary) for entry in timeline])
+
+
+async def test_a_replayed_older_decision_changes_nothing_and_a_rebuild_gives_the_same(tmp_path):
+    # Given Moselle Re's application, accepted by routing on Tuesday (decision 1), sent to review by Claire
+    # Hoffmann on Wednesday (decision 2)
+    async with intake_tables(tmp_path) as sessions:
+        async with sessions() as session:
+            moselle = await submit(session, MONDAY)
+    accepted = routing_decided(moselle.data, "accept_local", "lux-aif").model_copy(update={"sequence": 1})
+    reviewed = routing_decided(moselle.data, "review", None).model_copy(
+        update={"sequence": 2, "decided_by": "Claire Hoffmann"})
+    tuesday = event_about(moselle.subject, DECISION_MADE, accepted, MONDAY + timedelta(days=1))
+    wednesday = event_about(moselle.subject, DECISION_MADE, reviewed, MONDAY + timedelta(days=2))
+    dropped_before = stale_count()
+
+    # When the running intake gets Tuesday's decision only after Wednesday's (a dead letter replayed late), and a
+    # rebuild takes them in the order of their time
+    live = await read_model(tmp_path / "live", moselle, [wednesday, tuesday])
+    rebuilt = await read_model(tmp_path / "rebuilt", moselle, [tuesday, wednesday])
+
+    # Then Claire Hoffmann's review stays the current decision, and both decisions are in the timeline
+    (decision, outcome, factory_id, queue_status, status), timeline = live
+    assert DecisionMade.model_validate_json(decision).decided_by == "Claire Hoffmann"
+    assert (outcome, factory_id, queue_status, status) == ("review", None, "in_review", "decided")
+    assert [event_id for event_id, _ in timeline] == [moselle.id, tuesday.id, wednesday.id]
+    # And the late decision was counted as dropped, once
+    assert stale_count() == dropped_before + 1
+    # And the rebuilt read model is the same
+    assert rebuilt == live
+
+
+@pytest.mark.parametrize(("sequence", "applied", "newer"), [
+    (2, 1, True), (1, 2, False), (2, 2, False),  # numbered: only a greater number is newer
+    (1, 0, True),  # the first numbered decision comes after any unnumbered one
+    (0, 3, False),  # a decision from before the numbering is older than any numbered one
+    (0, 0, True),  # among unnumbered decisions the last read wins, as before the numbering
+])
+def test_which_decision_comes_after_the_one_applied(sequence, applied, newer):
+    decision = DecisionMade(application_id="CRUNCHY-ARMCHAIR", outcome="review", reasons=[], policy_version="p",
+                            decided_by="routing", consent_to_share=False, sequence=sequence,
+                            applicant={"company_name": "Crunchy Armchair", "contact_name": "Ada Armchair",
+                                       "email": "ada@crunchy-armchair.example", "language": "en",
+                                       "project_title": "Chairs"})
+    assert decision.comes_after(applied) is newer
