@@ -6,6 +6,10 @@ are reserved, their emails sent together over a few SMTP sessions, and those sen
 does nothing. If the process dies (or the database fails) between the SMTP server's answers and that commit, the
 emails of that one batch are sent again, with the same Message-IDs, which receiving systems use to drop the
 copies: the duplicate window is one batch (at most BATCH_MAX_RECORDS emails), never more.
+
+The applicant is never told what no longer holds: a decision older than the last one notify acted on for the
+application (routing numbers them), or a partner's acceptance from before that decision, is dropped, logged and
+counted (services/runtime/ordering.py): a dead letter replayed after a staff override changes nothing.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from services.notify import mailer
 from services.notify.models import LastDecision, Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
-from services.runtime.db import insert_ignoring_duplicates
-from services.runtime.ordering import is_stale
+from services.runtime.db import as_utc, insert_ignoring_duplicates
+from services.runtime.ordering import is_older, is_stale
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -97,7 +101,7 @@ async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
                           .with_for_update())).one()
     if is_stale(SERVICE, envelope, last.sequence):
         return False
-    last.sequence = envelope.data.sequence
+    last.sequence, last.decided_at = envelope.data.sequence, envelope.time
     tx.add(last)
     return True
 
@@ -112,7 +116,11 @@ async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
 
 
 async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
+    """A partner's acceptance, unless a decision came after it (a staff override): then it is old news."""
     step = envelope.data
+    last = await tx.get(LastDecision, step.application_id)
+    if is_older(SERVICE, envelope, as_utc(last.decided_at) if last and last.decided_at else None, "a decision"):
+        return
     await send_once(tx, envelope, step.application_id, f"referral-accepted:{step.factory_id}",
                     render_referral_accepted(step, reference))
 

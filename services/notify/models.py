@@ -25,12 +25,14 @@ class Notice(SQLModel, table=True):
 
 
 class LastDecision(SQLModel, table=True):
-    """The sequence number of the application's decision notify acted on last: an older one is not emailed."""
+    """The application's decision notify acted on last: an older decision is not emailed, nor a partner's
+    acceptance from before it."""
 
     __tablename__ = "last_decision"
 
     application_id: str = Field(primary_key=True)
     sequence: int = Field(default=0, description="DecisionMade.sequence; 0: none yet, or only unnumbered ones.")
+    decided_at: datetime | None = utc_timestamp(default=None, description="The decision's time (its envelope's).")
 
 
 TABLES = (Notice, LastDecision, OutboxMessage, ProcessedEvent)

@@ -1,15 +1,19 @@
-"""Effects in the order routing made its decisions: a replayed older decision never undoes a newer one.
+"""Effects in the order they happened: a replayed older event never undoes a newer one.
 
 Routing numbers each application's decisions (DecisionMade.sequence). A reader that keeps the current decision
 (intake's read model) or acts on it (notify's emails) remembers the number of the last one it applied, and drops
-a decision that does not come after it: a dead letter replayed after a staff override, say. A stale decision is
-no error and no dead letter: it is logged, counted in `aiguillage_stale_decisions_total`, and its offset is
-committed like any other's.
+a decision that does not come after it: a dead letter replayed after a staff override, say. The steps of the
+referral exchange carry no number; they are ordered by their time, which routing gives each as it takes it (one
+application's steps are taken in turn, under its offers' locks, seconds to days apart).
+
+A stale event is no error and no dead letter: it is logged, counted in `aiguillage_stale_events_total`, and its
+offset is committed like any other's.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from prometheus_client import Counter
 
@@ -19,8 +23,8 @@ from contracts.events import DecisionMade
 log = logging.getLogger(__name__)
 
 # Registered in every service's registry (telemetry.metrics_registry), shown on its /metrics.
-STALE_DECISIONS = Counter("aiguillage_stale_decisions", "Decisions dropped as older than one applied, by service",
-                          ["service"], registry=None)
+STALE_EVENTS = Counter("aiguillage_stale_events", "Events dropped as older than what was applied, by service and "
+                       "event type", ["service", "type"], registry=None)
 
 
 def is_stale(service: str, envelope: Envelope[DecisionMade], applied: int) -> bool:
@@ -28,7 +32,18 @@ def is_stale(service: str, envelope: Envelope[DecisionMade], applied: int) -> bo
     only unnumbered ones); a stale decision is logged and counted."""
     if envelope.data.comes_after(applied):
         return False
-    log.info("decision %s (number %d) on application %s dropped: decision number %d is applied already",
-             envelope.id, envelope.data.sequence, envelope.data.application_id, applied)
-    STALE_DECISIONS.labels(service).inc()
+    return _dropped(service, envelope, f"decision number {envelope.data.sequence}, and number {applied} is applied")
+
+
+def is_older(service: str, envelope: Envelope, than: datetime | None, what: str) -> bool:
+    """Whether the event happened before `than`, the time of `what` that `service` applied already (None: nothing
+    applied yet); an older event is logged and counted."""
+    if than is None or envelope.time >= than:
+        return False
+    return _dropped(service, envelope, f"of {envelope.time.isoformat()}, and {what} of {than.isoformat()} is applied")
+
+
+def _dropped(service: str, envelope: Envelope, why: str) -> bool:
+    log.info("%s %s about application %s dropped as stale: %s", envelope.type, envelope.id, envelope.subject, why)
+    STALE_EVENTS.labels(service, envelope.type).inc()
     return True

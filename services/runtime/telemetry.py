@@ -68,5 +68,5 @@ def current_trace_id() -> str | None:
 
 def metrics_registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(ordering.STALE_DECISIONS)
+    registry.register(ordering.STALE_EVENTS)
     return registry

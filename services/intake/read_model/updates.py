@@ -2,19 +2,27 @@
 
 Each reaction works in the transaction that also records the event in the inbox, so a redelivered event changes
 nothing. Every event also lands in the application's timeline with its payload, which
-the console shows (the referral steps, the emails sent and the decision each one announced).
+the console shows (the referral steps, the emails sent and the decision each one announced). A decision or a
+referral step older than the one the application shows (a dead letter replayed late) lands in the timeline only
+(services/runtime/ordering.py): the row comes out the same whatever order the events arrive in, so a rebuild
+from the topics gives it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
+from contracts.topics import REFERRAL_UPDATED
 from services.intake.journey.record import rows_of as journey_rows_of
 from services.intake.models import ApplicationRecord, TimelineEntry
 from services.runtime.db import as_utc, insert_ignoring_duplicates
-from services.runtime.ordering import is_stale
+from services.runtime.ordering import is_older, is_stale
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
 
@@ -107,11 +115,25 @@ async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
 
 
 async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
+    """The step becomes the exchange's latest, unless a later one is shown already (services/runtime/ordering.py:
+    steps are ordered by their time); either way it lands in the timeline."""
+    latest = await latest_referral_step(tx, envelope.subject)
+
     def update(application: ApplicationRecord) -> None:
+        if is_older(tx.service, envelope, latest, "a referral step"):
+            return
         application.referral_step = envelope.data.step
         application.referral_factory_id = envelope.data.factory_id
 
     await record(tx, envelope, envelope.data.reason, update)
+
+
+async def latest_referral_step(tx: Tx, application_id: str) -> datetime | None:
+    """The time of the latest referral step in the application's timeline."""
+    latest = (await tx.exec(select(func.max(TimelineEntry.time))
+                            .where(col(TimelineEntry.application_id) == application_id)
+                            .where(col(TimelineEntry.event) == REFERRAL_UPDATED.event_type))).one()
+    return as_utc(latest) if latest else None
 
 
 async def when_email_sent(tx: Tx, envelope: Envelope[EmailSent]) -> None:

@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.create_table('last_decision',
     sa.Column('application_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('application_id')
     )
 
