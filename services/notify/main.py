@@ -93,8 +93,8 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
 
 
 async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
-    """Whether the decision comes after the last one notify acted on for its application (then it is the last one
-    now); the application's row is held until the commit, so two instances given it by a rebalance take turns."""
+    """Whether the decision is not older than the last one notify acted on for its application (then it is the
+    last one now); the application's row is held until the commit, so two instances given it by a rebalance take turns."""
     application_id = envelope.data.application_id
     await tx.exec(insert_ignoring_duplicates(tx.session, LastDecision).values(application_id=application_id))
     last = (await tx.exec(select(LastDecision).where(LastDecision.application_id == application_id)

@@ -51,7 +51,7 @@ async def numbered(session: AsyncSession, decision: DecisionMade) -> DecisionMad
                  .values(decisions=col(DecidedApplication.decisions) + 1).returning(col(DecidedApplication.decisions)))
     sequence = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
     if sequence is None:  # every decision follows routing's first one, which keeps the row (keep_decided)
-        raise LookupError(f"decision on application {decision.application_id}, which has no decided_application row")
+        raise LookupError(f"decision on application {decision.application_id}: no decided_application row")
     return decision.model_copy(update={"sequence": sequence})
 
 

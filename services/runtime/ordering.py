@@ -2,7 +2,9 @@
 
 Routing numbers each application's decisions (DecisionMade.sequence). A reader that keeps the current decision
 (intake's read model) or acts on it (notify's emails) remembers the number of the last one it applied, and drops
-a decision that does not come after it: a dead letter replayed after a staff override, say. The steps of the
+a decision numbered lower: a dead letter replayed after a staff override, say. The same number again is the
+same decision, not a stale one: notify records a decision as acted on even when its email is dead-lettered
+(the runtime keeps what a rejected cause did), and the replay of that dead letter must still send it. The steps of the
 referral exchange carry no number; they are ordered by their time, which routing gives each as it takes it (one
 application's steps are taken in turn, under its offers' locks, seconds to days apart).
 
@@ -30,7 +32,7 @@ STALE_EVENTS = Counter("aiguillage_stale_events", "Events dropped as older than 
 def is_stale(service: str, envelope: Envelope[DecisionMade], applied: int) -> bool:
     """Whether the decision is older than the one numbered `applied` that `service` applied last (0: none, or
     only unnumbered ones); a stale decision is logged and counted."""
-    if envelope.data.comes_after(applied):
+    if not envelope.data.is_older_than(applied):
         return False
     return _dropped(service, envelope, f"decision number {envelope.data.sequence}, and number {applied} is applied")
 

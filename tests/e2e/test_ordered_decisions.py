@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contracts.topics import DECISION_MADE
 from infra import samples
-from tests.e2e.test_dead_letter_replay import dead_lettered, dead_letters, listed, mailbox_back
+from tests.e2e.test_dead_letter_replay import dead_letters, decided_while_the_relay_refuses, listed
 from tests.support.kafka import wait_consumed
 from tests.support.staff import create_account, csrf_token, signed_in_client
 
@@ -20,16 +20,8 @@ REASON = "A Luxembourg hospital joins the project; the L-AIF takes it on."
 async def test_a_replayed_older_decision_neither_undoes_a_staff_override_nor_reaches_the_applicant(system):
     # Given Rhein Radiologie's project, forwarded to the JUPITER AI Factory while the mail relay refused every
     # address of its domain: notify sent that decision to its dead-letter topic, Dr. Petra Lang has no email
-    system.stack.stop("mailbox")
-    await mailbox_back(system, refused_domains=("rhein-radiologie.example",))
-    try:
-        response = await system.submit(samples.RHEIN_RADIOLOGIE.body)
-        application_id, status_url = response.json()["application_id"], response.json()["status_url"]
-        forwarded = await system.wait_until(status_url, lambda status: "decision" in status)
-        await dead_lettered(system, application_id)
-    finally:
-        system.stack.stop("mailbox")
-        await mailbox_back(system)
+    application_id, status_url = await decided_while_the_relay_refuses(system, samples.RHEIN_RADIOLOGIE)
+    forwarded = await system.status(status_url)
     assert (forwarded["decision"]["outcome"], forwarded["decision"]["factory_id"]) == ("forward", "jaif")
     assert system.emails_to(application_id) == []
 

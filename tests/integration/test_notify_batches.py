@@ -5,21 +5,18 @@ others) are sent again, with the same Message-IDs."""
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 import uuid
 from collections import Counter
 
 from contracts.events import Applicant, DecisionMade
 from contracts.topics import DECISION_MADE, EMAIL_SENT
-from infra.localnet import free_port
-from infra.mailbox import read_mailbox, serve
-from services.runtime import migrations
+from infra.mailbox import read_mailbox
 from services.runtime.broker import Kafka, publish
 from services.runtime.messages import first_event
 from services.runtime.reactions import Reactions, on
 from services.runtime.service import runtime_for
 from tests.support.kafka import read_topic
+from tests.support.notify import notify_with_mailbox
 
 BATCH = 5
 
@@ -33,29 +30,12 @@ def decision(application_id: str):
     return first_event(DECISION_MADE, made, service="routing", subject=application_id)
 
 
-def notify_module(monkeypatch, settings: dict[str, str]):
-    """notify's code with these settings (its module reads them when imported)."""
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    sys.modules.pop("services.notify.main", None)
-    try:
-        return importlib.import_module("services.notify.main")
-    finally:
-        sys.modules.pop("services.notify.main", None)
-
-
 async def test_a_failed_commit_sends_that_one_batch_again_with_the_same_message_ids(
         kafka_bootstrap, tmp_path, monkeypatch):
     # Given notify's reactions, in a consumer group of this test, with batches of 5, and a mailbox
-    smtp_port, run = free_port(), uuid.uuid4().hex[:8]
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    mailbox = serve(folder, "127.0.0.1", smtp_port)
-    notify = notify_module(monkeypatch, {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "VAR_DIR": str(tmp_path), "SMTP_PORT": str(smtp_port),
-        "TRACES_EXPORTER": "none", "BATCH_MAX_RECORDS": str(BATCH)})
+    run, folder = uuid.uuid4().hex[:8], tmp_path / "mail"
+    notify, mailbox = await notify_with_mailbox(kafka_bootstrap, tmp_path, monkeypatch, BATCH_MAX_RECORDS=str(BATCH))
     settings = notify.settings
-    await asyncio.to_thread(migrations.upgrade, "notify", settings.db_url())
     runtime = runtime_for(settings)
     runtime.serve(Reactions("notify", (on(DECISION_MADE, f"notify-batch-test-{run}", notify.when_decision_made),)))
 

@@ -106,16 +106,17 @@ async def test_a_replayed_older_referral_step_changes_nothing_and_a_rebuild_give
     assert rebuilt == live
 
 
-@pytest.mark.parametrize(("sequence", "applied", "newer"), [
-    (2, 1, True), (1, 2, False), (2, 2, False),  # numbered: only a greater number is newer
-    (1, 0, True),  # the first numbered decision comes after any unnumbered one
-    (0, 3, False),  # a decision from before the numbering is older than any numbered one
-    (0, 0, True),  # among unnumbered decisions the last read wins, as before the numbering
+@pytest.mark.parametrize(("sequence", "applied", "older"), [
+    (2, 1, False), (1, 2, True),  # numbered: a lower number is older
+    (2, 2, False),  # the same decision again (a dead letter replayed): not stale, its copies are harmless
+    (1, 0, False),  # the first numbered decision comes after any unnumbered one
+    (0, 3, True),  # a decision from before the numbering is older than any numbered one
+    (0, 0, False),  # among unnumbered decisions the last read wins, as before the numbering
 ])
-def test_which_decision_comes_after_the_one_applied(sequence, applied, newer):
+def test_which_decision_is_older_than_the_one_applied(sequence, applied, older):
     decision = DecisionMade(application_id="CRUNCHY-ARMCHAIR", outcome="review", reasons=[], policy_version="p",
                             decided_by="routing", consent_to_share=False, sequence=sequence,
                             applicant={"company_name": "Crunchy Armchair", "contact_name": "Ada Armchair",
                                        "email": "ada@crunchy-armchair.example", "language": "en",
                                        "project_title": "Chairs"})
-    assert decision.comes_after(applied) is newer
+    assert decision.is_older_than(applied) is older
