@@ -27,7 +27,7 @@ from services.notify.models import LastDecision, Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
 from services.runtime.db import as_utc, insert_ignoring_duplicates
-from services.runtime.ordering import is_older, is_stale
+from services.runtime.ordering import dropped, is_older
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -94,16 +94,22 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
 
 async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
     """Whether the decision is not older than the last one notify acted on for its application (then it is the
-    last one now); the application's row is held until the commit, so two instances given it by a rebalance take turns."""
-    application_id = envelope.data.application_id
-    await tx.exec(insert_ignoring_duplicates(tx.session, LastDecision).values(application_id=application_id))
-    last = (await tx.exec(select(LastDecision).where(LastDecision.application_id == application_id)
-                          .with_for_update())).one()
-    if is_stale(SERVICE, envelope, last.sequence):
-        return False
-    last.sequence, last.decided_at = envelope.data.sequence, envelope.time
-    tx.add(last)
-    return True
+    last one now): one statement for an application's first decision, two for the next ones. The row written is
+    held until the commit, so two instances given the decision by a rebalance take turns."""
+    decision = envelope.data
+    values = {"sequence": decision.sequence, "decided_at": envelope.time}
+    first = insert_ignoring_duplicates(tx.session, LastDecision).values(application_id=decision.application_id,
+                                                                        **values)
+    if (await tx.exec(first.returning(LastDecision.application_id))).first():
+        return True
+    # Not older (DecisionMade.is_older_than): the same number is the same decision again.
+    newer = (update(LastDecision).where(col(LastDecision.application_id) == decision.application_id)
+             .where(col(LastDecision.sequence) <= decision.sequence).values(**values)
+             .returning(col(LastDecision.application_id)))
+    if (await tx.exec(newer)).first():
+        return True
+    dropped(SERVICE, envelope, "a decision numbered higher was acted on")
+    return False
 
 
 async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:

@@ -48,7 +48,8 @@ async def numbered(session: AsyncSession, decision: DecisionMade) -> DecisionMad
     UPDATE holds the application's row until the transaction ends (PostgreSQL's row lock, SQLite's one writer),
     so two transactions deciding on one application get 1, 2, ... in the order they commit."""
     statement = (update(DecidedApplication).where(col(DecidedApplication.application_id) == decision.application_id)
-                 .values(decisions=col(DecidedApplication.decisions) + 1).returning(col(DecidedApplication.decisions)))
+                 .values(decisions=col(DecidedApplication.decisions) + 1).returning(col(DecidedApplication.decisions))
+                 .execution_options(synchronize_session=False))  # nothing reads the count back in the session
     sequence = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
     if sequence is None:  # every decision follows routing's first one, which keeps the row (keep_decided)
         raise LookupError(f"decision on application {decision.application_id}: no decided_application row")

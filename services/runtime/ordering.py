@@ -34,7 +34,8 @@ def is_stale(service: str, envelope: Envelope[DecisionMade], applied: int) -> bo
     only unnumbered ones); a stale decision is logged and counted."""
     if not envelope.data.is_older_than(applied):
         return False
-    return _dropped(service, envelope, f"decision number {envelope.data.sequence}, and number {applied} is applied")
+    dropped(service, envelope, f"decision number {envelope.data.sequence}, and number {applied} is applied")
+    return True
 
 
 def is_older(service: str, envelope: Envelope, than: datetime | None, what: str) -> bool:
@@ -42,10 +43,11 @@ def is_older(service: str, envelope: Envelope, than: datetime | None, what: str)
     applied yet); an older event is logged and counted."""
     if than is None or envelope.time >= than:
         return False
-    return _dropped(service, envelope, f"of {envelope.time.isoformat()}, and {what} of {than.isoformat()} is applied")
+    dropped(service, envelope, f"of {envelope.time.isoformat()}, and {what} of {than.isoformat()} is applied")
+    return True
 
 
-def _dropped(service: str, envelope: Envelope, why: str) -> bool:
+def dropped(service: str, envelope: Envelope, why: str) -> None:
+    """Log and count `envelope` as stale, for `why`."""
     log.info("%s %s about application %s dropped as stale: %s", envelope.type, envelope.id, envelope.subject, why)
     STALE_EVENTS.labels(service, envelope.type).inc()
-    return True
