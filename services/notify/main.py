@@ -98,14 +98,14 @@ async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
     held until the commit, so two instances given the decision by a rebalance take turns."""
     decision = envelope.data
     values = {"sequence": decision.sequence, "decided_at": envelope.time}
-    first = insert_ignoring_duplicates(tx.session, LastDecision).values(application_id=decision.application_id,
-                                                                        **values)
-    if (await tx.exec(first.returning(LastDecision.application_id))).first():
+    table = LastDecision.__table__  # Core statements: no object to track in the session
+    first = insert_ignoring_duplicates(tx.session, table).values(  # type: ignore[arg-type]
+        application_id=decision.application_id, **values)
+    if (await tx.exec(first.returning(table.c.application_id))).first():
         return True
     # Not older (DecisionMade.is_older_than): the same number is the same decision again.
-    newer = (update(LastDecision).where(col(LastDecision.application_id) == decision.application_id)
-             .where(col(LastDecision.sequence) <= decision.sequence).values(**values)
-             .returning(col(LastDecision.application_id)))
+    newer = (update(table).where(table.c.application_id == decision.application_id)
+             .where(table.c.sequence <= decision.sequence).values(**values).returning(table.c.application_id))
     if (await tx.exec(newer)).first():
         return True
     dropped(SERVICE, envelope, "a decision numbered higher was acted on")

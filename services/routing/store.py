@@ -27,12 +27,16 @@ from services.runtime.db import as_utc, transaction_lock
 # -- what each decision was made from ---------------------------------------------------------------------------
 
 
+FIRST_DECISION = 1  # the sequence number of routing's first decision on an application, counted as it is kept
+
+
 async def keep_decided(session: AsyncSession, scored_event: Envelope[ApplicationScored], policy_version: str,
                        at: datetime) -> None:
-    # One statement, no object to track: routing never changes this row in the transaction that writes it.
+    # One statement, no object to track: routing never changes this row in the transaction that writes it, and
+    # it counts the first decision already (`numbered` counts the next ones).
     await session.exec(insert(DecidedApplication).values(  # type: ignore[call-overload]
         application_id=scored_event.data.application_id, scored_event=scored_event.model_dump_json(),
-        policy_version=policy_version, decided_at=at))
+        policy_version=policy_version, decided_at=at, decisions=FIRST_DECISION))
 
 
 async def decided(session: AsyncSession, application_id: str) -> tuple[Envelope[ApplicationScored], str] | None:
@@ -47,9 +51,9 @@ async def numbered(session: AsyncSession, decision: DecisionMade) -> DecisionMad
     """`decision` with the application's next sequence number, counted in the transaction that announces it. The
     UPDATE holds the application's row until the transaction ends (PostgreSQL's row lock, SQLite's one writer),
     so two transactions deciding on one application get 1, 2, ... in the order they commit."""
-    statement = (update(DecidedApplication).where(col(DecidedApplication.application_id) == decision.application_id)
-                 .values(decisions=col(DecidedApplication.decisions) + 1).returning(col(DecidedApplication.decisions))
-                 .execution_options(synchronize_session=False))  # nothing reads the count back in the session
+    table = DecidedApplication.__table__  # a Core statement: nothing reads the count back through the session
+    statement = (update(table).where(table.c.application_id == decision.application_id)
+                 .values(decisions=table.c.decisions + 1).returning(table.c.decisions))
     sequence = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
     if sequence is None:  # every decision follows routing's first one, which keeps the row (keep_decided)
         raise LookupError(f"decision on application {decision.application_id}: no decided_application row")
