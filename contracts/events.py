@@ -168,6 +168,17 @@ class DecisionMade(_Model):
                                      description="Accepted, but every fitting expert is at capacity: it waits.")
     from_waiting_queue: bool = Field(default=False, description="An expert's place came free and this waiting "
                                      "project was taken on by the expert named: the applicant hears who it is.")
+    sequence: int = Field(default=0, ge=0, description=(
+        "The decision's number among the application's decisions, 1, 2, 3... in the order routing made them: a "
+        "reader drops a decision numbered lower than the last one it applied (a replayed older one is stale). "
+        "0, the default: a decision made before routing numbered them, older than any numbered one."))
+
+    def is_older_than(self, applied: int) -> bool:
+        """Whether this decision was made before the one numbered `applied` (0: none applied, or only decisions
+        from before the numbering). The same number is the same decision again, not an older one (the readers'
+        inboxes and notices make its copies harmless); among unnumbered decisions nothing tells their order,
+        and the last one read wins, as before the numbering."""
+        return self.sequence < applied
 
 
 class EmailSent(_Model):

@@ -6,6 +6,10 @@ are reserved, their emails sent together over a few SMTP sessions, and those sen
 does nothing. If the process dies (or the database fails) between the SMTP server's answers and that commit, the
 emails of that one batch are sent again, with the same Message-IDs, which receiving systems use to drop the
 copies: the duplicate window is one batch (at most BATCH_MAX_RECORDS emails), never more.
+
+The applicant is never told what no longer holds: a decision older than the last one notify acted on for the
+application (routing numbers them), or a partner's acceptance from before that decision, is dropped, logged and
+counted (services/runtime/ordering.py): a dead letter replayed after a staff override changes nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from contracts.topics import DECISION_MADE, EMAIL_SENT, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED
 from services.notify import caps, mailer, privacy, stop
-from services.notify.models import Notice
+from services.notify.models import LastDecision, Notice
 from services.notify.render import (Email, decision_kind, milestone_of, render_decision,
                                     render_journey_milestone, render_referral_accepted)
 from services.runtime import failpoints
-from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.db import as_utc, insert_ignoring_duplicates
+from services.runtime.ordering import dropped, is_older
 from services.runtime.reactions import Reactions, Tx, on
 from services.runtime.service import build_runtime, http_app
 from services.runtime.settings import Settings
@@ -114,14 +119,41 @@ async def send_once(tx: Tx, cause: Envelope, application_id: str, notice_kind: s
     tx.before_commit(deliver)
 
 
-async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
+async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
+    """Whether the decision is not older than the last one notify acted on for its application (then it is the
+    last one now): one statement for an application's first decision, two for the next ones. The row written is
+    held until the commit, so two instances given the decision by a rebalance take turns."""
     decision = envelope.data
+    values = {"sequence": decision.sequence, "decided_at": envelope.time}
+    table = LastDecision.__table__  # Core statements: no object to track in the session
+    first = insert_ignoring_duplicates(tx.session, table).values(  # type: ignore[arg-type]
+        application_id=decision.application_id, **values)
+    if (await tx.exec(first.returning(table.c.application_id))).first():
+        return True
+    # Not older (DecisionMade.is_older_than): the same number is the same decision again.
+    newer = (update(table).where(table.c.application_id == decision.application_id)
+             .where(table.c.sequence <= decision.sequence).values(**values).returning(table.c.application_id))
+    if (await tx.exec(newer)).first():
+        return True
+    dropped(SERVICE, envelope, "a decision numbered higher was acted on")
+    return False
+
+
+async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
+    """The applicant hears of a decision once, and never of one older than a decision they heard of."""
+    decision = envelope.data
+    if not await is_newest(tx, envelope):
+        return
     await send_once(tx, envelope, decision.application_id, decision_kind(decision),
                     render_decision(decision, reference))
 
 
 async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
+    """A partner's acceptance, unless a decision came after it (a staff override): then it is old news."""
     step = envelope.data
+    last = await tx.get(LastDecision, step.application_id)
+    if is_older(SERVICE, envelope, as_utc(last.decided_at) if last and last.decided_at else None, "a decision"):
+        return
     await send_once(tx, envelope, step.application_id, f"referral-accepted:{step.factory_id}",
                     render_referral_accepted(step, reference))
 

@@ -1,5 +1,5 @@
-"""notify's own data: the notices it sent, one per application and notice kind, and the addresses that asked for
-no more emails."""
+"""notify's own data: the notices it sent, one per application and notice kind, the number of the last decision
+it acted on for each application, and the addresses that asked for no more emails."""
 
 from __future__ import annotations
 
@@ -38,4 +38,15 @@ class StoppedAddress(SQLModel, table=True):
     stopped_at: datetime = utc_timestamp()
 
 
-TABLES = (Notice, StoppedAddress, OutboxMessage, ProcessedEvent, ErasedApplication)
+class LastDecision(SQLModel, table=True):
+    """The application's decision notify acted on last: an older decision is not emailed, nor a partner's
+    acceptance from before it."""
+
+    __tablename__ = "last_decision"
+
+    application_id: str = Field(primary_key=True)
+    sequence: int = Field(default=0, description="DecisionMade.sequence; 0: none yet, or only unnumbered ones.")
+    decided_at: datetime | None = utc_timestamp(default=None, description="The decision's time (its envelope's).")
+
+
+TABLES = (Notice, LastDecision, StoppedAddress, OutboxMessage, ProcessedEvent, ErasedApplication)

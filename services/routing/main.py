@@ -3,8 +3,11 @@ Run: uvicorn services.routing.main:app"""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.orm.exc import StaleDataError
 
 from contracts import reference as reference_data
 from contracts.topics import (
@@ -18,6 +21,8 @@ from services.runtime.reactions import Reactions, on
 from services.runtime.partners import PartnerKeys
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SERVICE = "routing"
 
@@ -56,8 +61,14 @@ runtime.serve(REACTIONS)
 
 async def expire_overdue_offers(rt: Runtime) -> None:
     async def sweep() -> None:
-        async with rt.transaction() as tx:
-            await routing.expire_overdue_offers(tx)
+        try:
+            async with rt.transaction() as tx:
+                await routing.expire_overdue_offers(tx)
+        except StaleDataError:
+            # A partner's answer or a staff override changed an overdue offer first (models.ReferralOffer): the
+            # round is rolled back, no error; the next one sees what they did.
+            log.info("referral-deadlines: an overdue offer was answered or withdrawn meanwhile; next round in %.1f s",
+                     settings.referral_check_seconds)
 
     rt.every(settings.referral_check_seconds, sweep, "referral-deadlines")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from services.runtime.db import utc_timestamp
@@ -23,6 +24,8 @@ class DecidedApplication(SQLModel, table=True):
     scored_event: str = Field(description="The ApplicationScored envelope, JSON (with its correlation id).")
     policy_version: str = Field(description="The policy version of routing's own decision.")
     decided_at: datetime = utc_timestamp()
+    decisions: int = Field(default=0, description="How many decisions routing announced for the application: "
+                                                  "the last one's sequence number (DecisionMade.sequence).")
 
 
 class ExpertAssignment(SQLModel, table=True):
@@ -56,6 +59,12 @@ class ReferralCase(SQLModel, table=True):
 
 
 class ReferralOffer(SQLModel, table=True):
+    """An offer to one partner. Its status is also its version: the UPDATE that changes it names the status it
+    was read with, and raises StaleDataError if another transaction changed it first. So of a partner's answer,
+    the deadline sweep and a staff override that read the same offer, one wins, on PostgreSQL (where the row lock
+    makes them take turns anyway) and on SQLite (where SELECT ... FOR UPDATE does nothing); the loser is rolled
+    back and, taken again, sees what the winner did."""
+
     __tablename__ = "referral_offer"
 
     offer_id: str = Field(primary_key=True)
@@ -68,6 +77,10 @@ class ReferralOffer(SQLModel, table=True):
     answer_by: datetime = utc_timestamp()
     answered_at: datetime | None = utc_timestamp(default=None)
     reason: str | None = None
+
+    @declared_attr  # type: ignore[misc]
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.status, "version_id_generator": False}
 
 
 TABLES = (DecidedApplication, ExpertAssignment, WaitingForExpert, ReferralCase, ReferralOffer, OutboxMessage,

@@ -43,9 +43,9 @@ class Routing:
     async def when_application_scored(self, tx: Tx, envelope: Envelope[ApplicationScored]) -> None:
         session, emit, clock = tx.session, _emit(tx), self.clock
         decision = when_application_scored_decide_route(envelope.data, self.reference, self.policy)
-        # What the decision was made from, for a staff override to decide anew from.
+        # What the decision was made from, for a staff override to decide anew from; it is the first.
         await store.keep_decided(session, envelope, decision.policy_version, clock())
-        await self._announce(session, envelope, envelope, decision, emit, clock)
+        await self._announce(session, envelope, envelope, decision, emit, clock, store.FIRST_DECISION)
 
     async def when_override_requested(self, tx: Tx, envelope: Envelope[OverrideRequested]) -> None:
         """A staff member's decision (sent by intake's console) becomes the current one."""
@@ -82,14 +82,17 @@ class Routing:
                  "reasons": f.reasons} for f in ordered]
 
     async def _announce(self, session: AsyncSession, cause: Envelope, scored_event: Envelope[ApplicationScored],
-                        decision: DecisionMade, emit: Emit, clock: Clock) -> None:
-        """Make `decision`, caused by `cause`, the current one: an accepted project gets an expert, and a forward
-        the applicant consented to share opens the referral exchange, the chosen partner first."""
+                        decision: DecisionMade, emit: Emit, clock: Clock, sequence: int | None = None) -> None:
+        """Make `decision`, caused by `cause`, the current one: an accepted project gets an expert, the decision
+        its sequence number (`sequence` when the caller counted it already), and a forward the applicant
+        consented to share opens the referral exchange, the chosen partner first."""
         scored = scored_event.data
         if decision.outcome == "accept_local":
             sectors = [s.sector for s in scored.sectors if s.sector in self.reference.priorities]
             decision = decisions.with_expert(decision, await take_on(session, scored.application_id, sectors,
                                                                      self.experts, clock()))
+        decision = (decision.model_copy(update={"sequence": sequence}) if sequence
+                    else await store.numbered(session, decision))
         emit(session, DECISION_MADE, follow_up(cause.id, DECISION_MADE, decision, service=decisions.ROUTING,
                                                subject=scored.application_id,
                                                correlation_id=scored_event.correlation_id))

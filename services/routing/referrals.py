@@ -56,7 +56,7 @@ async def open_exchange(session: AsyncSession, scored_event: Envelope[Applicatio
     stored = await store.referral(session, scored_event.data.application_id)
     state, effects = exchange.open(stored.state, store.candidates_of(candidates), setup.rules, setup.clock())
     store.save_referral(session, stored, state, opened_by=scored_event)
-    _announce(session, scored_event.data, scored_event.correlation_id, effects, setup)
+    await _announce(session, scored_event.data, scored_event.correlation_id, effects, setup)
 
 
 async def close(session: AsyncSession, application_id: str) -> None:
@@ -96,12 +96,13 @@ async def _save_and_announce(session: AsyncSession, stored: store.Referral, stat
                              effects: tuple[exchange.Effect, ...], setup: Exchange) -> None:
     store.save_referral(session, stored, state)
     if effects:
-        _announce(session, stored.scored, stored.correlation_id, effects, setup)
+        await _announce(session, stored.scored, stored.correlation_id, effects, setup)
 
 
-def _announce(session: AsyncSession, scored: ApplicationScored, correlation_id: str,
-              effects: tuple[exchange.Effect, ...], setup: Exchange) -> None:
-    """The effects as events, in their order, each with an id derived from the fact it follows from."""
+async def _announce(session: AsyncSession, scored: ApplicationScored, correlation_id: str,
+                    effects: tuple[exchange.Effect, ...], setup: Exchange) -> None:
+    """The effects as events, in their order, each with an id derived from the fact it follows from; a new
+    decision with the application's next sequence number."""
     def emit(cause: str, topic: topics.Topic, data, discriminator: str = "") -> None:
         setup.emit(session, topic, follow_up(cause, topic, data, service=ROUTING,
                                                  subject=scored.application_id, correlation_id=correlation_id,
@@ -116,8 +117,8 @@ def _announce(session: AsyncSession, scored: ApplicationScored, correlation_id: 
                 application_id=scored.application_id, factory_id=effect.factory_id, step=effect.step,
                 attempt=effect.attempt, reason=effect.reason, applicant=scored.applicant), effect.step)
         elif isinstance(effect, exchange.Decided):
-            emit(effect.cause, DECISION_MADE,
-                 setup.decide(scored, effect.outcome, effect.factory_id, list(effect.reasons)))
+            decision = setup.decide(scored, effect.outcome, effect.factory_id, list(effect.reasons))
+            emit(effect.cause, DECISION_MADE, await store.numbered(session, decision))
 
 
 def _offered(scored: ApplicationScored, effect: exchange.Offered, home: str) -> ReferralOffered:

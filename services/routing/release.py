@@ -38,7 +38,8 @@ async def give_freed_place(session: AsyncSession, cause_id: str, experts: tuple[
     if found is None:  # every queued project was decided first (reactions.py); a broken invariant, not data
         raise LookupError(f"waiting project {taken.application_id} has no decided_application row")
     scored_event, policy_version = found
-    decision = decisions.taken_from_queue(scored_event.data, policy_version, home_factory, taken.assignment)
+    decision = await store.numbered(session, decisions.taken_from_queue(scored_event.data, policy_version,
+                                                                        home_factory, taken.assignment))
     emit(session, DECISION_MADE, follow_up(cause_id, DECISION_MADE, decision, service=ROUTING,
                                            subject=taken.application_id,
                                            correlation_id=scored_event.correlation_id,

@@ -1,6 +1,7 @@
-"""routing's tables, read and written: what each decision was made from, who carries which accepted project, the
-waiting queue, and the referral exchanges. Nothing is decided here: experts.py and exchange.py decide over what
-these functions read, and the wiring (capacity.py, referrals.py) writes back what they decided.
+"""routing's tables, read and written: what each decision was made from and how many were announced, who
+carries which accepted project, the waiting queue, and the referral exchanges. Nothing is decided here:
+experts.py and exchange.py decide over what these functions read, and the wiring (capacity.py, referrals.py)
+writes back what they decided.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
-from contracts.events import ApplicationScored
+from contracts.events import ApplicationScored, DecisionMade
 from services.routing import exchange
 from services.routing.experts import Waiting
 from services.routing.models import (
@@ -26,12 +27,16 @@ from services.runtime.db import as_utc, transaction_lock
 # -- what each decision was made from ---------------------------------------------------------------------------
 
 
+FIRST_DECISION = 1  # the sequence number of routing's first decision on an application, counted as it is kept
+
+
 async def keep_decided(session: AsyncSession, scored_event: Envelope[ApplicationScored], policy_version: str,
                        at: datetime) -> None:
-    # One statement, no object to track: routing never changes this row in the transaction that writes it.
+    # One statement, no object to track: routing never changes this row in the transaction that writes it, and
+    # it counts the first decision already (`numbered` counts the next ones).
     await session.exec(insert(DecidedApplication).values(  # type: ignore[call-overload]
         application_id=scored_event.data.application_id, scored_event=scored_event.model_dump_json(),
-        policy_version=policy_version, decided_at=at))
+        policy_version=policy_version, decided_at=at, decisions=FIRST_DECISION))
 
 
 async def decided(session: AsyncSession, application_id: str) -> tuple[Envelope[ApplicationScored], str] | None:
@@ -40,6 +45,19 @@ async def decided(session: AsyncSession, application_id: str) -> tuple[Envelope[
     if row is None:
         return None
     return Envelope[ApplicationScored].model_validate_json(row.scored_event), row.policy_version
+
+
+async def numbered(session: AsyncSession, decision: DecisionMade) -> DecisionMade:
+    """`decision` with the application's next sequence number, counted in the transaction that announces it. The
+    UPDATE holds the application's row until the transaction ends (PostgreSQL's row lock, SQLite's one writer),
+    so two transactions deciding on one application get 1, 2, ... in the order they commit."""
+    table = DecidedApplication.__table__  # a Core statement: nothing reads the count back through the session
+    statement = (update(table).where(table.c.application_id == decision.application_id)
+                 .values(decisions=table.c.decisions + 1).returning(table.c.decisions))
+    sequence = (await session.exec(statement)).scalar_one_or_none()  # type: ignore[call-overload]
+    if sequence is None:  # every decision follows routing's first one, which keeps the row (keep_decided)
+        raise LookupError(f"decision on application {decision.application_id}: no decided_application row")
+    return decision.model_copy(update={"sequence": sequence})
 
 
 # -- who carries what ---------------------------------------------------------------------------------------------
@@ -127,7 +145,8 @@ class Referral:
 async def referral(session: AsyncSession, application_id: str, *, lock: bool = True) -> Referral:
     """The application's exchange, with every offer made for it; `lock`: the offers' rows are locked until the
     transaction ends, so that an answer, a deadline and a staff override take their turns (one of them goes
-    first, the next then sees what it did)."""
+    first, the next then sees what it did). On SQLite the lock does nothing: there an offer's status, its version
+    (models.ReferralOffer), lets only the first of them change it."""
     case = await session.get(ReferralCase, application_id)
     if case is None:
         return Referral(exchange.State(application_id), None, {})

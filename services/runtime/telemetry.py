@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from prometheus_client import CollectorRegistry
 
+from services.runtime import ordering
 from services.runtime.settings import Settings
 
 
@@ -66,4 +67,6 @@ def current_trace_id() -> str | None:
 
 
 def metrics_registry() -> CollectorRegistry:
-    return CollectorRegistry()
+    registry = CollectorRegistry()
+    registry.register(ordering.STALE_EVENTS)
+    return registry

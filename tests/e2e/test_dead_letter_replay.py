@@ -61,20 +61,27 @@ async def mailbox_back(system, timeout: float = 15, refused_domains: tuple[str, 
         await asyncio.sleep(0.1)
 
 
-async def test_a_replayed_decision_reaches_the_applicant_exactly_once(system):
-    # Given a mail relay that refuses, by a wrong policy, every address of Moselle Re's domain while its
-    # application is decided: notify sends the decision to its dead-letter topic; Anne Weber has no email
+async def decided_while_the_relay_refuses(system, sample: samples.Sample) -> tuple[str, str]:
+    """`sample` submitted and decided while the mail relay refuses, by a wrong policy, every address of the
+    applicant's domain: notify sends the decision to its dead-letter topic. Then the relay's policy is corrected
+    (also for the other tests of the session, whatever happened). The application's id and status link."""
     system.stack.stop("mailbox")
-    await mailbox_back(system, refused_domains=("moselle-re.example",))
+    await mailbox_back(system, refused_domains=(sample.body["contact"]["email"].split("@")[1],))
     try:
-        response = await system.submit(samples.MOSELLE_RE.body)
+        response = await system.submit(sample.body)
         application_id, status_url = response.json()["application_id"], response.json()["status_url"]
         await system.wait_until(status_url, lambda status: DECISION in events(status))
         await dead_lettered(system, application_id)
     finally:
-        # the fix: the relay's policy is corrected (also for the other tests of the session, whatever happened)
         system.stack.stop("mailbox")
         await mailbox_back(system)
+    return application_id, status_url
+
+
+async def test_a_replayed_decision_reaches_the_applicant_exactly_once(system):
+    # Given a mail relay that refuses, by a wrong policy, every address of Moselle Re's domain while its
+    # application is decided: notify sends the decision to its dead-letter topic; Anne Weber has no email
+    application_id, status_url = await decided_while_the_relay_refuses(system, samples.MOSELLE_RE)
     assert system.emails_to(application_id) == []
     assert EMAIL_SENT not in events(await system.status(status_url))
 

@@ -21,7 +21,7 @@ from services.routing.decisions import TAKEN_FROM_QUEUE
 from services.routing.experts import Expert
 from services.routing.models import DecidedApplication, ExpertAssignment
 from services.routing.release import when_journey_closes
-from services.routing.store import active_projects, waiting_queue
+from services.routing.store import FIRST_DECISION, active_projects, waiting_queue
 from services.runtime import db, migrations
 from services.runtime.inbox import first_delivery
 from services.runtime.messages import command, follow_up
@@ -54,11 +54,12 @@ def scored_event(application_id: str, company: str, email: str) -> Envelope[Appl
 
 
 async def accept(sessions, experts: tuple[Expert, ...], event: Envelope[ApplicationScored]) -> None:
-    """What routing does with an accepted project: keep what it decided from, take it on or queue it."""
+    """What routing does with an accepted project: keep what it decided from (its first decision), take it on or
+    queue it."""
     async with sessions() as session:
         session.add(DecidedApplication(application_id=event.data.application_id,
                                        scored_event=event.model_dump_json(), policy_version=ROUTING_POLICY,
-                                       decided_at=now()))
+                                       decided_at=now(), decisions=FIRST_DECISION))
         await take_on(session, event.data.application_id, ["insurance"], experts, now())
         await session.commit()
 
@@ -124,6 +125,7 @@ async def test_a_closed_journey_frees_the_expert_and_the_oldest_waiting_project_
     assert (decision.data.outcome, decision.data.factory_id) == ("accept_local", "lux-aif")
     assert (decision.data.expert_id, decision.data.expert_name) == (MIREILLE.id, "Mireille Bausch")
     assert decision.data.from_waiting_queue and not decision.data.waiting_for_expert
+    assert decision.data.sequence == 2  # Alzette's second decision: readers drop the first if it comes late
     assert (decision.data.decided_by, decision.data.policy_version) == ("routing", ROUTING_POLICY)
     assert decision.data.reasons == [TAKEN_FROM_QUEUE, "Assigned to Mireille Bausch (skills: insurance), who now "
                                                        "carries 1 of 1 projects."]

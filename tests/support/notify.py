@@ -1,4 +1,5 @@
-"""notify's reactions run in a test, with settings of the test's own, and what reached its mailbox."""
+"""notify's own code run in a test, against the test's broker: its settings from the environment (its module
+reads them when imported), an SQLite file brought to its schema, a mailbox of the test's own, and what reached it."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ def notify_module(monkeypatch, settings: dict[str, str]):
         sys.modules.pop("services.notify.main", None)
 
 
+async def notify_with_mailbox(kafka_bootstrap: str, var_dir: Path, monkeypatch, **settings: str):
+    """notify's module, with its database under `var_dir` at the latest schema, and the mailbox it sends to,
+    which keeps each message in `var_dir / "mail"` (stop it when done)."""
+    smtp_port = free_port()
+    folder = var_dir / "mail"
+    folder.mkdir()
+    mailbox = serve(folder, "127.0.0.1", smtp_port)
+    notify = notify_module(monkeypatch, {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "VAR_DIR": str(var_dir), "SMTP_PORT": str(smtp_port),
+        "TRACES_EXPORTER": "none", **settings})
+    await asyncio.to_thread(migrations.upgrade, "notify", notify.settings.db_url())
+    return notify, mailbox
+
+
 def sent_to(folder, application_ids: list[str]) -> list[str]:
     """The Message-IDs of the emails delivered about these applications, one entry per delivery."""
     wanted = set(application_ids)
@@ -54,14 +69,9 @@ async def decisions_to_mail(kafka_bootstrap: str, tmp_path: Path, monkeypatch,
                             **settings: str) -> AsyncIterator[DecisionsToMail]:
     """notify emailing the decisions published to `aif.routing.decision-made.v1` from now on to a mailbox, with
     these settings; the test starts its runtime, and everything stops at the end."""
-    smtp_port, run = free_port(), uuid.uuid4().hex[:8]
+    run = uuid.uuid4().hex[:8]
+    notify, mailbox = await notify_with_mailbox(kafka_bootstrap, tmp_path, monkeypatch, **settings)
     folder = tmp_path / "mail"
-    folder.mkdir()
-    mailbox = serve(folder, "127.0.0.1", smtp_port)
-    notify = notify_module(monkeypatch, {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "VAR_DIR": str(tmp_path), "SMTP_PORT": str(smtp_port),
-        "TRACES_EXPORTER": "none", **settings})
-    await asyncio.to_thread(migrations.upgrade, "notify", notify.settings.db_url())
     runtime = runtime_for(notify.settings)
     group = f"notify-test-{run}"
     await start_group_at_end(kafka_bootstrap, group, DECISION_MADE.name)  # not the decisions of earlier tests

@@ -156,3 +156,17 @@ async def test_an_override_of_a_forward_without_consent_finds_no_exchange_to_clo
     staged = await handled(sessions, ROUTING.when_override_requested, override, MONDAY + timedelta(hours=2))
     # Then the staff member's decision is all there is
     assert kinds(staged) == ["decision-made:review"]
+
+
+async def test_each_decision_on_an_application_is_numbered_in_the_order_routing_made_it(sessions):
+    # Given routing forwarded Rhein Radiologie to JAIF: its first decision
+    staged = await forwarded(sessions)
+    offer = staged[1]
+    # When JAIF declines (routing forwards to Gaia), and then Claire Hoffmann sends it to review
+    declined = await handled(sessions, ROUTING.when_referral_replied, reply(offer, "decline"), MONDAY + timedelta(1))
+    override = staff_decide("review", None, offer["correlation_id"])
+    overridden = await handled(sessions, ROUTING.when_override_requested, override, MONDAY + timedelta(2))
+    # Then the three decisions carry 1, 2, 3: a reader can tell the current one from a replayed older one
+    decisions = [e["data"] for e in staged + declined + overridden if e["type"].endswith("decision-made")]
+    assert [(d["outcome"], d["factory_id"], d["sequence"]) for d in decisions] == [
+        ("forward", "jaif", 1), ("forward", "gaia-aif", 2), ("review", None, 3)]

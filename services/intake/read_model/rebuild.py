@@ -6,7 +6,9 @@ The database is brought to intake's latest schema first and must hold no applica
 read model stands on is read from its beginning to its end as found at the start (no consumer group, so the
 running intake is not disturbed), the submitted applications first, then every other event in the order of its
 time. Each event goes through the reaction the running service gives it (its table, services/intake/reactions.py,
-given by the caller) and through the inbox, as the running service does it.
+given by the caller) and through the inbox, as the running service does it. Those reactions keep the decision
+numbered highest and the latest referral step whatever the order (updates.py), so a dead letter the service took
+late, after a newer decision, comes out here as it did there.
 
 What the topics do not carry stays behind: the secret of each status link (only its hash was ever kept, and it is
 not on any topic), so the applicants' links do not open on a rebuilt database; the staff accounts; the signed

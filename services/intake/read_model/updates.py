@@ -2,18 +2,27 @@
 
 Each reaction works in the transaction that also records the event in the inbox, so a redelivered event changes
 nothing. Every event also lands in the application's timeline with its payload, which
-the console shows (the referral steps, the emails sent and the decision each one announced).
+the console shows (the referral steps, the emails sent and the decision each one announced). A decision or a
+referral step older than the one the application shows (a dead letter replayed late) lands in the timeline only
+(services/runtime/ordering.py): the row comes out the same whatever order the events arrive in, so a rebuild
+from the topics gives it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
+from contracts.topics import REFERRAL_UPDATED
 from services.intake.journey.record import rows_of as journey_rows_of
 from services.intake.models import ApplicationRecord, TimelineEntry
-from services.runtime.db import insert_ignoring_duplicates
+from services.runtime.db import as_utc, insert_ignoring_duplicates
+from services.runtime.ordering import is_older, is_stale
 from services.runtime.reactions import Tx
 from services.runtime.telemetry import current_trace_id
 
@@ -75,7 +84,8 @@ async def record(tx: Tx, envelope: Envelope, summary: str, update: Callable[[App
         raise LookupError(f"event {envelope.id} is about unknown application {envelope.subject}")
     update(application)
     refresh_queue_columns(application)
-    application.updated_at = envelope.time
+    # An event replayed late does not move the row back in time.
+    application.updated_at = max(as_utc(application.updated_at), envelope.time)
     tx.add(application)
     tx.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
                          event=envelope.type, summary=summary, trace_id=current_trace_id(),
@@ -92,7 +102,12 @@ async def when_application_scored(tx: Tx, envelope: Envelope[ApplicationScored])
 
 
 async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
+    """The decision becomes the current one, unless a newer one is (services/runtime/ordering.py); either way it
+    lands in the timeline at its time, as a rebuild from the topics puts it there."""
     def update(application: ApplicationRecord) -> None:
+        applied = DecisionMade.model_validate_json(application.decision).sequence if application.decision else 0
+        if is_stale(tx.service, envelope, applied):
+            return
         application.decision = envelope.data.model_dump_json()
         application.advance("decided")
 
@@ -100,11 +115,25 @@ async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
 
 
 async def when_referral_updated(tx: Tx, envelope: Envelope[ReferralUpdated]) -> None:
+    """The step becomes the exchange's latest, unless a later one is shown already (services/runtime/ordering.py:
+    steps are ordered by their time); either way it lands in the timeline."""
+    latest = await latest_referral_step(tx, envelope.subject)
+
     def update(application: ApplicationRecord) -> None:
+        if is_older(tx.service, envelope, latest, "a referral step"):
+            return
         application.referral_step = envelope.data.step
         application.referral_factory_id = envelope.data.factory_id
 
     await record(tx, envelope, envelope.data.reason, update)
+
+
+async def latest_referral_step(tx: Tx, application_id: str) -> datetime | None:
+    """The time of the latest referral step in the application's timeline."""
+    latest = (await tx.exec(select(func.max(TimelineEntry.time))
+                            .where(col(TimelineEntry.application_id) == application_id)
+                            .where(col(TimelineEntry.event) == REFERRAL_UPDATED.event_type))).one()
+    return as_utc(latest) if latest else None
 
 
 async def when_email_sent(tx: Tx, envelope: Envelope[EmailSent]) -> None:
