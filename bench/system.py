@@ -78,7 +78,9 @@ class System:
         self.kafka = LocalKafka(var_dir / "kafka", kafka_port, controller_port,
                                 libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
         self.stack = Stack(var_dir, self.kafka.bootstrap, dict(zip(SERVICES, service_ports)), smtp_port,
-                           env={"RATE_LIMIT_PER_MINUTE": "0"})  # one client sends everything: no per-address limit
+                           # one client sends everything to a few addresses: no per-client or per-recipient limit
+                           env={"RATE_LIMIT_PER_MINUTE": "0", "APPLICATIONS_PER_ADDRESS_PER_DAY": "0",
+                                "APPLICATIONS_PER_DOMAIN_PER_DAY": "0"})
         self.lexical_policy = var_dir / "policy-lexical.yaml"
         self.model = False  # whether triage (and the durable relay) ask the model now
         self.relays: dict[str, subprocess.Popen] = {}
