@@ -1,6 +1,7 @@
 """intake's door against the running system: a submission sent twice (a retry after a lost answer, a double
 click on the form) makes one application, one decision and one email; a key used for another application is
-refused; past a cap per recipient address, the door says no, naming `contact.email`."""
+refused; past a cap per recipient address, the door says no, naming `contact.email`; the console's sign-in
+throttle holds when the guesses come all at once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from infra import samples
 from tests.e2e.test_api_edges import another_intake, as_client
+from tests.support.staff import create_account, sign_in
 
 PER_ADDRESS = 2  # APPLICATIONS_PER_ADDRESS_PER_DAY of the capped intake below
 PER_DOMAIN = 3  # APPLICATIONS_PER_DOMAIN_PER_DAY of the capped intake below
@@ -182,3 +184,32 @@ async def test_past_the_cap_per_domain_the_door_refuses(system, capped_intake):
     assert refused.status_code == 429, refused.text
     assert refused.json()["message"].startswith(f"contact.email: too many applications for email addresses at "
                                                 f"{domain}")
+
+
+# -- the console's sign-in throttle ---------------------------------------------------------------------------
+
+
+async def test_parallel_wrong_passwords_meet_the_same_throttle_as_one_by_one(system):
+    # Given Jules Hoffmann, an admin, and someone sending 40 guesses of his password at once, each with its own
+    # sign-in form (as 40 browsers would)
+    admin = create_account(system, "admin", "Jules Hoffmann")
+
+    async def guess(n: int) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=system.intake, timeout=60) as browser:
+            return await sign_in(browser, admin, password=f"parallel-guess-{n}-of-forty")
+
+    answers = await asyncio.gather(*(guess(n) for n in range(40)))
+
+    # Then at most five were checked and refused as wrong (the limit a minute for one account), and every other
+    # was refused at once with 429, saying when to try again
+    statuses = [answer.status_code for answer in answers]
+    assert set(statuses) <= {401, 429}, statuses
+    assert 1 <= statuses.count(401) <= 5, statuses
+    assert statuses.count(429) >= 35, statuses
+    assert all(int(answer.headers["retry-after"]) >= 1 for answer in answers if answer.status_code == 429)
+    # And the right password, right after, is refused too, and opens no session
+    async with httpx.AsyncClient(base_url=system.intake, timeout=10) as browser:
+        right = await sign_in(browser, admin)
+        assert right.status_code == 429, right.text
+        assert "Too many failed sign-ins for this account or from this address" in right.text
+        assert (await browser.get("/console")).status_code == 303
