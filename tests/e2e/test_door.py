@@ -1,7 +1,8 @@
 """intake's door against the running system: a submission sent twice (a retry after a lost answer, a double
 click on the form) makes one application, one decision and one email; a key used for another application is
 refused; past a cap per recipient address, the door says no, naming `contact.email`; the console's sign-in
-throttle holds when the guesses come all at once."""
+throttle holds when the guesses come all at once; a partner's reason, which reaches the applicant's email, is
+bounded at the bridge."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from infra import samples
 from tests.e2e.test_api_edges import another_intake, as_client
+from tests.e2e.test_partner_bridge import jaif, offered_to_jaif, pending_for, replies_to
 from tests.support.staff import create_account, sign_in
 
 PER_ADDRESS = 2  # APPLICATIONS_PER_ADDRESS_PER_DAY of the capped intake below
@@ -213,3 +215,28 @@ async def test_parallel_wrong_passwords_meet_the_same_throttle_as_one_by_one(sys
         assert right.status_code == 429, right.text
         assert "Too many failed sign-ins for this account or from this address" in right.text
         assert (await browser.get("/console")).status_code == 303
+
+
+# -- a partner's reason, which reaches the applicant's email ---------------------------------------------------
+
+
+async def test_a_partners_reason_over_500_characters_is_refused_naming_it_and_changes_nothing(system):
+    # Given an offer to jaif, which answers over the bridge
+    offer, _ = await offered_to_jaif(system, "Dr. Lena Vogt")
+    replies = "/v1/partners/jaif/replies"
+
+    # When jaif declines it with a reason of 501 characters
+    refused = await jaif(system).send("POST", replies, {"offer_id": offer.data.offer_id, "answer": "decline",
+                                                         "reason": "x" * 501})
+
+    # Then it is refused, naming the field, and nothing changed: the offer still waits, no reply went out
+    assert refused.status_code == 422, refused.text
+    assert [error["field"] for error in refused.json()["errors"]] == ["reason"]
+    assert "at most 500 characters" in refused.json()["message"]
+    assert await pending_for(jaif(system), offer.data.application_id)
+    assert await replies_to(system, offer.data.offer_id) == []
+
+    # And a reason of 500 characters is taken
+    taken = await jaif(system).send("POST", replies, {"offer_id": offer.data.offer_id, "answer": "decline",
+                                                       "reason": "y" * 500})
+    assert taken.status_code == 202, taken.text
