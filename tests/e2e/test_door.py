@@ -133,7 +133,11 @@ async def test_a_form_sent_twice_is_one_application_with_one_confirmation(system
         assert [answer.status_code for answer in (*sent, reloaded)] == [303] * 3
         assert len({answer.headers["location"] for answer in (*sent, reloaded)}) == 1
         confirmation = await browser.get(reloaded.headers["location"])
+        # When the same form comes back with another title (sent, then changed through the Back button)
+        changed = await browser.post("/apply", data={**data, "project.title": "Another project altogether"})
     assert confirmation.status_code == 200 and "Application received" in confirmation.text
+    # Then that one is refused, saying the form was sent already
+    assert changed.status_code == 409 and "This form was sent already" in changed.text
     # And one application was stored and announced
     assert await system.counts() == (stored_before + 1, published_before + 1)
 

@@ -21,7 +21,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import delete
@@ -96,7 +96,7 @@ async def answered(session: AsyncSession, key: Key) -> tuple[str, str] | None:
     """The application this key made within its time, as its id and the secret of its status link, or None;
     `KeyReused` if it was made with another body."""
     kept = await session.get(IdempotencyKey, key.key_hash)
-    if kept is None or as_utc(kept.created_at) < now() - timedelta(hours=key.hours):
+    if kept is None or as_utc(kept.created_at) < expired_before(key.hours):
         return None
     if not hmac.compare_digest(kept.body_hash, key.body_hash):
         raise KeyReused(key.hours)
@@ -106,13 +106,18 @@ async def answered(session: AsyncSession, key: Key) -> tuple[str, str] | None:
 async def keep(tx: Tx, key: Key, application_id: str) -> str:
     """Keep the key with the application it makes, in the transaction that takes it in (a key past its time is
     replaced); returns the secret of the application's status link."""
-    await forget_expired(tx.session, key.hours)
+    await tx.exec(delete(IdempotencyKey).where(
+        col(IdempotencyKey.key_hash) == key.key_hash, col(IdempotencyKey.created_at) < expired_before(key.hours)))
     salt = secrets.token_urlsafe(16)
     tx.add(IdempotencyKey(key_hash=key.key_hash, body_hash=key.body_hash, application_id=application_id,
                           token_salt=salt, created_at=now()))
     return key.token(salt)
 
 
+def expired_before(hours: float) -> datetime:
+    return now() - timedelta(hours=hours)
+
+
 async def forget_expired(session: AsyncSession, hours: float) -> None:
     await session.exec(delete(IdempotencyKey).where(  # type: ignore[call-overload]
-        col(IdempotencyKey.created_at) < now() - timedelta(hours=hours)))
+        col(IdempotencyKey.created_at) < expired_before(hours)))
