@@ -161,8 +161,10 @@ async def test_past_the_cap_per_address_the_door_refuses_naming_contact_email(sy
         assert accepted.status_code == 202, accepted.text
     stored_before, published_before = await system.counts()
 
-    # When one more comes for that address, from yet another client, and one through the form
-    refused = await post(capped_intake, application(email=address), client="198.51.100.40")
+    # When one more comes for that address (tagged and in capitals: the same mailbox), from yet another client, and
+    # one through the form
+    name, _, domain = address.partition("@")
+    refused = await post(capped_intake, application(email=f"{name.upper()}+again@{domain}"), client="198.51.100.40")
     async with httpx.AsyncClient(base_url=capped_intake, timeout=10) as browser:
         page = await browser.get("/apply")
         token = re.search(r'name="submission_token" value="([^"]+)"', page.text).group(1)

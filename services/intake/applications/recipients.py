@@ -2,7 +2,8 @@
 types, so submissions are counted per contact email address and per email domain over a sliding day
 (APPLICATIONS_PER_ADDRESS_PER_DAY, 3; APPLICATIONS_PER_DOMAIN_PER_DAY, 30; 0 turns one off), in intake's database
 (counters.py: shared by every replica), in the transaction that takes the application in. Past a cap, the
-submission is refused (429, naming `contact.email`) and nothing is stored, counted or sent. Only hashes of the
+submission is refused (429, naming `contact.email`) and nothing is stored, counted or sent. An address counts
+without its `+tag` (name+1@ and name+2@ reach one mailbox), and case does not matter. Only hashes of the
 address and the domain are kept, never the address.
 """
 
@@ -24,8 +25,8 @@ class RecipientCaps:
 
     def limits(self, email: str) -> list[tuple[str, Limit, str]]:
         """(counter key, limit, what it counts) for each cap in force on `email`."""
-        address = email.strip().lower()
-        domain = address.rpartition("@")[2]
+        local, _, domain = email.strip().lower().rpartition("@")
+        address = f"{local.partition('+')[0]}@{domain}"  # name+tag@domain reaches name@domain's mailbox
         caps = [(f"recipient:{fingerprint(address)}", Limit(self.per_address, DAY), "this email address"),
                 (f"domain:{fingerprint(domain)}", Limit(self.per_domain, DAY), f"email addresses at {domain}")]
         return [cap for cap in caps if cap[1].enabled]
