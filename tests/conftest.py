@@ -59,10 +59,7 @@ def database(tmp_path_factory: pytest.TempPathFactory):
 def system(kafka_bootstrap: str, database, tmp_path_factory: pytest.TempPathFactory):
     """The whole system as `make up` runs it, on free ports, with its own var/ directory and databases. Its experts
     have room for every project the session accepts (EXPERT_MAX_ACTIVE), so that no test depends on how many
-    others ran before it; experts at capacity are tested on a roster of their own (test_expert_capacity). The tests
-    send the samples' applications many times over: intake's caps per recipient are off here, and tested on an
-    intake of their own (test_door)."""
+    others ran before it; experts at capacity are tested on a roster of their own (test_expert_capacity)."""
     with running_system(kafka_bootstrap, database, tmp_path_factory.mktemp("var"), "system",
-                        EXPERT_MAX_ACTIVE="1000", APPLICATIONS_PER_ADDRESS_PER_DAY="0",
-                        APPLICATIONS_PER_DOMAIN_PER_DAY="0") as running:
+                        EXPERT_MAX_ACTIVE="1000") as running:
         yield running

@@ -42,7 +42,6 @@ def resilient_system(request, kafka_cluster: LocalKafkaCluster, tmp_path_factory
     database = request.getfixturevalue("database") if kafka_cluster.database == "postgresql" else None
     with running_system(kafka_cluster.bootstrap, database, tmp_path_factory.mktemp("var"),
                         f"resilience_{kafka_cluster.database}", RATE_LIMIT_PER_MINUTE="0", MAX_ATTEMPTS="5",
-                        APPLICATIONS_PER_ADDRESS_PER_DAY="0", APPLICATIONS_PER_DOMAIN_PER_DAY="0",
                         TRACES_EXPORTER="none", BATCH_MAX_RECORDS=str(BATCH)) as running:
         running.database = kafka_cluster.database
         yield running
