@@ -79,9 +79,10 @@ class System:
                                 libs_dir=ensure_libs(ROOT / "var" / "kafka" / "libs"))
         self.stack = Stack(var_dir, self.kafka.bootstrap, dict(zip(SERVICES, service_ports)), smtp_port,
                            # One client sends everything, to the sample applicants' few addresses: no limit per
-                           # client address, no cap on emails per address or domain.
-                           env={"RATE_LIMIT_PER_MINUTE": "0", "MAX_EMAILS_PER_ADDRESS": "1000000",
-                                "MAX_EMAILS_PER_DOMAIN": "1000000"})
+                           # client address, no cap per recipient, at the door or on emails.
+                           env={"RATE_LIMIT_PER_MINUTE": "0", "APPLICATIONS_PER_ADDRESS_PER_DAY": "0",
+                                "APPLICATIONS_PER_DOMAIN_PER_DAY": "0", "MAX_EMAILS_PER_ADDRESS": "0",
+                                "MAX_EMAILS_PER_DOMAIN": "0"})
         self.lexical_policy = var_dir / "policy-lexical.yaml"
         self.model = False  # whether triage (and the durable relay) ask the model now
         self.relays: dict[str, subprocess.Popen] = {}

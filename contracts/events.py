@@ -232,7 +232,8 @@ class ReferralReplied(_Model):
     offer_id: str
     factory_id: str = Field(description="The answering partner; it must be the one the offer was for.")
     answer: ReferralAnswer = Field(description="accept, decline or need_more_information.")
-    reason: str | None = Field(default=None, description="Why, for a decline or a question.")
+    reason: str | None = Field(default=None, max_length=500,
+                               description="Why, for a decline or a question (it reaches the applicant's email).")
 
 
 class ReferralUpdated(_Model):

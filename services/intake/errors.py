@@ -36,9 +36,11 @@ def body(error: str, message: str, errors: list[dict] | None = None) -> dict[str
 class Refusal(StarletteHTTPException):
     """A refusal in intake's JSON shape whose code is not the status phrase, e.g. 503 'not_configured'."""
 
-    def __init__(self, status_code: int, error: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status_code: int, error: str, message: str, headers: dict[str, str] | None = None,
+                 errors: list[dict] | None = None) -> None:
         super().__init__(status_code, detail=message, headers=headers)
         self.error = error
+        self.errors = errors
 
 
 def field_name(location: tuple) -> str:
@@ -73,7 +75,7 @@ async def http_error(_request: Request, error: StarletteHTTPException) -> JSONRe
         return invalid_request([{"field": "body", "message": "Body is not valid JSON (it is not UTF-8 text)",
                                  "type": "json_invalid"}])
     code = getattr(error, "error", None) or HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
-    return JSONResponse(body(code, str(error.detail)), status_code=error.status_code,
+    return JSONResponse(body(code, str(error.detail), getattr(error, "errors", None)), status_code=error.status_code,
                         headers=getattr(error, "headers", None))
 
 

@@ -12,6 +12,8 @@ from services.intake import errors, retention
 from services.intake.applicant import export as applicant_export
 from services.intake.applicant import pages as applicant_pages
 from services.intake.applications import api, dry_run, form, limits
+from services.intake.applications.recipients import RecipientCaps
+from services.intake.applications.take_in import Door
 from services.intake.console import routes as console
 from services.intake.partners import bridge, signed_requests
 from services.intake.reactions import SERVICE, reactions
@@ -28,6 +30,13 @@ class IntakeSettings(Settings):
     # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     rate_limit_per_minute: int = Field(default=60, ge=0)
+    # Caps per recipient (applications/recipients.py): applications in 24 hours for one contact email address and
+    # for one email domain, counted in the database (shared by every replica); 0 turns a cap off.
+    applications_per_address_per_day: int = Field(default=3, ge=0)
+    applications_per_domain_per_day: int = Field(default=30, ge=0)
+    # How long an Idempotency-Key (and the form's one-time token) is kept: the same key within this time gets the
+    # first answer again (applications/idempotency.py).
+    idempotency_key_hours: float = Field(default=24, gt=0)
     # The bearer token of the staff API (POST /v1/simulate, for scripts; the console has its own sign-in); unset,
     # that endpoint answers 503.
     staff_api_token: str | None = None
@@ -46,25 +55,29 @@ runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
 partner_keys = PartnerKeys.load(runtime.settings.partner_keys_path())
 REACTIONS = reactions(partner_keys)
 runtime.serve(REACTIONS)
+DOOR = Door(RecipientCaps(runtime.settings.applications_per_address_per_day,
+                          runtime.settings.applications_per_domain_per_day),
+            runtime.settings.idempotency_key_hours)
 
 
 async def forget_old_bridge_requests(rt: Runtime) -> None:
     rt.spawn(signed_requests.forget_old_requests(rt, rt.settings.bridge_replay_window_seconds),
              name="bridge-requests")
+    rt.every(60, lambda: DOOR.forget_expired(rt), name="door-counts")
 
 
 app = http_app(runtime, title="Aiguillage intake",
                description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
                            "without Kafka: the bridge under /v1/partners.",
                on_startup=[forget_old_bridge_requests, retention.schedule])
-api.install(app, api.router(runtime, runtime.settings.public_base_url))
+api.install(app, api.router(runtime, runtime.settings.public_base_url, DOOR))
 app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))
 app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
 errors.install(app)
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)
 mount_static(app)
-app.include_router(form.router(runtime))
+app.include_router(form.router(runtime, DOOR))
 app.include_router(applicant_pages.router(runtime))
 app.include_router(applicant_export.router(runtime))
 app.include_router(console.router(runtime))

@@ -1,6 +1,7 @@
 """intake's own data: the applications it took in, the read model built from everyone's events, what the
-partner bridge keeps (the offers partners without Kafka fetch, the signed requests already seen), and the staff
-console's accounts and sessions."""
+partner bridge keeps (the offers partners without Kafka fetch, the signed requests already seen), the staff
+console's accounts and sessions, and what the door counts (idempotency keys, submissions and sign-in attempts per
+window), kept here so that every intake replica sees the same figures."""
 
 from __future__ import annotations
 
@@ -124,5 +125,32 @@ class StaffSession(SQLModel, table=True):
     expires_at: datetime = utc_timestamp()
 
 
+class IdempotencyKey(SQLModel, table=True):
+    """A submission's `Idempotency-Key` (or the web form's one-time token), kept for IDEMPOTENCY_KEY_HOURS: the
+    same key with the same body gets the application it made. Only hashes are kept: of the key with the client
+    it belongs to, and of the body; the status link's secret is derived from the key and `token_salt`, so this
+    table alone opens no status link."""
+
+    __tablename__ = "idempotency_key"
+
+    key_hash: str = Field(primary_key=True, description="SHA-256 of the client's scope and the key.")
+    body_hash: str = Field(description="SHA-256 of the request body (the JSON, or the form's fields).")
+    application_id: str
+    token_salt: str
+    created_at: datetime = utc_timestamp(index=True)
+
+
+class ThrottleCount(SQLModel, table=True):
+    """How many times something happened in one window, for a key such as a sign-in account or a recipient's
+    address hash: counted by one atomic upsert, so parallel requests and replicas count alike."""
+
+    __tablename__ = "throttle_count"
+
+    key: str = Field(primary_key=True)
+    window_start: int = Field(primary_key=True, description="Unix seconds at which the window began.")
+    count: int = 0
+    expires_at: datetime = utc_timestamp(index=True)
+
+
 TABLES = (ApplicationRecord, TimelineEntry, JourneyRecord, OutboxMessage, ProcessedEvent, BridgeOffer, BridgeRequest,
-          StaffAccount, StaffSession, ErasedApplication)
+          StaffAccount, StaffSession, IdempotencyKey, ThrottleCount, ErasedApplication)

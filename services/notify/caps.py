@@ -4,7 +4,7 @@ The public form lets anyone name any address as the contact. Intake caps the sub
 domain at the door; notify holds, whatever the way in (the form, the API, a partner's referral):
 - every email to an address that asked to stop (services/notify/stop.py);
 - emails beyond MAX_EMAILS_PER_ADDRESS in EMAIL_CAP_WINDOW_HOURS to one address, and beyond
-  MAX_EMAILS_PER_DOMAIN in that window to one domain.
+  MAX_EMAILS_PER_DOMAIN in that window to one domain (0: no cap).
 A held email is not sent, ever: its notice keeps why (`held`) and nothing is announced, so the applicant's status
 page shows no email for it (the decision itself is there). The counts are of emails sent before this batch: a
 batch can pass a cap by at most its own size.
@@ -45,8 +45,8 @@ async def why_held(session, address: str, address_key: str, *, per_address: int,
         return STOPPED
     since = now() - window
     recent = select(func.count()).select_from(Notice).where(col(Notice.sent_at) >= since)
-    if (await session.exec(recent.where(_to() == address.strip().lower()))).one() >= per_address:
+    if per_address and (await session.exec(recent.where(_to() == address.strip().lower()))).one() >= per_address:
         return ADDRESS_CAP
-    if (await session.exec(recent.where(_to().like(f"%@{domain_of(address)}")))).one() >= per_domain:
+    if per_domain and (await session.exec(recent.where(_to().like(f"%@{domain_of(address)}")))).one() >= per_domain:
         return DOMAIN_CAP
     return None

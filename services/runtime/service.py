@@ -87,8 +87,23 @@ class Runtime:
         self.reactions.extend(reactions)
 
     async def start(self) -> None:
-        """Connect to Kafka, then relay the outbox and consume every topic served."""
-        await self.broker.start()
+        """Connect to Kafka, then relay the outbox and consume every topic served. Kafka away, the service starts
+        all the same (its HTTP side works, what it stages waits in the outbox, /healthz names Kafka) and connects
+        when Kafka comes."""
+        self.spawn(self._when_connected(), name="kafka")
+
+    async def _when_connected(self, first_wait: float = 1.0, longest_wait: float = 30.0) -> None:
+        wait = first_wait
+        while True:
+            try:
+                await self.broker.start()
+                break
+            except Exception as error:  # noqa: BLE001 - Kafka away: /healthz says so; the next try comes
+                await self.broker.stop()
+                log.warning("%s: Kafka does not answer (%s: %s); trying again in %.0f s",
+                            self.settings.service_name, type(error).__name__, error, wait)
+                await asyncio.sleep(wait)
+                wait = min(2 * wait, longest_wait)
         self.spawn(self.relay.run(), name="outbox-relay")
         metrics = Metrics.of(self.registry)
         for entry in self.reactions:

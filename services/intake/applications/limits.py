@@ -49,8 +49,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
           "description": "The body is larger than the limit (MAX_BODY_BYTES, 64 KiB by default); "
                          "the message names it."},
     429: {"model": ErrorBody,
-          "description": "Too many submissions from this address (RATE_LIMIT_PER_MINUTE, 60 by default); "
-                         "try again after Retry-After seconds.",
+          "description": "Too many submissions from this client address (RATE_LIMIT_PER_MINUTE, 60 by default), "
+                         "or for this contact email address or its domain in 24 hours "
+                         "(APPLICATIONS_PER_ADDRESS_PER_DAY, 3, and APPLICATIONS_PER_DOMAIN_PER_DAY, 30; the "
+                         "message names contact.email); try again after Retry-After seconds.",
           "headers": {"Retry-After": {"description": "Seconds until a submission is accepted again.",
                                       "schema": {"type": "integer", "minimum": 1}}}},
 }

@@ -5,6 +5,11 @@
   its SHA-256, so reading the table opens no session. A session ends STAFF_SESSION_MINUTES after sign-in.
 - Every form carries a CSRF token derived from the session id (HMAC), so it needs no storage and is worthless
   without the cookie. The sign-in form, before any session, is bound the same way to a cookie of its own.
+- Sign-in attempts are throttled (`SignInThrottle`) before any password is verified, since each verification costs
+  64 MiB of Argon2: each attempt first takes its place among the attempts a minute of its account (5) and of its
+  client address (30), counted in the database (applications/counters.py: every replica and parallel request
+  counts alike; a successful sign-in gives its place back, so only failures count), then among the verifications
+  running at once in this process for its account (2) and its address (4). Past either, 429 at once.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlsplit
@@ -25,8 +33,10 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import now
+from services.intake.applications.counters import Limit, add_one, take_back
 from services.intake.models import StaffAccount, StaffSession
 from services.runtime.db import as_utc
+from services.runtime.reactions import Tx
 
 log = logging.getLogger(__name__)
 
@@ -175,3 +185,57 @@ async def find_staff(session: AsyncSession, session_id: str | None) -> Staff | N
 
 async def close_session(session: AsyncSession, session_id: str) -> None:
     await session.exec(delete(StaffSession).where(col(StaffSession.id_hash) == session_id_hash(session_id)))  # type: ignore[call-overload]
+
+
+class Throttled(Exception):
+    """A sign-in attempt refused before its password is verified; `retry_after` in seconds."""
+
+    def __init__(self, why: str, retry_after: int) -> None:
+        super().__init__(why)
+        self.retry_after = retry_after
+
+
+@dataclass
+class SignInThrottle:
+    """Attempts a minute per account and per client address (in the database, shared by every replica), and
+    verifications at once per account and per address (in this process: each replica allows as many)."""
+
+    per_account: Limit = Limit(5, 60)
+    per_address: Limit = Limit(30, 60)
+    at_once_per_account: int = 2
+    at_once_per_address: int = 4
+    running: Counter[str] = field(default_factory=Counter)
+
+    def _keys(self, username: str, client: str) -> tuple[tuple[str, Limit, int], ...]:
+        return ((f"sign-in-account:{username.lower()}", self.per_account, self.at_once_per_account),
+                (f"sign-in-address:{client}", self.per_address, self.at_once_per_address))
+
+    @asynccontextmanager
+    async def attempt(self, transaction: Callable[[], AbstractAsyncContextManager[Tx]], username: str,
+                      client: str) -> AsyncIterator[None]:
+        """Within the block, the password may be verified; `Throttled` instead when too many attempts came (or
+        are being verified) for this account or from this address. The attempt is counted first, in its own
+        transaction committed before anything else, so attempts in parallel see each other; one refused for the
+        verifications running at once still counts (it was a try)."""
+        keys = self._keys(username, client)
+        async with transaction() as tx:
+            for key, limit, _ in keys:
+                counted = await add_one(tx.session, key, limit)
+                if not counted.within:  # raised within the transaction: this attempt is not counted
+                    raise Throttled("too many failed attempts", counted.retry_after)
+        if any(self.running[key] >= at_once for key, _, at_once in keys):  # counted all the same: it tried
+            raise Throttled("too many sign-ins at once", 1)
+        for key, _, _ in keys:
+            self.running[key] += 1
+        try:
+            yield
+        finally:
+            for key, _, _ in keys:
+                self.running[key] -= 1
+                if not self.running[key]:
+                    del self.running[key]
+
+    async def succeeded(self, session: AsyncSession, username: str, client: str) -> None:
+        """A successful sign-in gives its attempt back: only failures count."""
+        for key, limit, _ in self._keys(username, client):
+            await take_back(session, key, limit)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -23,9 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts import reference
 from contracts.envelope import now
-from services.intake.applications.limits import TokenBuckets
 from services.intake.console import auth, dossier, indicators, journey_form, overrides, privacy, queue
-from services.intake.console.auth import NoSession, Staff
+from services.intake.console.auth import NoSession, SignInThrottle, Staff, Throttled
 from services.intake.console.pages import ConsoleRoute, duration, page, set_cookie, sign_in_url, text
 from services.intake.errors import PageRefusal, SignInNeeded
 from services.intake.journey.record import JourneyRefused, stage_record
@@ -42,9 +40,6 @@ SIGN_IN_MESSAGES = {
     "signed-out": "You have signed out.",
 }
 WRONG_CREDENTIALS = "The username or password is not right."
-# Failed sign-ins allowed per minute, for one account and from one address: enough for a person who mistypes,
-# too few to guess a password.
-FAILURES_PER_ACCOUNT, FAILURES_PER_ADDRESS = 5, 30
 
 log = logging.getLogger(__name__)
 OVERRIDE_SENT = "Override sent; the new decision appears when routing has made it."
@@ -61,8 +56,9 @@ def form_id(value: str) -> str | None:
 
 def router(runtime: Runtime) -> APIRouter:
     routes = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
-    # Each intake replica counts on its own, as for submissions.
-    failures_per_account, failures_per_address = TokenBuckets(FAILURES_PER_ACCOUNT), TokenBuckets(FAILURES_PER_ADDRESS)
+    # Failed sign-ins per minute, for one account and from one address: enough for a person who mistypes, too few
+    # to guess a password (counted in the database, so for every replica together).
+    throttle = SignInThrottle()
     sessions = runtime.sessions
     session_minutes: float = runtime.settings.staff_session_minutes  # type: ignore[attr-defined]
     data = reference.load()
@@ -115,22 +111,22 @@ def router(runtime: Runtime) -> APIRouter:
         if errors:
             return sign_in_form(request, status_code=422, errors=errors, username=username, next_page=next_page)
         client = request.client.host if request.client else "unknown"
-        keys = ((failures_per_account, f"account:{username.lower()}"), (failures_per_address, f"address:{client}"))
-        if wait := max(buckets.wait(key) for buckets, key in keys):
-            log.warning("console sign-in refused for %r from %s: too many failed attempts", username, client)
+        try:
+            async with throttle.attempt(runtime.transaction, username, client):
+                async with runtime.transaction() as tx:
+                    account = await auth.authenticate(tx.session, username, str(password), client)
+                    if account is None:
+                        return sign_in_form(request, status_code=401, error=WRONG_CREDENTIALS, username=username,
+                                            next_page=next_page)
+                    await throttle.succeeded(tx.session, username, client)
+                    session_id = await auth.open_session(tx.session, account, session_minutes)
+        except Throttled as throttled:
+            log.warning("console sign-in refused for %r from %s: %s", username, client, throttled)
             response = sign_in_form(request, status_code=429, username=username, next_page=next_page,
                                     error=f"Too many failed sign-ins for this account or from this address. "
-                                          f"Try again in {math.ceil(wait)} seconds.")
-            response.headers["Retry-After"] = str(math.ceil(wait))
+                                          f"Try again in {throttled.retry_after} seconds.")
+            response.headers["Retry-After"] = str(throttled.retry_after)
             return response
-        async with runtime.transaction() as tx:
-            account = await auth.authenticate(tx.session, username, str(password), client)
-            if account is None:
-                for buckets, key in keys:
-                    buckets.take(key)
-                return sign_in_form(request, status_code=401, error=WRONG_CREDENTIALS, username=username,
-                                    next_page=next_page)
-            session_id = await auth.open_session(tx.session, account, session_minutes)
         response = RedirectResponse(next_page, status_code=303)
         set_cookie(response, request, auth.SESSION_COOKIE, session_id)
         response.delete_cookie(auth.SIGN_IN_COOKIE, path=auth.COOKIE_PATH)

@@ -27,7 +27,7 @@ from contracts import signing
 from contracts.envelope import Envelope, now
 from contracts.events import ReferralAnswer, ReferralIncoming, ReferralOffered, ReferralReplied
 from contracts.topics import REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
-from services.intake.errors import ErrorBody
+from services.intake.errors import ErrorBody, Refusal
 from services.intake.models import BridgeOffer
 from services.intake.partners.incoming import application_id_of
 from services.intake.partners.signed_requests import SignedRequest, may_not_act, remember, require_signed_request
@@ -58,7 +58,9 @@ class Reply(BaseModel):
 
     offer_id: str = Field(description="The `data.offer_id` of the offer.")
     answer: ReferralAnswer = Field(description="accept, decline or need_more_information.")
-    reason: str | None = Field(default=None, max_length=2000, description="Why, for a decline or a question.")
+    reason: str | None = Field(default=None, max_length=500,
+                               description="Why, for a decline or a question: 500 characters at most (it reaches the "
+                                           "applicant's email).")
 
 
 class PartnerReferral(ReferralIncoming):
@@ -147,16 +149,26 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
             event = in_the_name_of(signed.factory_id, tx.caused_by(offered, REFERRAL_REPLIES, replied,
                                                                    discriminator=f"/{answer.answer}"))
             # Claimed before publishing, in one conditional update: of two answers sent at once (an accept and a
-            # decline), one claims the offer and the other gets a 409, on SQLite as on PostgreSQL. A failed publish
-            # rolls the claim back. Should the commit fail after the publish, the same answer sent again is the
-            # same event, which routing's inbox drops.
+            # decline), one claims the offer and the other gets a 409, on SQLite as on PostgreSQL.
+            claimed_at = now()
             claim = await tx.exec(update(BridgeOffer).where(col(BridgeOffer.offer_id) == offer.offer_id)
                                   .where(col(BridgeOffer.answered_at).is_(None))
-                                  .values(answer=answer.answer, answered_at=now()))
+                                  .values(answer=answer.answer, answered_at=claimed_at))
             if claim.rowcount != 1:
                 raise signed.refusal(409, "already_answered", f"offer {offer.offer_id} was answered meanwhile: an "
                                                               "answer is final")
+        # Published once the claim has committed: the database is never held while the broker takes its time (on
+        # SQLite, that would hold up every other writer, public submissions included). A failed publish gives the
+        # claim back. Should intake stop between the two, the offer stays answered without a reply on the topic, and
+        # routing's deadline hands it to staff as for a partner that never answered.
+        try:
             await publish(REFERRAL_REPLIES, event, signed)
+        except Refusal:
+            async with runtime.transaction() as tx:
+                await tx.exec(update(BridgeOffer).where(col(BridgeOffer.offer_id) == offer.offer_id)
+                              .where(col(BridgeOffer.answered_at) == claimed_at)
+                              .values(answer=None, answered_at=None))
+            raise
         return JSONResponse({"offer_id": offer.offer_id, "event_id": event.id}, status_code=202)
 
     @routes.post("/referrals", status_code=202, response_model=Referred,
@@ -172,7 +184,7 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
             event = in_the_name_of(signed.factory_id, tx.first_event(REFERRALS_INCOMING, referral,
                                                                      subject=referral.referral_id))
             await remember(tx, signed)
-            await publish(REFERRALS_INCOMING, event, signed)
+        await publish(REFERRALS_INCOMING, event, signed)  # once the signature is kept: the database is not held
         return JSONResponse({"referral_id": referral.referral_id, "application_id": application_id_of(referral)},
                             status_code=202)
 

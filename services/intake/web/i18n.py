@@ -192,6 +192,13 @@ ERRORS = {
                                    "de": "Geben Sie Ihren vollständigen Namen an"},
     "error.contact.email.missing": {"en": "Enter your email address", "fr": "Indiquez votre adresse e-mail",
                                     "de": "Geben Sie Ihre E-Mail-Adresse an"},
+    "error.contact.email.too_many": {
+        "en": "Too many applications were sent for this email address or its domain: we take at most {per_day} in "
+              "24 hours. Please try again tomorrow.",
+        "fr": "Trop de candidatures ont été envoyées pour cette adresse e-mail ou son domaine : nous en acceptons "
+              "au plus {per_day} en 24 heures. Veuillez réessayer demain.",
+        "de": "Für diese E-Mail-Adresse oder ihre Domain wurden zu viele Bewerbungen gesendet: Wir nehmen höchstens "
+              "{per_day} in 24 Stunden an. Bitte versuchen Sie es morgen erneut."},
     "error.contact.email.string_pattern_mismatch": {
         "en": "Enter an email address in the form name@example.com",
         "fr": "Saisissez une adresse e-mail de la forme nom@exemple.lu",
@@ -499,6 +506,16 @@ PROBLEMS = {
         "fr": "Elle dépasse les {kib} Kio que nous acceptons. Veuillez raccourcir le résumé et la renvoyer.",
         "de": "Sie ist größer als die {kib} KiB, die wir annehmen. Bitte kürzen Sie die Beschreibung und senden "
               "Sie sie erneut.",
+    },
+    "refused.already_sent": {"en": "This form was sent already", "fr": "Ce formulaire a déjà été envoyé",
+                             "de": "Dieses Formular wurde bereits gesendet"},
+    "refused.already_sent.text": {
+        "en": "We received the application sent with this form, as it was then. To send a different application, "
+              "open the form anew.",
+        "fr": "Nous avons reçu la candidature envoyée avec ce formulaire, telle qu'elle était alors. Pour envoyer "
+              "une autre candidature, ouvrez de nouveau le formulaire.",
+        "de": "Wir haben die mit diesem Formular gesendete Bewerbung so erhalten, wie sie damals war. Um eine "
+              "andere Bewerbung zu senden, öffnen Sie das Formular neu.",
     },
     "refused.back": {
         "en": "Use your browser's Back button to return to your application: what you typed is usually still there.",
