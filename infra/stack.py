@@ -65,7 +65,8 @@ class Stack:
     def service_env(self, service: str) -> dict[str, str]:
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT), "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                "VAR_DIR": str(self.var_dir), "SMTP_PORT": str(self.smtp_port)}
-        env.setdefault("STOP_LINK_BASE_URL", self.url("notify"))  # notify's stop link, where notify listens
+        if service == "notify":  # its stop link points where it listens
+            env.setdefault("STOP_LINK_BASE_URL", self.url("notify"))
         for setting in PER_SERVICE:  # e.g. INTAKE_DATABASE_URL becomes intake's DATABASE_URL
             env.pop(setting, None)
             if value := env.get(f"{service.upper()}_{setting}"):
