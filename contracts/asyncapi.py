@@ -10,7 +10,9 @@ FastStream describes the channels, the payloads and the server's SASL/SCRAM secu
 side: it sends on the topics it writes and receives on the ones partners write. What FastStream cannot say is
 added to its output here, in AsyncAPI's own fields where there is one (message headers, the Kafka key binding,
 the offer topics' parameter, the partners' envelope `source` as a payload constraint) and in `x-` extensions
-where there is none (the signature rule, the partners' ACLs, where a key's value comes from).
+where there is none (the signature rule, the partners' ACLs, where a key's value comes from). Every message has
+an example: a message its producer built (`data/examples.json`, checked against the producers in the contract
+tests).
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ FACTORY_ID = "factory_id"  # the parameter of the offer topics' name, as in topi
 PARTNER = f"{{{FACTORY_ID}}}"  # any partner factory's id, in names and rules
 SECURITY_SCHEME = "scram512"  # FastStream's name for SASL/SCRAM-SHA-512
 PARTNER_WRITES: tuple[Topic, ...] = tuple(topic for topic in ALL if topic.signed_by)
+# One message of every topic, by topic name, as its producer wrote it.
+EXAMPLES = Path(__file__).parent / "data" / "examples.json"
+# The key the partners' example messages are signed with, so that a partner can check its own signing code on them.
+EXAMPLE_SIGNING_KEY = "an example signing key"
 
 
 def _description(topic: Topic) -> str:
@@ -211,6 +217,22 @@ def _bindings(document: dict, topic: Topic) -> None:
             "groupId": group, "bindingVersion": KAFKA_BINDING_VERSION}}
 
 
+def example_value(envelope: dict) -> bytes:
+    """The bytes of an example message's value: its JSON, compact, in the example's key order."""
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _example(topic: Topic, envelope: dict) -> dict:
+    """A message of `topic` with its Kafka headers; a partner's is signed with EXAMPLE_SIGNING_KEY."""
+    headers = {"content-type": CONTENT_TYPE}
+    summary = f"A message on {topic.name}, keyed by {envelope['data'][topic.key]}."
+    if topic.signed_by:
+        headers[signing.KAFKA_HEADER] = signing.sign(EXAMPLE_SIGNING_KEY, example_value(envelope))
+        summary += (f" Signed with the key {EXAMPLE_SIGNING_KEY!r} over the payload as compact JSON, keys in "
+                    "the order shown.")
+    return {"name": topic.event_type.rsplit(".", 1)[1], "summary": summary, "headers": headers, "payload": envelope}
+
+
 def _complete(document: dict) -> dict:
     """Add to FastStream's document what it cannot say."""
     document = _rekeyed(document)
@@ -227,6 +249,7 @@ def _complete(document: dict) -> dict:
         "description": "The id of the partner factory the offers are for; only its user may read them.",
         "examples": [factory.id for factory in reference.load().partners],
     }}
+    examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
     for topic in PUBLISHED:
         _bindings(document, topic)
         for ref in document["channels"][topic.name]["messages"].values():
@@ -240,6 +263,7 @@ def _complete(document: dict) -> dict:
                 "headers": _headers(topic),
                 "bindings": {"kafka": {"key": _key(topic), "bindingVersion": KAFKA_BINDING_VERSION}},
                 "payload": {"allOf": [message["payload"], _envelope_rules(topic)]},
+                "examples": [_example(topic, examples[topic.name])],
             })
     return document
 
