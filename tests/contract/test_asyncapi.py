@@ -19,6 +19,7 @@ import pytest
 from contracts import asyncapi, reference, schemas, signing, topics
 from infra.acls import partner_acls
 from tests.contract.test_schemas import committed
+from tests.unit.test_consumer_groups import INTAKE_GROUPS, ROUTING_GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The AsyncAPI project's parser, installed by `make setup` from contracts/asyncapi_parser/'s lock.
@@ -159,13 +160,17 @@ def test_partitions_and_keys_are_kafka_bindings(topic):
 
 
 def test_the_consumer_groups_are_operation_bindings():
+    # The groups in which the services read what partners write (as tests/unit/test_consumer_groups.py holds them)
+    services_groups = {**INTAKE_GROUPS, **ROUTING_GROUPS}
     operations = asyncapi.document()["operations"]
     groups = {name: operation["bindings"]["kafka"]["groupId"] for name, operation in operations.items()
               if "bindings" in operation}
-    assert {name: group.get("const") for name, group in groups.items()} == {
-        topics.REFERRAL_REPLIES.name: "routing.referrals", topics.REFERRALS_INCOMING.name: "intake.incoming-referrals",
-        topics.OFFERS.name: None}
+    for topic in (topics.REFERRAL_REPLIES, topics.REFERRALS_INCOMING):
+        assert operations[topic.name]["action"] == "receive"
+        assert services_groups[groups[topic.name]["const"]] == (topic.name,)
+    # Partners read their offers in the group named by their factory id
     assert groups[topics.OFFERS.name]["examples"] == [factory.id for factory in reference.load().partners]
+    assert set(groups) == {topics.REFERRAL_REPLIES.name, topics.REFERRALS_INCOMING.name, topics.OFFERS.name}
 
 
 def test_the_server_asks_for_scram_and_the_document_grants_partners_what_the_operators_apply():
