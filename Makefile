@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo bench eval test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium
+.PHONY: help setup run up down status demo bench eval test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium .node
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
@@ -27,7 +27,7 @@ help:
 	@echo "make staff-account USERNAME=anne NAME='Anne Weber' ROLE=admin   a console account (asks for its password)"
 	@echo "make clean      stop everything and delete var/"
 
-setup: .venv/.synced var/kafka/libs/.fetched
+setup: .venv/.synced var/kafka/libs/.fetched var/asyncapi-parser/.installed
 	@$(PY) -m services.triage.lexicon build
 
 # Java and Maven run the local Kafka broker; installed from Debian's packages when missing.
@@ -58,6 +58,19 @@ setup: .venv/.synced var/kafka/libs/.fetched
 .chromium:
 	@command -v chromium >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Node.js runs the AsyncAPI project's own parser on the generated document (tests/contract/test_asyncapi.py);
+# installed from Debian's packages when missing.
+.node:
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+
+# The parser's npm packages, exactly as locked in contracts/asyncapi_parser/, installed under var/ (never committed).
+var/asyncapi-parser/.installed: contracts/asyncapi_parser/package.json contracts/asyncapi_parser/package-lock.json
+	@$(MAKE) -s .node
+	mkdir -p $(@D) && cp $^ $(@D)/
+	npm ci --prefix $(@D) --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 var/kafka/libs/.fetched: infra/kafka/pom.xml
 	@$(MAKE) -s .java

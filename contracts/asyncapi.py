@@ -10,7 +10,9 @@ FastStream describes the channels, the payloads and the server's SASL/SCRAM secu
 side: it sends on the topics it writes and receives on the ones partners write. What FastStream cannot say is
 added to its output here, in AsyncAPI's own fields where there is one (message headers, the Kafka key binding,
 the offer topics' parameter, the partners' envelope `source` as a payload constraint) and in `x-` extensions
-where there is none (the signature rule, the partners' ACLs, where a key's value comes from).
+where there is none (the signature rule, the partners' ACLs, where a key's value comes from). Every message has
+an example: a message its producer built (`data/examples.json`, checked against the producers in the contract
+tests).
 """
 
 from __future__ import annotations
@@ -36,12 +38,25 @@ TITLE = "Aiguillage message API"
 VERSION = "1.0.0"
 DEFAULT_OUT = Path("var/contract")
 CONTENT_TYPE = "application/cloudevents+json"
-# The Kafka bindings' version FastStream gives its channel bindings; the message bindings added here match it.
-KAFKA_BINDING_VERSION = "0.4.0"
+# The latest Kafka bindings (topic partitions, consumer groups, message keys); FastStream's own are rewritten to it.
+KAFKA_BINDING_VERSION = "0.5.0"
+# The Kafka version of the brokers (infra/kafka/pom.xml), the servers' protocol version.
+KAFKA_VERSION = "4.3.1"
+# What the specification allows as the key of a component (a message, a schema): FastStream's keys
+# (`<topic>:SubscribeMessage`, `Envelope[X]`) are renamed to match it.
+COMPONENT_KEY = re.compile(r"^[a-zA-Z0-9.\-_]+$")
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+# The consumer groups in which the application reads what partners write (services' reactions), by topic.
+APPLICATION_GROUPS = {REFERRAL_REPLIES.name: "routing.referrals", REFERRALS_INCOMING.name: "intake.incoming-referrals"}
 FACTORY_ID = "factory_id"  # the parameter of the offer topics' name, as in topics.OFFERS
 PARTNER = f"{{{FACTORY_ID}}}"  # any partner factory's id, in names and rules
 SECURITY_SCHEME = "scram512"  # FastStream's name for SASL/SCRAM-SHA-512
 PARTNER_WRITES: tuple[Topic, ...] = tuple(topic for topic in ALL if topic.signed_by)
+# One message of every topic, by topic name, as its producer wrote it.
+EXAMPLES = Path(__file__).parent / "data" / "examples.json"
+# The key the partners' example messages are signed with, so that a partner can check its own signing code on them.
+EXAMPLE_SIGNING_KEY = "an example signing key"
 
 
 def _description(topic: Topic) -> str:
@@ -132,11 +147,96 @@ def _envelope_rules(topic: Topic) -> dict:
     return {"properties": properties}
 
 
+def component_key(name: str) -> str:
+    """The key of a component named `name` by FastStream: the topic without its `:SubscribeMessage` or `:Message`
+    and the braces of a parameter, `Envelope[X]` as `XEnvelope`."""
+    name = re.sub(r"^Envelope\[(\w+)\]$", r"\1Envelope", name.rsplit(":", 1)[0])
+    key = re.sub(r"[{}]", "", name)
+    if not COMPONENT_KEY.match(key):
+        raise ValueError(f"no component key for {name!r}")
+    return key
+
+
+def _with_refs(node: object, renamed: dict[str, str]) -> object:
+    """`node` with every `$ref` to a renamed component pointing to its new key."""
+    if isinstance(node, list):
+        return [_with_refs(item, renamed) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {key: renamed.get(unquote(value), value) if key == "$ref" else _with_refs(value, renamed)
+            for key, value in node.items()}
+
+
+def _rekeyed(document: dict) -> dict:
+    """The document with its components under keys the specification allows."""
+    renamed = {}
+    for kind in ("messages", "schemas"):
+        components = document["components"][kind]
+        renamed |= {f"#/components/{kind}/{name}": f"#/components/{kind}/{component_key(name)}"
+                    for name in components}
+        document["components"][kind] = {component_key(name): value for name, value in components.items()}
+    return _with_refs(document, renamed)
+
+
+def _servers(document: dict) -> None:
+    """FastStream's one server (named `development`, protocol version `auto`) is the production cluster partners
+    sign in to; the local broker `make up` starts is the development server, where a client can be tried
+    against the whole system on one machine. Every channel is on both."""
+    (production,) = document["servers"].values()
+    production.update({
+        "protocolVersion": KAFKA_VERSION,
+        "variables": {"bootstrap": {"description": "The brokers' addresses, given to each partner factory with its "
+                                                   "credentials."}},
+    })
+    development = {"host": "127.0.0.1:9092", "protocol": "kafka", "protocolVersion": KAFKA_VERSION,
+                   "description": "The local broker `make up` starts: plaintext, without users or ACLs."}
+    document["servers"] = {PRODUCTION: production, DEVELOPMENT: development}
+    for channel in document["channels"].values():
+        channel["servers"] = [{"$ref": f"#/servers/{name}"} for name in document["servers"]]
+
+
+def _group(topic: Topic) -> dict | None:
+    """The consumer group of the operation on `topic`: the application's group where it reads what partners
+    write, the partner's own group where partners read the offers."""
+    if topic is OFFERS:
+        return {"type": "string", "description": f"Partners read their offers in the consumer group named by their "
+                                                 f"factory id ({PARTNER}), the only group their user may read in.",
+                "examples": [factory.id for factory in reference.load().partners]}
+    if topic.name in APPLICATION_GROUPS:
+        return {"type": "string", "const": APPLICATION_GROUPS[topic.name]}
+    return None
+
+
+def _bindings(document: dict, topic: Topic) -> None:
+    """Kafka bindings: the topic's partitions on its channel, the consumer group on its operation."""
+    document["channels"][topic.name]["bindings"] = {"kafka": {
+        "topic": topic.name, "partitions": topic.partitions, "bindingVersion": KAFKA_BINDING_VERSION}}
+    group = _group(topic)
+    if group is not None:
+        document["operations"][topic.name]["bindings"] = {"kafka": {
+            "groupId": group, "bindingVersion": KAFKA_BINDING_VERSION}}
+
+
+def example_value(envelope: dict) -> bytes:
+    """The bytes of an example message's value: its JSON, compact, in the example's key order."""
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _example(topic: Topic, envelope: dict) -> dict:
+    """A message of `topic` with its Kafka headers; a partner's is signed with EXAMPLE_SIGNING_KEY."""
+    headers = {"content-type": CONTENT_TYPE}
+    summary = f"A message on {topic.name}, keyed by {envelope['data'][topic.key]}."
+    if topic.signed_by:
+        headers[signing.KAFKA_HEADER] = signing.sign(EXAMPLE_SIGNING_KEY, example_value(envelope))
+        summary += (f" Signed with the key {EXAMPLE_SIGNING_KEY!r} over the payload as compact JSON, keys in "
+                    "the order shown.")
+    return {"name": topic.event_type.rsplit(".", 1)[1], "summary": summary, "headers": headers, "payload": envelope}
+
+
 def _complete(document: dict) -> dict:
     """Add to FastStream's document what it cannot say."""
-    (server,) = document["servers"].values()
-    server["variables"] = {"bootstrap": {"description": "The brokers' addresses, given to each partner factory "
-                                                         "with its credentials."}}
+    document = _rekeyed(document)
+    _servers(document)
     document["components"]["securitySchemes"][SECURITY_SCHEME].update({
         "description": "SASL/SCRAM-SHA-512 over TLS (SASL_SSL: the brokers' certificates are signed by the CA "
                        "given to each partner factory with its credentials), one user per partner factory named "
@@ -149,17 +249,21 @@ def _complete(document: dict) -> dict:
         "description": "The id of the partner factory the offers are for; only its user may read them.",
         "examples": [factory.id for factory in reference.load().partners],
     }}
+    examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
     for topic in PUBLISHED:
+        _bindings(document, topic)
         for ref in document["channels"][topic.name]["messages"].values():
             message = document["components"]["messages"][unquote(ref["$ref"].rsplit("/", 1)[1])]
             message.update({
                 "name": topic.event_type,
+                "title": topic.name,
                 "contentType": CONTENT_TYPE,
                 "correlationId": {"location": "$message.payload#/correlation_id",
                                   "description": "Shared by every event of one application's journey."},
                 "headers": _headers(topic),
                 "bindings": {"kafka": {"key": _key(topic), "bindingVersion": KAFKA_BINDING_VERSION}},
                 "payload": {"allOf": [message["payload"], _envelope_rules(topic)]},
+                "examples": [_example(topic, examples[topic.name])],
             })
     return document
 

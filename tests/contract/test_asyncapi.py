@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,12 @@ import pytest
 from contracts import asyncapi, reference, schemas, signing, topics
 from infra.acls import partner_acls
 from tests.contract.test_schemas import committed
+from tests.unit.test_consumer_groups import INTAKE_GROUPS, ROUTING_GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
+# The AsyncAPI project's parser, installed by `make setup` from contracts/asyncapi_parser/'s lock.
+PARSER_MODULES = ROOT / "var" / "asyncapi-parser" / "node_modules"
+VALIDATE = ROOT / "contracts" / "asyncapi_parser" / "validate.cjs"
 PARTNER_FACING = (topics.OFFERS, topics.REFERRAL_REPLIES, topics.REFERRALS_INCOMING)
 
 
@@ -110,9 +115,67 @@ def test_the_offer_topics_name_their_partner_as_a_parameter():
     assert topics.OFFERS.name.replace("{factory_id}", "jaif") == topics.referrals_to("jaif").name
 
 
+def parser_diagnostics(document: dict) -> list[dict]:
+    """What the AsyncAPI project's own parser (`@asyncapi/parser`, run by Node) reports on `document`."""
+    assert (PARSER_MODULES / "@asyncapi" / "parser").is_dir(), "run `make setup`: it installs the AsyncAPI parser"
+    run = subprocess.run(["node", str(VALIDATE)], input=json.dumps(document), capture_output=True, text=True,
+                         env={**os.environ, "NODE_PATH": str(PARSER_MODULES)})
+    assert run.returncode in (0, 1), run.stderr
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+def test_the_asyncapi_parser_finds_no_error_nor_warning_in_the_document():
+    diagnostics = parser_diagnostics(json.loads(json.dumps(asyncapi.document())))
+    assert [d for d in diagnostics if d["severity"] in ("error", "warning")] == []
+
+
+def test_the_asyncapi_parser_reports_what_breaks_the_specification():
+    # The test above can fail: a document without its channels' addresses' server is refused.
+    document = json.loads(json.dumps(asyncapi.document()))
+    del document["servers"][asyncapi.PRODUCTION]
+    assert {d["severity"] for d in parser_diagnostics(document)} & {"error", "warning"}
+
+
+def test_every_component_key_matches_the_specifications_pattern():
+    components = asyncapi.document()["components"]
+    keys = [key for kind in components.values() for key in kind]
+    assert keys and [key for key in keys if not re.fullmatch(r"[a-zA-Z0-9.\-_]+", key)] == []
+
+
+def test_the_servers_are_named_and_give_the_brokers_kafka_version():
+    servers = asyncapi.document()["servers"]
+    assert set(servers) == {"production", "development"}
+    assert {server["protocolVersion"] for server in servers.values()} == {asyncapi.KAFKA_VERSION}
+    pom = (ROOT / "infra" / "kafka" / "pom.xml").read_text()
+    assert f"<kafka.version>{asyncapi.KAFKA_VERSION}</kafka.version>" in pom
+
+
+@pytest.mark.parametrize("topic", topics.PUBLISHED, ids=lambda t: t.name)
+def test_partitions_and_keys_are_kafka_bindings(topic):
+    document = asyncapi.document()
+    channel = document["channels"][topic.name]
+    assert channel["bindings"]["kafka"]["partitions"] == topic.partitions
+    assert channel["bindings"]["kafka"]["topic"] == topic.name
+    assert message_of(document, channel)["bindings"]["kafka"]["key"]["type"] == "string"
+
+
+def test_the_consumer_groups_are_operation_bindings():
+    # The groups in which the services read what partners write (as tests/unit/test_consumer_groups.py holds them)
+    services_groups = {**INTAKE_GROUPS, **ROUTING_GROUPS}
+    operations = asyncapi.document()["operations"]
+    groups = {name: operation["bindings"]["kafka"]["groupId"] for name, operation in operations.items()
+              if "bindings" in operation}
+    for topic in (topics.REFERRAL_REPLIES, topics.REFERRALS_INCOMING):
+        assert operations[topic.name]["action"] == "receive"
+        assert services_groups[groups[topic.name]["const"]] == (topic.name,)
+    # Partners read their offers in the group named by their factory id
+    assert groups[topics.OFFERS.name]["examples"] == [factory.id for factory in reference.load().partners]
+    assert set(groups) == {topics.REFERRAL_REPLIES.name, topics.REFERRALS_INCOMING.name, topics.OFFERS.name}
+
+
 def test_the_server_asks_for_scram_and_the_document_grants_partners_what_the_operators_apply():
     document = asyncapi.document()
-    (server,) = document["servers"].values()
+    server = document["servers"]["production"]
     (requirement,) = server["security"]
     scheme = resolve(document, requirement["$ref"])
     assert scheme["type"] == "scramSha512" and server["protocol"] == "kafka-secure"  # SASL_SSL: over TLS only

@@ -1,7 +1,8 @@
 """What every producer writes, every consumer reads: for each topic, messages built as their producer builds them
 (the services' own handler functions, the partner simulator for what partners send) validate against the
 committed JSON Schema and the AsyncAPI document, which is what partners code against, and go through the
-consumers' own parser, decoder (schema version, partner signature) and model."""
+consumers' own parser, decoder (schema version, partner signature) and model. So does the example the
+document gives of every message."""
 
 from __future__ import annotations
 
@@ -165,3 +166,31 @@ async def test_every_producers_messages_are_what_every_consumer_reads(topic, pro
         assert kafka_record.key.decode() == value["data"][topic.key]
         # And every consumer reads it as it was written
         assert await consumed(topic, kafka_record) == envelope
+
+
+def example_record(topic: topics.Topic, example: dict) -> ConsumerRecord:
+    """The Kafka record an example of the document stands for: its key where the key binding says, its headers,
+    its payload as the bytes the example's signature covers."""
+    envelope, value = example["payload"], asyncapi.example_value(example["payload"])
+    name = topics.referrals_to(envelope["data"]["factory_id"]).name if topic is topics.OFFERS else topic.name
+    return ConsumerRecord(topic=name, partition=0, offset=0, timestamp=0, timestamp_type=0,
+                          key=envelope["data"][topic.key].encode(), value=value, checksum=None,
+                          serialized_key_size=-1, serialized_value_size=len(value),
+                          headers=[(header, text.encode()) for header, text in example["headers"].items()])
+
+
+@pytest.mark.parametrize("topic", topics.PUBLISHED, ids=lambda t: t.name)
+def test_every_message_of_the_document_has_an_example_that_consumers_read(topic):
+    document = asyncapi.document()
+    message = message_of(document, document["channels"][topic.name])
+    payload_schema = {**message["payload"], "components": document["components"]}
+    (example,) = message["examples"]
+    # What the document says of the message holds for its example: headers, payload, the committed schema
+    jsonschema.validate(example["headers"], message["headers"])
+    jsonschema.validate(example["payload"], payload_schema)
+    jsonschema.validate(example["payload"], committed(topic))
+    # And the consumers read it as it is shown, its signature checked with the key the example names
+    signer = signing.partner_of(example["payload"]["source"])
+    keys = PartnerKeys({signer: asyncapi.EXAMPLE_SIGNING_KEY}) if topic.signed_by else None
+    envelope = decode(example_record(topic, example), keys)
+    assert json.loads(envelope.model_dump_json()) == example["payload"]

@@ -3,6 +3,7 @@ against them. Adding an optional field is fine; removing, retyping or newly requ
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Literal
 
@@ -67,6 +68,60 @@ def test_adding_an_optional_field_breaks_no_reader():
 ])
 def test_a_breaking_change_is_named(change, expected):
     assert expected in schemas.breaking_changes(claim_schema(), claim_schema(**change))
+
+
+def submitted_with(change) -> dict:
+    """The committed snapshot of the submitted applications, changed by `change` (applied to a copy)."""
+    schema = copy.deepcopy(committed(topics.APPLICATION_SUBMITTED))
+    change(schema)
+    return schema
+
+
+def field(schema: dict, definition: str, name: str) -> dict:
+    return schema["$defs"][definition]["properties"][name]
+
+
+LOOSENED = "readers of the snapshot refuse what the code may now write"
+TIGHTENED = "the code refuses what was written against the snapshot"
+
+
+# Each change on the real schema, and what the check must say of it: a reader of the snapshot breaks when the
+# code writes more than it allowed, a writer against the snapshot (a partner, a retained message read again)
+# when the code accepts less.
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda s: field(s, "Contact", "email").update(maxLength=300),
+     f"Contact.email: maxLength loosened from 254 to 300: {LOOSENED}"),
+    (lambda s: field(s, "Contact", "email").pop("maxLength"),
+     f"Contact.email: maxLength loosened from 254 to none: {LOOSENED}"),
+    (lambda s: field(s, "Contact", "email").update(maxLength=100),
+     f"Contact.email: maxLength tightened from 254 to 100: {TIGHTENED}"),
+    (lambda s: field(s, "Project", "summary").update(minLength=5),
+     f"Project.summary: minLength loosened from 20 to 5: {LOOSENED}"),
+    (lambda s: field(s, "Project", "summary").update(minLength=50),
+     f"Project.summary: minLength tightened from 20 to 50: {TIGHTENED}"),
+    (lambda s: field(s, "Project", "declared_sectors").update(maxItems=20),
+     f"Project.declared_sectors: maxItems loosened from 10 to 20: {LOOSENED}"),
+    (lambda s: field(s, "Contact", "email").pop("pattern"),
+     "Contact.email: pattern"),
+    (lambda s: field(s, "Company", "country").pop("pattern"),
+     f"Company.country: pattern '^[A-Z]{{2}}$' dropped: {LOOSENED}"),
+    (lambda s: field(s, "Company", "country").update(pattern="^[A-Z]{2,3}$"),
+     f"Company.country: pattern changed from '^[A-Z]{{2}}$' to '^[A-Z]{{2,3}}$': {LOOSENED}, and {TIGHTENED}"),
+    (lambda s: field(s, "ApplicationSubmitted", "channel").update(pattern="^(web|api)$"),
+     f"ApplicationSubmitted.channel: pattern '^(web|api)$' added: {TIGHTENED}"),
+    (lambda s: field(s, "ApplicationSubmitted", "submitted_at").pop("format"),
+     f"ApplicationSubmitted.submitted_at: format 'date-time' dropped: {LOOSENED}"),
+    (lambda s: field(s, "Contact", "language").update(enum=["en", "fr"]),
+     f"Contact.language: values ['de'] taken out: {TIGHTENED}"),
+    (lambda s: field(s, "Company", "size").pop("enum"),
+     f"Company.size: closed list ['large', 'public_body', 'sme', 'startup'] dropped: {LOOSENED}"),
+    (lambda s: s["required"].append("causation_id"), "envelope.causation_id: field became required"),
+], ids=["maxLength-loosened", "maxLength-dropped", "maxLength-tightened", "minLength-loosened", "minLength-tightened",
+        "maxItems-loosened", "email-pattern-dropped", "country-pattern-dropped", "pattern-changed", "pattern-added",
+        "format-dropped", "enum-narrowed", "enum-dropped", "field-made-required"])
+def test_a_changed_constraint_of_a_published_schema_is_named(change, expected):
+    problems = schemas.breaking_changes(committed(topics.APPLICATION_SUBMITTED), submitted_with(change))
+    assert [problem for problem in problems if problem.startswith(expected)] != [], problems
 
 
 def test_make_schemas_refuses_to_overwrite_a_snapshot_with_a_breaking_change(tmp_path, monkeypatch):
