@@ -1,4 +1,5 @@
-"""Reference facts: the sector vocabulary and the AI Factories, read from `data/ai_factories.yaml`.
+"""Reference facts: the sector vocabulary and the AI Factories, read from `data/ai_factories.yaml`, seen from the
+home factory that the factory profile (contracts/profile.py) names, with its priorities.
 
 A new sector or factory is an edit of that file, not of code.
 """
@@ -10,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from contracts import profile
 from contracts.config_files import FileModel, IsoDate, Items, Label, load_yaml
 
 DATA_FILE = Path(__file__).parent / "data" / "ai_factories.yaml"
@@ -114,20 +116,11 @@ class AntennaEntry(FileModel):
     note: str = ""
 
 
-class HomePriorities(FileModel):
-    source: str = ""
-    sectors: Items[str]
-    not_in_scope: Items[str] = ()
-    not_prioritised: Items[str] = ()
-
-
 class ReferenceFile(FileModel):
     """What `data/ai_factories.yaml` holds."""
 
     version: Label = "unversioned"
     about: str = ""
-    home_factory: str
-    home_priorities: HomePriorities
     sector_vocabulary: dict[str, str]
     ai_factories: Items[FactoryEntry]
     later_ai_factories: Items[FactoryEntry] = ()
@@ -159,14 +152,15 @@ def _address(website: str | None) -> str | None:
 
 @cache
 def load(path: Path = DATA_FILE) -> Reference:
-    """The reference file; one of the wrong shape stops the caller with the file, the key and what it expected."""
-    raw = load_yaml(path, ReferenceFile)
+    """The reference file seen from the selected profile's factory; a file of the wrong shape stops the caller with
+    the file, the key and what it expected."""
+    raw, home = load_yaml(path, ReferenceFile), profile.selected()
     return Reference(
         version=raw.version,
-        home_factory=raw.home_factory,
-        priorities=raw.home_priorities.sectors,
-        not_in_scope=raw.home_priorities.not_in_scope,
-        not_prioritised=raw.home_priorities.not_prioritised,
+        home_factory=home.factory_id,
+        priorities=home.priorities.sectors,
+        not_in_scope=home.priorities.not_in_scope,
+        not_prioritised=home.priorities.not_prioritised,
         sectors=dict(raw.sector_vocabulary),
         factories=tuple(_factory(entry, raw.ai_factory_antennas)
                         for entry in (*raw.ai_factories, *raw.later_ai_factories)),

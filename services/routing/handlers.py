@@ -6,17 +6,18 @@ from pathlib import Path
 
 from pydantic import Field
 
+from contracts import profile
 from contracts.config_files import FileModel, load_yaml
 from contracts.events import ApplicationScored, DecisionMade, PartnerFit
 from contracts.reference import Factory, Reference
 from services.routing import decisions
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
-DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
+DEFAULT_POLICY = profile.selected().routing_policy
 
 
 class PolicyFile(FileModel):
-    """policy.yaml: the rules' thresholds (services/routing/domain.py says what each one does)."""
+    """routing/policy.yaml of the factory profile: the rules' thresholds (services/routing/domain.py says what each one does)."""
 
     version: str
     accept_readiness_min: int

@@ -72,7 +72,7 @@ def router(staff_api_token: str | None, entry_point: str | None) -> APIRouter:
                  summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
                  description="The same application as `POST /v1/applications`, scored and decided under the current "
                              "policies as triage and routing would. With `?compare=triage-2026.11.3` (a triage policy "
-                             "kept in services/triage/policies/), also the decision under that policy's classifier "
+                             "kept in the profile's triage/policies/), also the decision under that policy's classifier "
                              "and whether it changes. Not rate limited like submissions.",
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             413: LIMIT_RESPONSES[413], **STAFF_RESPONSES})

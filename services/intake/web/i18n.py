@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+from contracts import profile
+
+NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+# The languages the factory profile writes to applicants in, among those the words below are written in.
+LANGUAGES = {code: NAMES[code] for code in profile.selected().identity.languages}
 
 SITE = {
     "site.name": {"en": "Luxembourg AI Factory", "fr": "Luxembourg AI Factory", "de": "Luxembourg AI Factory"},
