@@ -2,8 +2,8 @@
 `profiles/lux-aif/`), selected by one setting, FACTORY_PROFILE. Every service reads the same one.
 
 `profile.yaml` holds the factory's identity (its id in the network's reference file, its names, country, the
-sender of its emails, its public address), the languages it writes to applicants in and its priorities; beside
-it are the files the services read as policy and data:
+sender of its emails, its public address), the languages it writes to applicants in, its priorities and, in each
+language, the words that name it; beside it are the files the services read as policy and data:
 
     profile.yaml
     triage/policy.yaml              triage's scoring policy (triage/policies/: earlier ones, for dry runs)
@@ -12,6 +12,10 @@ it are the files the services read as policy and data:
     journey/solution_providers.sample.yaml, journey/datasets.sample.yaml   what an expert suggests
 
 A profile of the wrong shape stops the service at start-up with the file and each wrong field.
+
+The texts of the pages, emails and reasons name the factory by `$word` (`$name`, `$of_country`, ...), which
+`Profile.worded` fills with the profile's word in the text's language: a text's grammar stays the service's, the
+names the profile's.
 """
 
 from __future__ import annotations
@@ -20,11 +24,15 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from string import Template
+from typing import Literal, TypeVar
 
 from contracts.config_files import FileModel, Items, load_yaml
 
 DEFAULT_PROFILE = Path(__file__).parents[1] / "profiles" / "lux-aif"
+Language = Literal["en", "fr", "de"]  # those the pages and emails are written in
+LANGUAGES: tuple[Language, ...] = ("en", "fr", "de")
+T = TypeVar("T")
 
 
 class Priorities(FileModel):
@@ -36,6 +44,23 @@ class Priorities(FileModel):
     not_prioritised: Items[str] = ()
 
 
+class Words(FileModel):
+    """The words that name the factory and its country in one language, as the texts use them."""
+
+    country: str  # the country as subject or object: 'Luxembourg', 'le Luxembourg'
+    in_country: str  # 'in Luxembourg', 'au Luxembourg'
+    of_country: str  # "Luxembourg's", 'du Luxembourg', 'Luxemburgs'
+    the_priorities: str  # its priorities compared with a partner: 'the Luxembourg priorities'
+    priorities: str  # its priority sectors in a few words
+    priorities_in_full: str  # the same, with the sectors each one covers
+
+
+class WordsByLanguage(FileModel):
+    en: Words
+    fr: Words
+    de: Words
+
+
 class ProfileFile(FileModel):
     """What `profile.yaml` holds."""
 
@@ -45,8 +70,10 @@ class ProfileFile(FileModel):
     country: str
     sender: str
     public_base_url: str | None = None  # None: the address the applicant called
-    languages: Items[Literal["en", "fr", "de"]]  # among those the pages and emails are written in
+    supercomputer: str  # the one applicants' projects run on
+    languages: Items[Language]  # those it writes to applicants in
     priorities: Priorities
+    words: WordsByLanguage
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,24 @@ class Profile:
     @property
     def priorities(self) -> Priorities:
         return self.identity.priorities
+
+    def words(self, language: Language) -> dict[str, str]:
+        """What each `$word` of a text in `language` stands for."""
+        identity = self.identity
+        return {"name": identity.name, "short_name": identity.short_name, "supercomputer": identity.supercomputer,
+                **getattr(identity.words, language).model_dump()}
+
+    def worded(self, texts: T, language: Language = "en") -> T:
+        """`texts` with each `$word` the profile's word: a text, a tuple of texts, or a dict of them whose keys
+        are languages (each text in its key's language) or anything else (nested dicts, in `language`)."""
+        if isinstance(texts, str):
+            return Template(texts).substitute(self.words(language))  # type: ignore[return-value]
+        if isinstance(texts, tuple):
+            return tuple(self.worded(text, language) for text in texts)  # type: ignore[return-value]
+        if isinstance(texts, dict):
+            return {key: self.worded(value, key if key in LANGUAGES else language)  # type: ignore[return-value]
+                    for key, value in texts.items()}
+        raise TypeError(f"no words to fill in {texts!r}")
 
     @property
     def triage_policy(self) -> Path:
