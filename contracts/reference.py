@@ -52,6 +52,8 @@ class Factory:
 class Reference:
     version: str
     home_factory: str
+    home_name: str  # its short name, as the reasons write it ('L-AIF')
+    home_place: str  # its country's name in English, as the reasons write it
     priorities: tuple[str, ...]
     not_in_scope: tuple[str, ...]
     not_prioritised: tuple[str, ...]
@@ -78,8 +80,8 @@ class Reference:
             if factory_id not in {partner.id for partner in self.partners}:
                 return f"{factory_id!r} is not a partner AI Factory: a forward goes to one of them"
             if factory_id == referred_by:
-                return (f"{self.factory(factory_id).name} referred the project to Luxembourg: it is not forwarded "
-                        "back to them")
+                return (f"{self.factory(factory_id).name} referred the project to {self.home_place}: it is not "
+                        "forwarded back to them")
         if outcome == "accept_local" and factory_id != self.home_factory:
             return f"an acceptance is by the home factory {self.home_factory!r}, not {factory_id!r}"
         return None
@@ -158,6 +160,8 @@ def load(path: Path = DATA_FILE) -> Reference:
     return Reference(
         version=raw.version,
         home_factory=home.factory_id,
+        home_name=home.identity.short_name,
+        home_place=home.words("en")["country"],
         priorities=home.priorities.sectors,
         not_in_scope=home.priorities.not_in_scope,
         not_prioritised=home.priorities.not_prioritised,

@@ -69,8 +69,8 @@ async def forget_old_bridge_requests(rt: Runtime) -> None:
 
 
 app = http_app(runtime, title="Aiguillage intake",
-               description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
-                           "without Kafka: the bridge under /v1/partners.",
+               description=f"Applications to the {profile.selected().identity.name}: submit one, follow it. Partner "
+                           "factories without Kafka: the bridge under /v1/partners.",
                on_startup=[forget_old_bridge_requests, retention.schedule])
 api.install(app, api.router(runtime, runtime.settings.public_base_url, DOOR))
 app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))

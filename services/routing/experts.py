@@ -52,7 +52,8 @@ class ExpertEntry(FileModel):
 
 
 class RosterFile(FileModel):
-    """routing/experts.yaml of the factory profile: the roster, versioned; `default_max_active` for the experts that name no `max_active`."""
+    """routing/experts.yaml of the factory profile: the roster, versioned; `default_max_active` for the experts
+    that name no `max_active`."""
 
     version: str = "unversioned"
     default_max_active: int = Field(default=5, ge=0)

@@ -17,7 +17,8 @@ DEFAULT_POLICY = profile.selected().routing_policy
 
 
 class PolicyFile(FileModel):
-    """routing/policy.yaml of the factory profile: the rules' thresholds (services/routing/domain.py says what each one does)."""
+    """routing/policy.yaml of the factory profile: the rules' thresholds (services/routing/domain.py says what each
+    one does)."""
 
     version: str
     accept_readiness_min: int
@@ -34,7 +35,7 @@ def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
 
 
 def eligible_partners(scored: ApplicationScored) -> list[PartnerFit]:
-    """The partners the project may go to: never back to the partner that referred it to Luxembourg."""
+    """The partners the project may go to: never back to the partner that referred it to us."""
     return [fit for fit in scored.partner_fit if fit.factory_id != scored.referred_by]
 
 
@@ -59,7 +60,8 @@ def _candidate(fit: PartnerFit, factory: Factory) -> Candidate:
 
 def scope_of(reference: Reference) -> Scope:
     home = reference.factory(reference.home_factory)
-    return Scope(reference.home_factory, home.country, reference.priorities, reference.not_prioritised)
+    return Scope(reference.home_factory, home.country, reference.priorities, reference.not_prioritised,
+                 reference.home_name)
 
 
 def when_application_scored_decide_route(scored: ApplicationScored, reference: Reference,

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from contracts import profile
 from services.intake.applications.limits import RESPONSES as LIMIT_RESPONSES
 from services.intake.applications.requests import DryRunRefused, Simulation, SubmitApplication
 from services.intake.errors import ErrorBody, Refusal, body
@@ -47,7 +48,8 @@ def staff_only(staff_api_token: str | None):
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(),
                                                           staff_api_token.encode()):
             raise Refusal(401, "unauthorized",
-                          "This endpoint is for L-AIF staff: send the staff token as 'Authorization: Bearer <token>'."
+                          f"This endpoint is for {profile.selected().identity.short_name} staff: send the staff token "
+                          "as 'Authorization: Bearer <token>'."
                           if credentials is None else "The staff token is not valid.",
                           headers={"WWW-Authenticate": "Bearer"})
 

@@ -1,5 +1,5 @@
-"""The factory's catalogue of shared datasets (DATASETS_FILE; a labelled sample ships in the factory profile's journey/), which an expert
-can attach to a project at the proof-of-concept step."""
+"""The factory's catalogue of shared datasets (DATASETS_FILE; a labelled sample ships in the factory profile's
+journey/), which an expert can attach to a project at the proof-of-concept step."""
 
 from __future__ import annotations
 
