@@ -33,6 +33,16 @@ DEFAULT_PROFILE = Path(__file__).parents[1] / "profiles" / "lux-aif"
 Language = Literal["en", "fr", "de"]  # those the pages and emails are written in
 LANGUAGES: tuple[Language, ...] = ("en", "fr", "de")
 T = TypeVar("T")
+FileName = Literal["triage_policy", "earlier_triage_policies", "routing_policy", "experts", "solution_providers",
+                   "datasets"]
+FILES: dict[FileName, str] = {
+    "triage_policy": "triage/policy.yaml",
+    "earlier_triage_policies": "triage/policies",
+    "routing_policy": "routing/policy.yaml",
+    "experts": "routing/experts.yaml",
+    "solution_providers": "journey/solution_providers.sample.yaml",
+    "datasets": "journey/datasets.sample.yaml",
+}
 
 
 class Priorities(FileModel):
@@ -81,14 +91,6 @@ class Profile:
     directory: Path
     identity: ProfileFile
 
-    @property
-    def factory_id(self) -> str:
-        return self.identity.factory_id
-
-    @property
-    def priorities(self) -> Priorities:
-        return self.identity.priorities
-
     def words(self, language: Language) -> dict[str, str]:
         """What each `$word` of a text in `language` stands for."""
         identity = self.identity
@@ -107,29 +109,9 @@ class Profile:
                     for key, value in texts.items()}
         raise TypeError(f"no words to fill in {texts!r}")
 
-    @property
-    def triage_policy(self) -> Path:
-        return self.directory / "triage" / "policy.yaml"
-
-    @property
-    def earlier_triage_policies(self) -> Path:
-        return self.directory / "triage" / "policies"
-
-    @property
-    def routing_policy(self) -> Path:
-        return self.directory / "routing" / "policy.yaml"
-
-    @property
-    def experts(self) -> Path:
-        return self.directory / "routing" / "experts.yaml"
-
-    @property
-    def solution_providers(self) -> Path:
-        return self.directory / "journey" / "solution_providers.sample.yaml"
-
-    @property
-    def datasets(self) -> Path:
-        return self.directory / "journey" / "datasets.sample.yaml"
+    def file(self, name: FileName) -> Path:
+        """One of the files beside `profile.yaml` (FILES says where each lies)."""
+        return self.directory / FILES[name]
 
 
 @cache

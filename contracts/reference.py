@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from contracts import profile
-from contracts.config_files import FileModel, IsoDate, Items, Label, load_yaml
+from contracts.config_files import ConfigFileError, FileModel, IsoDate, Items, Label, load_yaml
 
 DATA_FILE = Path(__file__).parent / "data" / "ai_factories.yaml"
 
@@ -154,17 +154,24 @@ def _address(website: str | None) -> str | None:
 
 @cache
 def load(path: Path = DATA_FILE) -> Reference:
-    """The reference file seen from the selected profile's factory; a file of the wrong shape stops the caller with
-    the file, the key and what it expected."""
+    """The reference file seen from the selected profile's factory; a file of the wrong shape, or a profile whose
+    factory the file does not hold in the profile's country, stops the caller with the file, the key and what it
+    expected."""
     raw, home = load_yaml(path, ReferenceFile), profile.selected()
+    identity, priorities = home.identity, home.identity.priorities
+    countries = {entry.id: entry.country for entry in (*raw.ai_factories, *raw.later_ai_factories)}
+    if countries.get(identity.factory_id) != identity.country:
+        raise ConfigFileError(str(home.directory / "profile.yaml"),
+                              f"factory_id, country: {path} holds no factory {identity.factory_id!r} in "
+                              f"{identity.country!r}")
     return Reference(
         version=raw.version,
-        home_factory=home.factory_id,
-        home_name=home.identity.short_name,
+        home_factory=identity.factory_id,
+        home_name=identity.short_name,
         home_place=home.words("en")["country"],
-        priorities=home.priorities.sectors,
-        not_in_scope=home.priorities.not_in_scope,
-        not_prioritised=home.priorities.not_prioritised,
+        priorities=priorities.sectors,
+        not_in_scope=priorities.not_in_scope,
+        not_prioritised=priorities.not_prioritised,
         sectors=dict(raw.sector_vocabulary),
         factories=tuple(_factory(entry, raw.ai_factory_antennas)
                         for entry in (*raw.ai_factories, *raw.later_ai_factories)),

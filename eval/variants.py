@@ -22,7 +22,7 @@ from services.routing.handlers import load_policy as routing_policy, when_applic
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
 
-KEYWORD_POLICY = profile.selected().earlier_triage_policies / "triage-2026.11.3.yaml"
+KEYWORD_POLICY = profile.selected().file("earlier_triage_policies") / "triage-2026.11.3.yaml"
 VARIANTS = ("keywords", "lexical", "semantic", "combined", "combined-always", "semantic-use", "combined-use")
 DEFAULT = ("keywords", "lexical", "semantic", "combined", "combined-always")
 LAYERS = {"lexical": "lexical", "semantic": "semantic", "combined": "both", "combined-always": "both",

@@ -18,7 +18,7 @@ from pydantic import Field
 from contracts import profile
 from contracts.config_files import FileModel, load_yaml
 
-DEFAULT_EXPERTS = profile.selected().experts
+DEFAULT_EXPERTS = profile.selected().file("experts")
 
 
 @dataclass(frozen=True)

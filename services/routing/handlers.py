@@ -13,7 +13,7 @@ from contracts.reference import Factory, Reference
 from services.routing import decisions
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
-DEFAULT_POLICY = profile.selected().routing_policy
+DEFAULT_POLICY = profile.selected().file("routing_policy")
 
 
 class PolicyFile(FileModel):

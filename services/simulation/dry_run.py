@@ -146,7 +146,7 @@ def _semantic_layer(policy: TriagePolicy):
     return semantic.layer()
 
 
-EARLIER_POLICIES = profile.selected().earlier_triage_policies
+EARLIER_POLICIES = profile.selected().file("earlier_triage_policies")
 
 
 def earlier_triage_policies() -> dict[str, Path]:

@@ -16,7 +16,7 @@ from contracts import profile
 from contracts.config_files import load_yaml, model_of
 from services.triage.model import Classifier, Policy
 
-DEFAULT_POLICY = profile.selected().triage_policy
+DEFAULT_POLICY = profile.selected().file("triage_policy")
 
 ClassifierFile = model_of(Classifier, layers=Literal["lexical", "semantic", "both"])
 PolicyFile = model_of(Policy, classifier=ClassifierFile | None)

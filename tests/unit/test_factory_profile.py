@@ -87,3 +87,23 @@ def test_the_selected_profile_names_the_factory_in_the_applicants_emails(tmp_pat
         "Your project fits MIMER - The Swedish AI Innovation Factory (SE) better than the Moselle priorities.",
         "Moselle AI Factory <hello@moselle.example>",
     ]
+
+
+RESOLVE = "from contracts import reference; reference.load()"
+
+
+def test_a_profile_whose_factory_the_registry_does_not_hold_stops_the_services(tmp_path):
+    # Given a profile naming a factory the registry of AI Factories does not know
+    directory = another_factorys_profile(tmp_path)
+    text = (directory / "profile.yaml").read_text(encoding="utf-8")
+    (directory / "profile.yaml").write_text(text.replace("factory_id: lux-aif", "factory_id: moselle-aif"),
+                                            encoding="utf-8")
+
+    # When a service reads the reference data
+    refused = subprocess.run([sys.executable, "-c", RESOLVE], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "FACTORY_PROFILE": str(directory)})
+
+    # Then it stops, naming the profile's file and fields
+    assert refused.returncode != 0
+    assert (f"{directory / 'profile.yaml'}: factory_id, country: {ROOT / 'contracts' / 'data' / 'ai_factories.yaml'} "
+            "holds no factory 'moselle-aif' in 'LU'") in refused.stderr

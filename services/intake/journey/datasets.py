@@ -11,7 +11,7 @@ from pathlib import Path
 from contracts import profile, reference
 from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
-DEFAULT_CATALOGUE = profile.selected().datasets
+DEFAULT_CATALOGUE = profile.selected().file("datasets")
 
 
 @dataclass(frozen=True)
