@@ -1,4 +1,5 @@
-"""Reference facts: the sector vocabulary and the AI Factories, read from `data/ai_factories.yaml`.
+"""Reference facts: the sector vocabulary and the AI Factories, read from `data/ai_factories.yaml`, seen from the
+home factory that the factory profile (contracts/profile.py) names, with its priorities.
 
 A new sector or factory is an edit of that file, not of code.
 """
@@ -10,7 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from contracts.config_files import FileModel, IsoDate, Items, Label, load_yaml
+from contracts import profile
+from contracts.config_files import ConfigFileError, FileModel, IsoDate, Items, Label, load_yaml
 
 DATA_FILE = Path(__file__).parent / "data" / "ai_factories.yaml"
 
@@ -50,6 +52,8 @@ class Factory:
 class Reference:
     version: str
     home_factory: str
+    home_name: str  # its short name, as the reasons write it ('L-AIF')
+    home_place: str  # its country's name in English, as the reasons write it
     priorities: tuple[str, ...]
     not_in_scope: tuple[str, ...]
     not_prioritised: tuple[str, ...]
@@ -76,8 +80,8 @@ class Reference:
             if factory_id not in {partner.id for partner in self.partners}:
                 return f"{factory_id!r} is not a partner AI Factory: a forward goes to one of them"
             if factory_id == referred_by:
-                return (f"{self.factory(factory_id).name} referred the project to Luxembourg: it is not forwarded "
-                        "back to them")
+                return (f"{self.factory(factory_id).name} referred the project to {self.home_place}: it is not "
+                        "forwarded back to them")
         if outcome == "accept_local" and factory_id != self.home_factory:
             return f"an acceptance is by the home factory {self.home_factory!r}, not {factory_id!r}"
         return None
@@ -114,20 +118,11 @@ class AntennaEntry(FileModel):
     note: str = ""
 
 
-class HomePriorities(FileModel):
-    source: str = ""
-    sectors: Items[str]
-    not_in_scope: Items[str] = ()
-    not_prioritised: Items[str] = ()
-
-
 class ReferenceFile(FileModel):
     """What `data/ai_factories.yaml` holds."""
 
     version: Label = "unversioned"
     about: str = ""
-    home_factory: str
-    home_priorities: HomePriorities
     sector_vocabulary: dict[str, str]
     ai_factories: Items[FactoryEntry]
     later_ai_factories: Items[FactoryEntry] = ()
@@ -159,14 +154,24 @@ def _address(website: str | None) -> str | None:
 
 @cache
 def load(path: Path = DATA_FILE) -> Reference:
-    """The reference file; one of the wrong shape stops the caller with the file, the key and what it expected."""
-    raw = load_yaml(path, ReferenceFile)
+    """The reference file seen from the selected profile's factory; a file of the wrong shape, or a profile whose
+    factory the file does not hold in the profile's country, stops the caller with the file, the key and what it
+    expected."""
+    raw, home = load_yaml(path, ReferenceFile), profile.selected()
+    identity, priorities = home.identity, home.identity.priorities
+    countries = {entry.id: entry.country for entry in (*raw.ai_factories, *raw.later_ai_factories)}
+    if countries.get(identity.factory_id) != identity.country:
+        raise ConfigFileError(str(home.directory / "profile.yaml"),
+                              f"factory_id, country: {path} holds no factory {identity.factory_id!r} in "
+                              f"{identity.country!r}")
     return Reference(
         version=raw.version,
-        home_factory=raw.home_factory,
-        priorities=raw.home_priorities.sectors,
-        not_in_scope=raw.home_priorities.not_in_scope,
-        not_prioritised=raw.home_priorities.not_prioritised,
+        home_factory=identity.factory_id,
+        home_name=identity.short_name,
+        home_place=home.words("en")["country"],
+        priorities=priorities.sectors,
+        not_in_scope=priorities.not_in_scope,
+        not_prioritised=priorities.not_prioritised,
         sectors=dict(raw.sector_vocabulary),
         factories=tuple(_factory(entry, raw.ai_factory_antennas)
                         for entry in (*raw.ai_factories, *raw.later_ai_factories)),

@@ -15,14 +15,14 @@ import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
-from contracts import reference
+from contracts import profile, reference
 from eval.cases import Case
 from eval.measure import Result, decide_all
 from services.routing.handlers import load_policy as routing_policy, when_application_scored_decide_route
 from services.triage.handlers import when_application_submitted_score_it
 from services.triage.policy import load_policy as triage_policy
 
-KEYWORD_POLICY = Path(__file__).parents[1] / "services" / "triage" / "policies" / "triage-2026.11.3.yaml"
+KEYWORD_POLICY = profile.selected().file("earlier_triage_policies") / "triage-2026.11.3.yaml"
 VARIANTS = ("keywords", "lexical", "semantic", "combined", "combined-always", "semantic-use", "combined-use")
 DEFAULT = ("keywords", "lexical", "semantic", "combined", "combined-always")
 LAYERS = {"lexical": "lexical", "semantic": "semantic", "combined": "both", "combined-always": "both",

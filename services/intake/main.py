@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from contracts import profile
 from services.intake import errors, retention
 from services.intake.applicant import export as applicant_export
 from services.intake.applicant import pages as applicant_pages
@@ -24,8 +25,9 @@ from services.runtime.settings import Settings
 
 
 class IntakeSettings(Settings):
-    # The address applicants see in their status links; by default the address they called.
-    public_base_url: str | None = None
+    # The address applicants see in their status links; by default the factory profile's, else the address they
+    # called.
+    public_base_url: str | None = profile.selected().identity.public_base_url
     # Limits of the public API (applications/limits.py): largest request body; submissions per minute per
     # client address, with a burst as large (0: no rate limit; each replica keeps its own count).
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
@@ -67,8 +69,8 @@ async def forget_old_bridge_requests(rt: Runtime) -> None:
 
 
 app = http_app(runtime, title="Aiguillage intake",
-               description="Applications to the Luxembourg AI Factory: submit one, follow it. Partner factories "
-                           "without Kafka: the bridge under /v1/partners.",
+               description=f"Applications to the {profile.selected().identity.name}: submit one, follow it. Partner "
+                           "factories without Kafka: the bridge under /v1/partners.",
                on_startup=[forget_old_bridge_requests, retention.schedule])
 api.install(app, api.router(runtime, runtime.settings.public_base_url, DOOR))
 app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))

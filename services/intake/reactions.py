@@ -23,7 +23,7 @@ SERVICE = "intake"
 
 
 def reactions(partner_keys: PartnerKeys) -> Reactions:
-    """`partner_keys`: those of the partners that may refer projects to Luxembourg (their messages are checked
+    """`partner_keys`: those of the partners that may refer projects to the home factory (their messages are checked
     against them before the reaction runs)."""
     return Reactions(SERVICE, (
         on(REFERRALS_INCOMING, "intake.incoming-referrals", incoming.when_referral_incoming, signed_by=partner_keys),

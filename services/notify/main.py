@@ -21,6 +21,7 @@ from pydantic import model_validator
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from contracts import profile
 from contracts import reference as reference_data
 from contracts.envelope import Envelope, derived_event_id, now
 from contracts.events import DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
@@ -47,7 +48,7 @@ class NotifySettings(Settings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Luxembourg AI Factory <one-stop-shop@aifactory.lu>"
+    mail_from: str = profile.selected().identity.sender
     # The stop link at the foot of every email (services/notify/stop.py): where notify's /v1/stop/ is public.
     stop_link_base_url: str = "http://127.0.0.1:8003"
     stop_link_secret: str | None = None

@@ -1,15 +1,20 @@
-"""The words of every email, in English, French and German. Placeholders are filled by `render`.
+"""The words of every email, in English, French and German. The words naming the factory (`$name`, ...) are the
+factory profile's, filled in here (contracts/profile.py); the `{placeholders}` are filled by `render`.
 
 No subject or opening quotes the project's title: it is the sender's own words, and the first email to an address
 must carry none of them but the name (PROJECT, below, adds the title for an address emailed before)."""
 
 from __future__ import annotations
 
-SUBJECTS = {
+from contracts import profile
+
+worded = profile.selected().worded
+
+SUBJECTS = worded({
     "accept_local": {
-        "en": "Your AI project is accepted by the Luxembourg AI Factory",
-        "fr": "Votre projet d'IA est accepté par la Luxembourg AI Factory",
-        "de": "Ihr KI-Projekt wurde von der Luxembourg AI Factory angenommen",
+        "en": "Your AI project is accepted by the $name",
+        "fr": "Votre projet d'IA est accepté par la $name",
+        "de": "Ihr KI-Projekt wurde von der $name angenommen",
     },
     "forward": {
         "en": "Your AI project: {factory} is the right AI Factory for it",
@@ -38,21 +43,21 @@ SUBJECTS = {
         "fr": "Votre projet d'IA est entre les mains de nos experts",
         "de": "Ihr KI-Projekt liegt unseren Fachleuten vor",
     },
-}
+})
 
-OPENINGS = {
+OPENINGS = worded({
     "accept_local": {
-        "en": "Good news: the Luxembourg AI Factory (L-AIF) will take on your project. One of our eight experts will "
+        "en": "Good news: the $name ($short_name) will take on your project. One of our eight experts will "
               "contact you to start with training and an assessment.",
-        "fr": "Bonne nouvelle : la Luxembourg AI Factory (L-AIF) prend en charge votre projet. L'un de nos huit "
+        "fr": "Bonne nouvelle : la $name ($short_name) prend en charge votre projet. L'un de nos huit "
               "experts vous contactera pour commencer par une formation et une évaluation.",
-        "de": "Gute Nachricht: Die Luxembourg AI Factory (L-AIF) übernimmt Ihr Projekt. Eine oder einer unserer acht "
+        "de": "Gute Nachricht: Die $name ($short_name) übernimmt Ihr Projekt. Eine oder einer unserer acht "
               "Fachleute meldet sich, um mit Schulung und Bewertung zu beginnen.",
     },
     "forward": {
-        "en": "Your project fits {factory} better than the Luxembourg priorities.",
-        "fr": "Votre projet correspond mieux à {factory} qu'aux priorités luxembourgeoises.",
-        "de": "Ihr Projekt passt besser zu {factory} als zu den luxemburgischen Schwerpunkten.",
+        "en": "Your project fits {factory} better than $the_priorities.",
+        "fr": "Votre projet correspond mieux à {factory} qu'$the_priorities.",
+        "de": "Ihr Projekt passt besser zu {factory} als $the_priorities.",
     },
     "decline": {
         "en": "Thank you for your application. We are sorry: the EuroHPC AI Factories serve civilian applications "
@@ -72,11 +77,11 @@ OPENINGS = {
               "können Ihr Projekt nicht übernehmen. Die Gründe finden Sie unten.",
     },
     "expert_assigned": {
-        "en": "Good news: {expert} has taken on your project at the Luxembourg AI Factory (L-AIF) and "
+        "en": "Good news: {expert} has taken on your project at the $name ($short_name) and "
               "will contact you to start with training and an assessment.",
-        "fr": "Bonne nouvelle : {expert} prend en charge votre projet à la Luxembourg AI Factory "
-              "(L-AIF) et vous contactera pour commencer par une formation et une évaluation.",
-        "de": "Gute Nachricht: {expert} übernimmt Ihr Projekt bei der Luxembourg AI Factory (L-AIF) und "
+        "fr": "Bonne nouvelle : {expert} prend en charge votre projet à la $name "
+              "($short_name) et vous contactera pour commencer par une formation et une évaluation.",
+        "de": "Gute Nachricht: {expert} übernimmt Ihr Projekt bei der $name ($short_name) und "
               "meldet sich bei Ihnen, um mit Schulung und Bewertung zu beginnen.",
     },
     "review": {
@@ -84,7 +89,7 @@ OPENINGS = {
         "fr": "Nos experts examineront votre candidature personnellement et reviendront vers vous.",
         "de": "Unsere Fachleute prüfen Ihre Bewerbung persönlich und melden sich bei Ihnen.",
     },
-}
+})
 
 FORWARD_NEXT = {
     True: {
@@ -102,11 +107,11 @@ FORWARD_NEXT = {
     },
 }
 
-EXPERT = {
-    "en": "{expert} will be your expert at the L-AIF.",
-    "fr": "{expert} sera votre expert·e à la L-AIF.",
-    "de": "{expert} wird Ihre Ansprechperson bei der L-AIF sein.",
-}
+EXPERT = worded({
+    "en": "{expert} will be your expert at the $short_name.",
+    "fr": "{expert} sera votre expert·e à la $short_name.",
+    "de": "{expert} wird Ihre Ansprechperson bei der $short_name sein.",
+})
 
 WAITING = {
     "en": "All our experts for your field are fully booked at the moment: your project waits in our queue, and "
@@ -130,7 +135,7 @@ REFERRAL_ACCEPTED = {
 }
 
 # The milestones of the journey of an accepted project that the applicant hears of.
-MILESTONE_SUBJECTS = {
+MILESTONE_SUBJECTS = worded({
     "training": {
         "en": "Your AI project is accepted into training",
         "fr": "Votre projet d'IA est admis à la formation",
@@ -142,19 +147,19 @@ MILESTONE_SUBJECTS = {
         "de": "Ihr KI-Projekt: Der Machbarkeitsnachweis auf dem Supercomputer hat begonnen",
     },
     "completed": {
-        "en": "Your AI project has completed its journey with the Luxembourg AI Factory",
-        "fr": "Votre projet d'IA a terminé son parcours avec la Luxembourg AI Factory",
-        "de": "Ihr KI-Projekt hat seinen Weg mit der Luxembourg AI Factory abgeschlossen",
+        "en": "Your AI project has completed its journey with the $name",
+        "fr": "Votre projet d'IA a terminé son parcours avec la $name",
+        "de": "Ihr KI-Projekt hat seinen Weg mit der $name abgeschlossen",
     },
-}
+})
 
-MILESTONE_TEXTS = {
+MILESTONE_TEXTS = worded({
     "training": {
-        "en": "Your project is accepted into the training of the Luxembourg AI Factory (L-AIF). Your expert will run "
+        "en": "Your project is accepted into the training of the $name ($short_name). Your expert will run "
               "the training with your team and tell you its dates.",
-        "fr": "Votre projet est admis à la formation de la Luxembourg AI Factory (L-AIF). Votre expert·e animera la "
+        "fr": "Votre projet est admis à la formation de la $name ($short_name). Votre expert·e animera la "
               "formation avec votre équipe et vous en communiquera les dates.",
-        "de": "Ihr Projekt wurde in die Schulung der Luxembourg AI Factory (L-AIF) aufgenommen. Ihre Ansprechperson "
+        "de": "Ihr Projekt wurde in die Schulung der $name ($short_name) aufgenommen. Ihre Ansprechperson "
               "führt die Schulung mit Ihrem Team durch und teilt Ihnen die Termine mit.",
     },
     "poc": {
@@ -166,15 +171,15 @@ MILESTONE_TEXTS = {
               "begleitet ihn und bespricht die Ergebnisse mit Ihnen.",
     },
     "completed": {
-        "en": "Your project has completed its journey with the Luxembourg AI Factory (L-AIF). Thank you for working "
+        "en": "Your project has completed its journey with the $name ($short_name). Thank you for working "
               "with us: we wish you every success, and you are welcome to apply again with your next AI project.",
-        "fr": "Votre projet a terminé son parcours avec la Luxembourg AI Factory (L-AIF). Merci d'avoir travaillé "
+        "fr": "Votre projet a terminé son parcours avec la $name ($short_name). Merci d'avoir travaillé "
               "avec nous : nous vous souhaitons plein succès, et vous pouvez nous soumettre votre prochain projet "
               "d'IA.",
-        "de": "Ihr Projekt hat seinen Weg mit der Luxembourg AI Factory (L-AIF) abgeschlossen. Vielen Dank für die "
+        "de": "Ihr Projekt hat seinen Weg mit der $name ($short_name) abgeschlossen. Vielen Dank für die "
               "Zusammenarbeit: Wir wünschen Ihnen viel Erfolg und freuen uns auf Ihr nächstes KI-Projekt.",
     },
-}
+})
 
 GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},", "de": "Guten Tag {name},"}
 # The reasons come from the scoring and routing rules, which speak English for now.
@@ -182,11 +187,11 @@ REASONS = {"en": "Why:", "fr": "Pourquoi (détail de l'évaluation, en anglais) 
            "de": "Begründung (Einzelheiten der Bewertung, auf Englisch):"}
 THROUGH_HOST = {"en": "through its host, {host}", "fr": "par l'intermédiaire de son hôte, {host}",
                 "de": "über den Betreiber {host}"}
-SIGNATURE = {
-    "en": "Kind regards,\nThe Luxembourg AI Factory one-stop shop",
-    "fr": "Cordialement,\nLe guichet unique de la Luxembourg AI Factory",
-    "de": "Mit freundlichen Grüßen\nDer One-Stop-Shop der Luxembourg AI Factory",
-}
+SIGNATURE = worded({
+    "en": "Kind regards,\nThe $name one-stop shop",
+    "fr": "Cordialement,\nLe guichet unique de la $name",
+    "de": "Mit freundlichen Grüßen\nDer One-Stop-Shop der $name",
+})
 
 # The project's title, chosen by whoever filled in the form: written only to an address we have emailed before
 # (the first email to an address carries no words of the sender's but the name; see services/notify/README.md).
@@ -198,12 +203,12 @@ STOP = {
     "de": "Falls Sie sich nicht beworben haben oder keine E-Mails mehr von uns wünschen: {url}",
 }
 # The page behind that link.
-STOP_PAGE = {
-    "en": ("No more emails", "Stop every email from the Luxembourg AI Factory one-stop shop to this address?",
+STOP_PAGE = worded({
+    "en": ("No more emails", "Stop every email from the $name one-stop shop to this address?",
            "Stop the emails", "Done: this address will receive no more emails from us."),
-    "fr": ("Plus de courriels", "Ne plus envoyer aucun courriel du guichet unique de la Luxembourg AI Factory à "
+    "fr": ("Plus de courriels", "Ne plus envoyer aucun courriel du guichet unique de la $name à "
            "cette adresse ?", "Arrêter les courriels",
            "C'est fait : cette adresse ne recevra plus de courriels de notre part."),
-    "de": ("Keine E-Mails mehr", "Keine E-Mails des One-Stop-Shops der Luxembourg AI Factory mehr an diese Adresse "
+    "de": ("Keine E-Mails mehr", "Keine E-Mails des One-Stop-Shops der $name mehr an diese Adresse "
            "senden?", "E-Mails stoppen", "Erledigt: Diese Adresse erhält keine E-Mails mehr von uns."),
-}
+})

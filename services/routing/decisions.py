@@ -22,8 +22,8 @@ TAKEN_FROM_QUEUE = "An expert's place came free: taken on from the waiting queue
 def first(scored: ApplicationScored, decided: Decision, reference: Reference, policy_version: str) -> DecisionMade:
     """Routing's decision on a scored application: the decision's own sentences first, then that a partner's
     referral is not sent back to it, then the scoring rules the decision rests on."""
-    referred = ([f"{reference.factory(scored.referred_by).name} referred the project to Luxembourg: it is not "
-                 "offered back to them."] if scored.referred_by else [])
+    referred = ([f"{reference.factory(scored.referred_by).name} referred the project to {reference.home_place}: "
+                 "it is not offered back to them."] if scored.referred_by else [])
     return by_routing(scored, decided.outcome, decided.factory_id,
                       [*decided.reasons, *referred, *(rule.reason for rule in scored.rules)], policy_version)
 

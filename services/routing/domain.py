@@ -66,6 +66,7 @@ class Scope:
     home_country: str
     priorities: tuple[str, ...]
     not_prioritised: tuple[str, ...]
+    home_name: str  # its short name, as the reasons write it
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def nothing_to_go_on(case: Case, scope: Scope, policy: Policy) -> Decision | Non
 def home_language(case: Case, scope: Scope, policy: Policy) -> Decision | None:
     if scope.home_country in case.languages and any(s.name == "language" for s in case.sectors):
         return _review(f"A language model for the national language of {scope.home_country}: no partner "
-                       "specialises in it, and it is not an L-AIF priority; staff decide.", "home-language")
+                       f"specialises in it, and it is not an {scope.home_name} priority; staff decide.",
+                       "home-language")
     return None
 
 
@@ -127,8 +129,9 @@ def torn_between_outcomes(case: Case, scope: Scope, policy: Policy) -> Decision 
     priority = _evidence(case, scope.priorities)
     elsewhere = _evidence(case, scope.not_prioritised)
     if priority and elsewhere and elsewhere >= priority:
-        return _review("The project points as much to sectors other factories serve better as to the L-AIF "
-                       "priorities: two outcomes are close, and an intake expert will ask the applicant.",
+        return _review("The project points as much to sectors other factories serve better as to the "
+                       f"{scope.home_name} priorities: two outcomes are close, and an intake expert will ask the "
+                       "applicant.",
                        "torn-between-outcomes")
     return None
 
@@ -151,11 +154,11 @@ def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | Non
         return None
     tied = [case.signals["home-link"]] if "home-link" in case.flags else []
     if case.readiness < policy.accept_readiness_min:
-        return _review(f"The project sits in an L-AIF priority ({', '.join(sectors)}) but its readiness "
+        return _review(f"The project sits in an {scope.home_name} priority ({', '.join(sectors)}) but its readiness "
                        f"({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see what "
                        "it needs first.", "not-ready")
     return Decision("accept_local", scope.home_factory, (
-        f"The project sits in an L-AIF priority ({', '.join(sectors)}) and is ready enough (readiness "
+        f"The project sits in an {scope.home_name} priority ({', '.join(sectors)}) and is ready enough (readiness "
         f"{case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
 
 
@@ -163,8 +166,8 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
     fitting = [c for c in case.candidates if c.score >= policy.forward_min_score]
     if not fitting:
         best = case.candidates[0].score if case.candidates else 0
-        return _review(f"The project is outside the L-AIF priorities and no partner factory fits it well enough "
-                       f"(best fit {best}, at least {policy.forward_min_score}): an intake expert will look.",
+        return _review(f"The project is outside the {scope.home_name} priorities and no partner factory fits it well "
+                       f"enough (best fit {best}, at least {policy.forward_min_score}): an intake expert will look.",
                        "no-fitting-partner")
     best, runner_up = fitting[0], (fitting[1] if len(fitting) > 1 else None)
     if runner_up and best.score - runner_up.score <= policy.tie_margin:
@@ -172,8 +175,8 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
         local = [c for c in level if c.same_country]
         if len(local) == 1:
             return _forward(case, local[0], (
-                f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
-                f"(fit {best.score}), and {local[0].name} is the one tied to the applicant's country.",),
+                f"The project is outside the {scope.home_name} priorities; {best.name} and {runner_up.name} fit it "
+                f"equally (fit {best.score}), and {local[0].name} is the one tied to the applicant's country.",),
                 "partner-in-the-applicants-country")
         tied = sorted(local or level, key=_rank)
         chosen, other = tied[0], tied[1] if len(tied) > 1 else tied[0]
@@ -181,9 +184,9 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
         if home and not local and chosen.specialisation == other.specialisation:
             # No specialised factory stands out: the generalist of the applicant's own region takes it.
             return _forward(case, home, (
-                f"The project is outside the L-AIF priorities; {best.name} and {runner_up.name} fit it equally "
-                f"(fit {best.score}) and are as specialised in it, and {home.name}, which serves every sector, is "
-                "tied to the applicant's country.",), "home-region-generalist")
+                f"The project is outside the {scope.home_name} priorities; {best.name} and {runner_up.name} fit it "
+                f"equally (fit {best.score}) and are as specialised in it, and {home.name}, which serves every "
+                "sector, is tied to the applicant's country.",), "home-region-generalist")
         if _rank(chosen) == _rank(other):
             return _review(f"{best.name} and {runner_up.name} fit the project equally (fit {best.score}) and are as "
                            "specialised in it: an intake expert will choose.", "partners-tied")
@@ -193,11 +196,11 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
         else:
             why = (f"they are as specialised in it, and the registry states {chosen.name}'s focus more firmly or "
                    "for longer")
-        return _forward(case, chosen, (f"The project is outside the L-AIF priorities; {chosen.name} and "
+        return _forward(case, chosen, (f"The project is outside the {scope.home_name} priorities; {chosen.name} and "
                                        f"{other.name} fit it equally (fit {best.score}), and {why}.",),
                         "most-specialised-partner")
-    return _forward(case, best, (f"The project is outside the L-AIF priorities; {best.name} fits it best "
-                                 f"(fit {best.score}).",), "best-partner")
+    return _forward(case, best, (f"The project is outside the {scope.home_name} priorities; {best.name} fits it "
+                                 f"best (fit {best.score}).",), "best-partner")
 
 
 RULES: tuple[Rule, ...] = (outside_civilian_scope, possible_dual_use, unreadable, nothing_to_go_on, home_language, torn_between_outcomes,

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from pydantic import Field
 
+from contracts import profile
 from contracts.config_files import FileModel, load_yaml
 
-DEFAULT_EXPERTS = Path(__file__).with_name("experts.yaml")
+DEFAULT_EXPERTS = profile.selected().file("experts")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class ExpertEntry(FileModel):
 
 
 class RosterFile(FileModel):
-    """experts.yaml: the roster, versioned; `default_max_active` for the experts that name no `max_active`."""
+    """routing/experts.yaml of the factory profile: the roster, versioned; `default_max_active` for the experts
+    that name no `max_active`."""
 
     version: str = "unversioned"
     default_max_active: int = Field(default=5, ge=0)

@@ -6,17 +6,19 @@ from pathlib import Path
 
 from pydantic import Field
 
+from contracts import profile
 from contracts.config_files import FileModel, load_yaml
 from contracts.events import ApplicationScored, DecisionMade, PartnerFit
 from contracts.reference import Factory, Reference
 from services.routing import decisions
 from services.routing.domain import Candidate, Case, Policy, Scope, Sector, decide
 
-DEFAULT_POLICY = Path(__file__).parent / "policy.yaml"
+DEFAULT_POLICY = profile.selected().file("routing_policy")
 
 
 class PolicyFile(FileModel):
-    """policy.yaml: the rules' thresholds (services/routing/domain.py says what each one does)."""
+    """routing/policy.yaml of the factory profile: the rules' thresholds (services/routing/domain.py says what each
+    one does)."""
 
     version: str
     accept_readiness_min: int
@@ -33,7 +35,7 @@ def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
 
 
 def eligible_partners(scored: ApplicationScored) -> list[PartnerFit]:
-    """The partners the project may go to: never back to the partner that referred it to Luxembourg."""
+    """The partners the project may go to: never back to the partner that referred it to us."""
     return [fit for fit in scored.partner_fit if fit.factory_id != scored.referred_by]
 
 
@@ -58,7 +60,8 @@ def _candidate(fit: PartnerFit, factory: Factory) -> Candidate:
 
 def scope_of(reference: Reference) -> Scope:
     home = reference.factory(reference.home_factory)
-    return Scope(reference.home_factory, home.country, reference.priorities, reference.not_prioritised)
+    return Scope(reference.home_factory, home.country, reference.priorities, reference.not_prioritised,
+                 reference.home_name)
 
 
 def when_application_scored_decide_route(scored: ApplicationScored, reference: Reference,

@@ -131,7 +131,7 @@ def _offered(scored: ApplicationScored, effect: exchange.Offered, home: str) -> 
                                 data_readiness=scored.data_readiness or "none", stage=scored.stage or "idea"),
         fit_score=effect.candidate.score, reasons=list(effect.candidate.reasons),
         company_country=scored.company_country, company_size=scored.company_size,
-        # Contact data leaves Luxembourg only with the applicant's consent.
+        # Contact data leaves the home factory only with the applicant's consent.
         contact=Contact(name=scored.applicant.contact_name, email=scored.applicant.email,
                         language=scored.applicant.language) if consent else None,
         company_name=scored.applicant.company_name if consent else None,

@@ -1,6 +1,6 @@
 """The dry run's command: the decision each application of a file would get, under the current policies or under
-changed files, and with --compare which decisions change. A policy change is an edit of a YAML file
-(services/triage/policy.yaml, services/routing/policy.yaml) or of the reference data
+changed files, and with --compare which decisions change. A policy change is an edit of a YAML file of the factory
+profile (triage/policy.yaml, routing/policy.yaml) or of the reference data
 (contracts/data/ai_factories.yaml); before it is applied, staff try it on past applications:
 
     python -m services.simulation applications.yaml --routing-policy new-routing.yaml --compare
@@ -8,7 +8,7 @@ changed files, and with --compare which decisions change. A policy change is an 
 and the classifier of an earlier triage policy against today's (every changed decision is listed):
 
     python -m services.simulation applications.yaml \
-        --triage-policy services/triage/policies/triage-2026.11.3.yaml --compare
+        --triage-policy profiles/<factory>/triage/policies/triage-2026.11.3.yaml --compare
 
 or one application over HTTP: intake's `POST /v1/simulate` (staff only).
 """

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from contracts import profile
 from contracts import reference as reference_data
 from contracts.config_files import ConfigFileError
 from contracts.events import ApplicationSubmitted
@@ -145,11 +146,11 @@ def _semantic_layer(policy: TriagePolicy):
     return semantic.layer()
 
 
-EARLIER_POLICIES = Path(triage_policy.DEFAULT_POLICY).parent / "policies"
+EARLIER_POLICIES = profile.selected().file("earlier_triage_policies")
 
 
 def earlier_triage_policies() -> dict[str, Path]:
-    """The triage policies kept for comparison (services/triage/policies/), by version."""
+    """The triage policies kept for comparison (the factory profile's triage/policies/), by version."""
     return {path.stem: path for path in sorted(EARLIER_POLICIES.glob("*.yaml"))}
 
 

@@ -134,7 +134,7 @@ def _semantic_evidence(similar) -> tuple[str, ...]:
 
 
 def classify(declared: list[str], title: str, summary: str, settings: Classifier, semantic: Semantic | None,
-             home_link: tuple[str, ...] = ()) -> Classification:
+             home_link: tuple[str, ...] = (), home_place: str = "the home country") -> Classification:
     text = read(title, summary, min_words=settings.min_words)
     hits = lexical_hits(text)
     candidates = lexical_candidates(hits, settings)
@@ -181,7 +181,7 @@ def classify(declared: list[str], title: str, summary: str, settings: Classifier
         findings = [f for f in findings if f.sector != MILITARY_SECTOR] + [found]
     link = _home_link(text, home_link)
     if link:
-        signals.append(Signal("home-link", link, f"The project is tied to Luxembourg: {', '.join(link)}."))
+        signals.append(Signal("home-link", link, f"The project is tied to {home_place}: {', '.join(link)}."))
     return Classification(tuple(findings), tuple(signals), text.languages, bool(ranked))
 
 

@@ -1,4 +1,4 @@
-"""Triage: find a project's sectors and score it against the L-AIF priorities and every partner factory.
+"""Triage: find a project's sectors and score it against the home factory's priorities and every partner factory.
 
 Pure functions over plain data (no Kafka, no database): `score` composes the rules of `classify` (or, for a
 policy of the keyword era, `keywords`), `rules` and `partners`; every rule returns its points and a sentence a
@@ -24,7 +24,8 @@ def score(*, declared: list[str], title: str, summary: str, data_readiness: str,
         signals, text_languages = (), ()
         flags = ("military",) if any(f.sector == MILITARY_SECTOR for f in findings) else ()
     else:
-        found = classify(declared, title, summary, policy.classifier, semantic, policy.home_link)
+        found = classify(declared, title, summary, policy.classifier, semantic, policy.home_link,
+                         reference.home_place)
         findings, signals, text_languages = found.findings, found.signals, found.text_languages
         flags = tuple(signal.flag for signal in signals)
     civilian = tuple(f for f in findings if f.sector != MILITARY_SECTOR)

@@ -1,4 +1,5 @@
-"""Scoring rules against the L-AIF priorities: each returns its points and a sentence a staff member can read."""
+"""Scoring rules against the home factory's priorities: each returns its points and a sentence a staff member can
+read."""
 
 from __future__ import annotations
 
@@ -22,14 +23,15 @@ def priority_rules(findings: tuple[Finding, ...], reference: Reference, policy: 
             points = min(policy.priority_sector_points, budget)
             budget -= points
             capped = "" if points else f"; the priority fit is already at its cap of {policy.priority_cap}"
-            rules.append(Rule("priority-sector", points,
-                              f"Sector '{finding.sector}' is an L-AIF priority{because(finding)}{capped}: +{points}"))
+            rules.append(Rule("priority-sector", points, f"Sector '{finding.sector}' is an {reference.home_name} "
+                                                         f"priority{because(finding)}{capped}: +{points}"))
     elsewhere = [f for f in findings if f.sector in reference.not_prioritised]
     if elsewhere and not rules:  # one penalty, however many such sectors
         names = " and ".join(f"'{f.sector}'" for f in elsewhere)
-        subject = (f"Sector {names} is not an L-AIF priority; other AI Factories are further ahead in it"
+        home = reference.home_name
+        subject = (f"Sector {names} is not an {home} priority; other AI Factories are further ahead in it"
                    if len(elsewhere) == 1 else
-                   f"Sectors {names} are not L-AIF priorities; other AI Factories are further ahead in them")
+                   f"Sectors {names} are not {home} priorities; other AI Factories are further ahead in them")
         rules.append(Rule("not-prioritised", policy.not_prioritised_points,
                           f"{subject}{because(*elsewhere)}: {policy.not_prioritised_points}"))
     if not findings:

@@ -1,6 +1,6 @@
-"""Each YAML file that triage, intake and the registry of AI factories read has a model: a value of the wrong
-type, or a misspelt key, stops the loader with the file, the key and what it expected, instead of passing unnoticed
-until the first decision."""
+"""Each YAML file that triage, intake, the registry of AI factories and the factory profile hold has a model: a
+value of the wrong type, or a misspelt key, stops the loader with the file, the key and what it expected, instead of
+passing unnoticed until the first decision."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from contracts import reference
+from contracts import profile, reference
 from contracts.config_files import ConfigFileError, FileModel, IsoDate, Items, Label, load_yaml, validate
 from infra import samples
 from services.intake.journey import datasets, providers
@@ -23,11 +23,17 @@ pytestmark = pytest.mark.unit
 
 VOCABULARY = lexicon.VOCABULARY_DIR
 LEGACY_POLICY = DEFAULT_POLICY.parent / "policies" / "triage-2026.11.3.yaml"
+PROFILE = profile.DEFAULT_PROFILE / "profile.yaml"
 
 
 def model_loader(model: type) -> Callable[[Path], object]:
     """The loader of a file whose module reads it at one fixed place: the model, as that module applies it."""
     return lambda path: load_yaml(path, model)
+
+
+def profile_loader(path: Path) -> object:
+    """The factory profile whose `profile.yaml` is `path`, as the services select it (by its directory)."""
+    return profile.load(path.parent)
 
 
 def applications_file(directory: Path) -> Path:
@@ -87,6 +93,9 @@ WRONG_TYPES = {
     "a provider's languages as one word": (
         providers.DEFAULT_DIRECTORY, providers.load, "languages: [fr, en, de]", "languages: fr",
         "providers.0.languages: Input should be a valid list (got 'fr')"),
+    "the profile's languages as one word": (
+        PROFILE, profile_loader, "languages: [en, fr, de]", "languages: en",
+        "languages: Input should be a valid list (got 'en')"),
 }
 
 
@@ -129,6 +138,8 @@ MISSPELT = {
                           "datasets.0.license: Extra inputs are not permitted"),
     "provider directory": (providers.DEFAULT_DIRECTORY, providers.load, "  skills:", "  skill:",
                            "providers.0.skill: Extra inputs are not permitted"),
+    "factory profile": (PROFILE, profile_loader, "\nshort_name:", "\nshortname:",
+                        "shortname: Extra inputs are not permitted"),
 }
 
 
@@ -164,6 +175,7 @@ SHIPPED = {
     **{path: model_loader(lexicon.CuratedFile) for path in sorted((VOCABULARY / "curated").glob("*.yaml"))},
     datasets.DEFAULT_CATALOGUE: datasets.load,
     providers.DEFAULT_DIRECTORY: providers.load,
+    PROFILE: profile_loader,
 }
 ROOT = Path(__file__).resolve().parents[2]
 

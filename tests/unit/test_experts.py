@@ -1,6 +1,6 @@
 """Accepted projects go to the best-matching expert with room; with nobody free they wait, first come first
 served: a freed place goes to the oldest waiting project an expert can take. The roster is data
-(services/routing/experts.yaml)."""
+(profiles/lux-aif/routing/experts.yaml)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from services.routing.domain import Candidate, Case, Policy, Scope, Sector, deci
 POLICY = Policy(version="test", accept_readiness_min=10, forward_min_score=30, tie_margin=0,
                 purpose_sectors=("cybersecurity", "insurance"))
 SCOPE = Scope("lux-aif", "LU", ("finance", "insurance", "cybersecurity", "space", "earth-observation", "energy",
-                                "mobility", "environment"), ("health", "life-sciences"))
+                                "mobility", "environment"), ("health", "life-sciences"), "L-AIF")
 
 
 def case(*sectors: str, candidates: tuple[Candidate, ...] = (), readiness: int = 30, flags: tuple[str, ...] = (),

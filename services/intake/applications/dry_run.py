@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from contracts import profile
 from services.intake.applications.limits import RESPONSES as LIMIT_RESPONSES
 from services.intake.applications.requests import DryRunRefused, Simulation, SubmitApplication
 from services.intake.errors import ErrorBody, Refusal, body
@@ -47,7 +48,8 @@ def staff_only(staff_api_token: str | None):
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(),
                                                           staff_api_token.encode()):
             raise Refusal(401, "unauthorized",
-                          "This endpoint is for L-AIF staff: send the staff token as 'Authorization: Bearer <token>'."
+                          f"This endpoint is for {profile.selected().identity.short_name} staff: send the staff token "
+                          "as 'Authorization: Bearer <token>'."
                           if credentials is None else "The staff token is not valid.",
                           headers={"WWW-Authenticate": "Bearer"})
 
@@ -72,7 +74,7 @@ def router(staff_api_token: str | None, entry_point: str | None) -> APIRouter:
                  summary="Dry run (staff only): the decision an application would get; nothing is stored or published",
                  description="The same application as `POST /v1/applications`, scored and decided under the current "
                              "policies as triage and routing would. With `?compare=triage-2026.11.3` (a triage policy "
-                             "kept in services/triage/policies/), also the decision under that policy's classifier "
+                             "kept in the profile's triage/policies/), also the decision under that policy's classifier "
                              "and whether it changes. Not rate limited like submissions.",
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             413: LIMIT_RESPONSES[413], **STAFF_RESPONSES})

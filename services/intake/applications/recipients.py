@@ -1,4 +1,4 @@
-"""Caps per recipient at the door: the public form makes the L-AIF address write to whatever address a stranger
+"""Caps per recipient at the door: the public form makes the factory's address write to whatever address a stranger
 types, so submissions are counted per contact email address and per email domain over a sliding day
 (APPLICATIONS_PER_ADDRESS_PER_DAY, 3; APPLICATIONS_PER_DOMAIN_PER_DAY, 30; 0 turns one off), in intake's database
 (counters.py: shared by every replica), in the transaction that takes the application in. Past a cap, the

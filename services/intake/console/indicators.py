@@ -6,7 +6,7 @@ included; without a range, all of them):
 - the outcomes of their current decisions (and how many wait for one); the sectors triage found in them;
 - the time from submission to the first decision: median and 90th percentile (nearest rank), in seconds;
 - referrals per partner factory: sent (the offers routing made, which intake keeps for the partner bridge) and
-  received (the applications a partner referred to Luxembourg: channel 'partner:<factory-id>');
+  received (the applications a partner referred to the home factory: channel 'partner:<factory-id>');
 - the customer journey of the accepted projects (journey/funnel.py): the funnel from submission through each
   step to completion, the exits per step and reason, the median days per step, the completions against the
   target, by sector, by expert and by month; all folded from the journey records, which are the events of
@@ -64,7 +64,7 @@ class PartnerReferrals:
     factory_id: str
     name: str
     sent: int  # offers made to the partner
-    received: int  # applications the partner referred to Luxembourg
+    received: int  # applications the partner referred to the home factory
 
 
 @dataclass(frozen=True)

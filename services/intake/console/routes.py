@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
-from contracts import reference
+from contracts import profile, reference
 from contracts.envelope import now
 from services.intake.console import auth, dossier, indicators, journey_form, overrides, privacy, queue
 from services.intake.console.auth import NoSession, SignInThrottle, Staff, Throttled
@@ -277,7 +277,7 @@ def router(runtime: Runtime) -> APIRouter:
         async with sessions() as session:
             figures = await indicators.compute(session, since, until)
         return Response(indicators.to_csv(figures), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="l-aif-indicators.csv"'})
+                        headers={"Content-Disposition": f'attachment; filename="{_indicators_file()}"'})
 
     privacy.install(routes, runtime, signed_in, posted_by)
     return routes
@@ -311,3 +311,8 @@ def override_errors(chosen: dict[str, str], partners: set[str]) -> dict[str, str
     if not chosen["reason"].strip():
         errors["reason"] = "Give the reason for the override: the applicant reads it."
     return errors
+
+
+def _indicators_file() -> str:
+    """The indicators' file name: the factory's short name in lower case, then '-indicators.csv'."""
+    return f"{profile.selected().identity.short_name.lower()}-indicators.csv"

@@ -1,5 +1,5 @@
-"""The factory's catalogue of shared datasets (DATASETS_FILE; a labelled sample ships in data/), which an expert
-can attach to a project at the proof-of-concept step."""
+"""The factory's catalogue of shared datasets (DATASETS_FILE; a labelled sample ships in the factory profile's
+journey/), which an expert can attach to a project at the proof-of-concept step."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from contracts import reference
+from contracts import profile, reference
 from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
-DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "datasets.sample.yaml"
+DEFAULT_CATALOGUE = profile.selected().file("datasets")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The directory of solution providers, and the suggestion of providers for a project at the matching step.
 
-The directory is data (SOLUTION_PROVIDERS_FILE; a labelled sample ships in data/). A provider is suggested when it
-works in one of the project's sectors or has a skill the project's summary names; it ranks higher for each shared
-sector (3 points), for working in the applicant's language (2) and for each skill named (1). Every suggestion
-says why, and the expert confirms or changes it.
+The directory is data (SOLUTION_PROVIDERS_FILE; a labelled sample ships in the factory profile's journey/). A
+provider is suggested when it works in one of the project's sectors or has a skill the project's summary names; it
+ranks higher for each shared sector (3 points), for working in the applicant's language (2) and for each skill
+named (1). Every suggestion says why, and the expert confirms or changes it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from contracts import reference
+from contracts import profile, reference
 from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
-DEFAULT_DIRECTORY = Path(__file__).parent / "data" / "solution_providers.sample.yaml"
+DEFAULT_DIRECTORY = profile.selected().file("solution_providers")
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "lb": "Luxembourgish"}
 SECTOR_POINTS, LANGUAGE_POINTS, SKILL_POINTS = 3, 2, 1
 

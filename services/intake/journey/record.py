@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts import profile
 from contracts.envelope import Envelope, now
 from contracts.events import Applicant, ApplicationSubmitted, DecisionMade, JourneyStepRecorded
 from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE, JOURNEY_STEP_RECORDED
@@ -80,7 +81,8 @@ def applicant_of(submitted: ApplicationSubmitted) -> Applicant:
 def _expert_of(application: ApplicationRecord) -> str:
     decision = DecisionMade.model_validate_json(application.decision) if application.decision else None
     if decision is None or decision.outcome != "accept_local":
-        raise JourneyRefused("record", "Only a project the L-AIF accepted has a journey.")
+        raise JourneyRefused("record", f"Only a project the {profile.selected().identity.short_name} accepted has a "
+                                       "journey.")
     if not decision.expert_id:
         raise JourneyRefused("record", "The project waits for an expert: its journey starts once one takes it on.")
     return decision.expert_id

@@ -1,1 +1,1 @@
-"""The partner factories: the HTTP bridge for those without Kafka, and the projects they refer to Luxembourg."""
+"""The partner factories: the HTTP bridge for those without Kafka, and the projects they refer to us."""

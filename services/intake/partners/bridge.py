@@ -6,7 +6,7 @@
   passes.
 - `POST /v1/partners/{factory_id}/replies`: the partner's answer to one of its offers, published on
   `aif.referrals.replies.v1` in the partner's name and signed with its key, as the partner would.
-- `POST /v1/partners/{factory_id}/referrals`: a project the partner refers to Luxembourg, published on
+- `POST /v1/partners/{factory_id}/referrals`: a project the partner refers to the home factory, published on
   `aif.referrals.incoming.v1` the same way; intake's own subscriber takes it in from there (incoming.py).
 
 Every request is signed by the partner with its own key (signed_requests.py); a refused request changes nothing.
@@ -80,7 +80,7 @@ class Replied(BaseModel):
 
 class Referred(BaseModel):
     referral_id: str
-    application_id: str = Field(description="The application the referral becomes in Luxembourg.")
+    application_id: str = Field(description="The application the referral becomes at the home factory.")
 
 
 RESPONSES: dict[int | str, dict] = {
@@ -172,7 +172,7 @@ def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
         return JSONResponse({"offer_id": offer.offer_id, "event_id": event.id}, status_code=202)
 
     @routes.post("/referrals", status_code=202, response_model=Referred,
-                 summary="Refer a project to Luxembourg: published on aif.referrals.incoming.v1 in the partner's "
+                 summary="Refer a project to the home factory: published on aif.referrals.incoming.v1 in the partner's "
                          "name",
                  responses={422: {"description": "A field is missing or invalid; the message names it."},
                             **UNAVAILABLE})

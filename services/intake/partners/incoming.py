@@ -1,4 +1,4 @@
-"""Incoming referrals: a partner factory sends a project that fits Luxembourg, and intake takes it in as an
+"""Incoming referrals: a partner factory sends a project that fits the home factory, and intake takes it in as an
 application like any other, with 'partner:<factory-id>' as its channel (routing never offers it back).
 
 The partner's own referral id names the application: the same referral sent twice, even as two different

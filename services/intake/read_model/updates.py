@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from contracts import profile
 from contracts.envelope import Envelope
 from contracts.events import ApplicationScored, DecisionMade, EmailSent, JourneyStepRecorded, ReferralUpdated
 from contracts.topics import REFERRAL_UPDATED
@@ -60,7 +61,8 @@ def refresh_queue_columns(application: ApplicationRecord) -> None:
 
 def scored_summary(scored: ApplicationScored) -> str:
     sectors = ", ".join(finding.sector for finding in scored.sectors) or "none found"
-    return (f"Scored under {scored.policy_version}: L-AIF priority fit {scored.priority_score}, "
+    return (f"Scored under {scored.policy_version}: {profile.selected().identity.short_name} priority fit "
+            f"{scored.priority_score}, "
             f"readiness {scored.readiness_score}; sectors: {sectors}")
 
 

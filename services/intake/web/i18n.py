@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+from contracts import profile
+
+NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+# The languages the factory profile writes to applicants in, among those the words below are written in.
+LANGUAGES = {code: NAMES[code] for code in profile.selected().identity.languages}
 
 SITE = {
-    "site.name": {"en": "Luxembourg AI Factory", "fr": "Luxembourg AI Factory", "de": "Luxembourg AI Factory"},
+    "site.name": {"en": "$name", "fr": "$name", "de": "$name"},
     "site.tagline": {"en": "One-stop shop for AI projects", "fr": "Guichet unique pour les projets d'IA",
                      "de": "Zentrale Anlaufstelle für KI-Projekte"},
     "site.skip": {"en": "Skip to main content", "fr": "Aller au contenu principal",
@@ -27,16 +31,16 @@ FORM = {
     "form.title": {"en": "Apply with your AI project", "fr": "Présentez votre projet d'IA",
                    "de": "Bewerben Sie sich mit Ihrem KI-Projekt"},
     "form.lede": {
-        "en": "The Luxembourg AI Factory helps companies and public bodies with their AI projects: training, advice "
-              "from our experts, and computing time on the MeluXina-AI supercomputer. Tell us about your project: "
+        "en": "The $name helps companies and public bodies with their AI projects: training, advice "
+              "from our experts, and computing time on the $supercomputer supercomputer. Tell us about your project: "
               "we answer by email, and you can follow your application online.",
-        "fr": "La Luxembourg AI Factory aide les entreprises et les organismes publics dans leurs projets d'IA : "
-              "formation, conseils de nos experts et temps de calcul sur le supercalculateur MeluXina-AI. "
+        "fr": "La $name aide les entreprises et les organismes publics dans leurs projets d'IA : "
+              "formation, conseils de nos experts et temps de calcul sur le supercalculateur $supercomputer. "
               "Présentez-nous votre projet : nous vous répondons par e-mail, et vous pouvez suivre votre "
               "candidature en ligne.",
-        "de": "Die Luxembourg AI Factory unterstützt Unternehmen und öffentliche Einrichtungen bei ihren "
+        "de": "Die $name unterstützt Unternehmen und öffentliche Einrichtungen bei ihren "
               "KI-Projekten: Schulung, Beratung durch unsere Fachleute und Rechenzeit auf dem Supercomputer "
-              "MeluXina-AI. Stellen Sie uns Ihr Projekt vor: Wir antworten per E-Mail, und Sie können Ihre "
+              "$supercomputer. Stellen Sie uns Ihr Projekt vor: Wir antworten per E-Mail, und Sie können Ihre "
               "Bewerbung online verfolgen.",
     },
     "form.required": {"en": "Every field is required unless it says optional.",
@@ -90,14 +94,12 @@ FIELDS = {
     },
     "field.project.declared_sectors": {"en": "Sectors", "fr": "Secteurs", "de": "Branchen"},
     "hint.project.declared_sectors": {
-        "en": "Choose up to {max_items}; we also read the sectors from your summary. Luxembourg's priorities are "
-              "finance and insurance, cybersecurity, space and the green economy (energy, mobility, environment).",
+        "en": "Choose up to {max_items}; we also read the sectors from your summary. $of_country priorities "
+              "are $priorities_in_full.",
         "fr": "Choisissez-en {max_items} au plus ; nous lisons aussi les secteurs dans votre résumé. Les priorités "
-              "du Luxembourg sont la finance et l'assurance, la cybersécurité, le spatial et l'économie verte "
-              "(énergie, mobilité, environnement).",
+              "$of_country sont $priorities_in_full.",
         "de": "Wählen Sie bis zu {max_items}; wir lesen die Branchen auch aus Ihrer Beschreibung. Die Schwerpunkte "
-              "Luxemburgs sind Finanzen und Versicherungen, Cybersicherheit, Raumfahrt und die grüne Wirtschaft "
-              "(Energie, Mobilität, Umwelt).",
+              "$of_country sind $priorities_in_full.",
     },
     "field.project.data_readiness": {"en": "Your data", "fr": "Vos données", "de": "Ihre Daten"},
     "option.project.data_readiness.none": {"en": "We have no data yet", "fr": "Nous n'avons pas encore de données",
@@ -122,15 +124,15 @@ CONSENT = {
                      "fr": "Transmettre votre candidature à une autre AI Factory",
                      "de": "Weitergabe Ihrer Bewerbung an eine andere AI Factory"},
     "consent.why": {
-        "en": "Each European AI Factory has its own strengths; Luxembourg's are finance and insurance, "
-              "cybersecurity, space and the green economy. If another AI Factory fits your project better, we can "
+        "en": "Each European AI Factory has its own strengths; $of_country are "
+              "$priorities. If another AI Factory fits your project better, we can "
               "pass your application on to it, so that you do not have to apply again.",
-        "fr": "Chaque AI Factory européenne a ses points forts ; ceux du Luxembourg sont la finance et l'assurance, "
-              "la cybersécurité, le spatial et l'économie verte. Si une autre AI Factory convient mieux à votre "
+        "fr": "Chaque AI Factory européenne a ses points forts ; ceux $of_country sont "
+              "$priorities. Si une autre AI Factory convient mieux à votre "
               "projet, nous pouvons lui transmettre votre candidature, pour que vous n'ayez pas à postuler de "
               "nouveau.",
-        "de": "Jede europäische AI Factory hat ihre eigenen Stärken; die Luxemburgs sind Finanzen und "
-              "Versicherungen, Cybersicherheit, Raumfahrt und die grüne Wirtschaft. Passt Ihr Projekt besser zu "
+        "de": "Jede europäische AI Factory hat ihre eigenen Stärken; die $of_country sind "
+              "$priorities. Passt Ihr Projekt besser zu "
               "einer anderen AI Factory, können wir Ihre Bewerbung dorthin weitergeben, damit Sie sich nicht noch "
               "einmal bewerben müssen.",
     },
@@ -144,28 +146,28 @@ CONSENT = {
     },
     "consent.whom": {
         "en": "To whom: another European AI Factory of the EuroHPC network, only if your project fits there better "
-              "than in Luxembourg. If it declines, we may ask the next one that fits. We tell you every step.",
+              "than $in_country. If it declines, we may ask the next one that fits. We tell you every step.",
         "fr": "À qui : une autre AI Factory européenne du réseau EuroHPC, uniquement si votre projet y correspond "
-              "mieux qu'au Luxembourg. Si elle refuse, nous pouvons demander à la suivante qui convient. Nous vous "
+              "mieux qu'$in_country. Si elle refuse, nous pouvons demander à la suivante qui convient. Nous vous "
               "informons de chaque étape.",
         "de": "An wen: an eine andere europäische AI Factory des EuroHPC-Netzes, nur wenn Ihr Projekt dort besser "
-              "passt als in Luxemburg. Lehnt sie ab, fragen wir gegebenenfalls die nächste passende. Wir "
+              "passt als $in_country. Lehnt sie ab, fragen wir gegebenenfalls die nächste passende. Wir "
               "informieren Sie über jeden Schritt.",
     },
     "consent.without": {
-        "en": "If you do not agree: nothing about you leaves Luxembourg. If another AI Factory fits your project "
+        "en": "If you do not agree: nothing about you leaves $country. If another AI Factory fits your project "
               "better, we tell you which one, and you apply there yourself.",
-        "fr": "Si vous n'êtes pas d'accord : rien de ce qui vous concerne ne quitte le Luxembourg. Si une autre "
+        "fr": "Si vous n'êtes pas d'accord : rien de ce qui vous concerne ne quitte $country. Si une autre "
               "AI Factory convient mieux à votre projet, nous vous disons laquelle, et vous y postulez vous-même.",
-        "de": "Wenn Sie nicht zustimmen: Nichts über Sie verlässt Luxemburg. Passt eine andere AI Factory besser "
+        "de": "Wenn Sie nicht zustimmen: Nichts über Sie verlässt $country. Passt eine andere AI Factory besser "
               "zu Ihrem Projekt, nennen wir sie Ihnen, und Sie bewerben sich dort selbst.",
     },
     "field.consent.share_with_partner_factories": {
-        "en": "I agree that the Luxembourg AI Factory passes my application on to another European AI Factory if "
+        "en": "I agree that the $name passes my application on to another European AI Factory if "
               "my project fits there better.",
-        "fr": "J'accepte que la Luxembourg AI Factory transmette ma candidature à une autre AI Factory européenne "
+        "fr": "J'accepte que la $name transmette ma candidature à une autre AI Factory européenne "
               "si mon projet y correspond mieux.",
-        "de": "Ich bin einverstanden, dass die Luxembourg AI Factory meine Bewerbung an eine andere europäische "
+        "de": "Ich bin einverstanden, dass die $name meine Bewerbung an eine andere europäische "
               "AI Factory weitergibt, wenn mein Projekt dort besser passt.",
     },
     "hint.consent.share_with_partner_factories": {
@@ -315,9 +317,9 @@ RECEIVED = {
                            "fr": "Nous lisons votre projet et en déduisons les secteurs.",
                            "de": "Wir lesen Ihr Projekt und bestimmen seine Branchen."},
     "received.next.score": {
-        "en": "We weigh it against Luxembourg's priorities and the strengths of the other AI Factories.",
-        "fr": "Nous le comparons aux priorités du Luxembourg et aux points forts des autres AI Factories.",
-        "de": "Wir gleichen es mit den Schwerpunkten Luxemburgs und den Stärken der anderen AI Factories ab."},
+        "en": "We weigh it against $of_country priorities and the strengths of the other AI Factories.",
+        "fr": "Nous le comparons aux priorités $of_country et aux points forts des autres AI Factories.",
+        "de": "Wir gleichen es mit den Schwerpunkten $of_country und den Stärken der anderen AI Factories ab."},
     "received.next.decide": {
         "en": "We decide: our experts take it on, we point you to an AI Factory that fits it better, or one of "
               "our staff looks at it in person.",
@@ -371,15 +373,15 @@ STATUS = {
 }
 
 DECISIONS = {
-    "decision.accept_local": {"en": "Accepted by the Luxembourg AI Factory",
-                              "fr": "Acceptée par la Luxembourg AI Factory",
-                              "de": "Von der Luxembourg AI Factory angenommen"},
+    "decision.accept_local": {"en": "Accepted by the $name",
+                              "fr": "Acceptée par la $name",
+                              "de": "Von der $name angenommen"},
     "decision.accept_local.expert": {
-        "en": "{expert} will be your expert at the L-AIF and will contact you to start with training and an "
+        "en": "{expert} will be your expert at the $short_name and will contact you to start with training and an "
               "assessment.",
-        "fr": "{expert} sera votre expert·e à la L-AIF et vous contactera pour commencer par une formation et une "
+        "fr": "{expert} sera votre expert·e à la $short_name et vous contactera pour commencer par une formation et une "
               "évaluation.",
-        "de": "{expert} wird Ihre Ansprechperson bei der L-AIF sein und meldet sich, um mit Schulung und Bewertung "
+        "de": "{expert} wird Ihre Ansprechperson bei der $short_name sein und meldet sich, um mit Schulung und Bewertung "
               "zu beginnen.",
     },
     "decision.accept_local.waiting": {
@@ -393,9 +395,9 @@ DECISIONS = {
     "decision.forward": {"en": "{factory} is the right AI Factory for your project",
                          "fr": "{factory} est l'AI Factory qui convient à votre projet",
                          "de": "{factory} ist die passende AI Factory für Ihr Projekt"},
-    "decision.forward.fit": {"en": "Your project fits {factory} better than the Luxembourg priorities.",
-                             "fr": "Votre projet correspond mieux à {factory} qu'aux priorités luxembourgeoises.",
-                             "de": "Ihr Projekt passt besser zu {factory} als zu den luxemburgischen Schwerpunkten."},
+    "decision.forward.fit": {"en": "Your project fits {factory} better than $the_priorities.",
+                             "fr": "Votre projet correspond mieux à {factory} qu'$the_priorities.",
+                             "de": "Ihr Projekt passt besser zu {factory} als $the_priorities."},
     "decision.forward.shared": {
         "en": "With your consent, we offer your application to {factory}; they will contact you.",
         "fr": "Avec votre accord, nous proposons votre candidature à {factory}, qui vous contactera.",
@@ -456,12 +458,12 @@ DECISIONS = {
               "per E-Mail.",
     },
     "next.forward.not_shared": {
-        "en": "Apply to {factory} directly, with the contact above. You can say that the Luxembourg AI Factory "
+        "en": "Apply to {factory} directly, with the contact above. You can say that the $name "
               "sent you.",
         "fr": "Postulez directement auprès de {factory}, avec le contact ci-dessus. Vous pouvez indiquer que la "
-              "Luxembourg AI Factory vous envoie.",
+              "$name vous envoie.",
         "de": "Bewerben Sie sich direkt bei {factory} über den obigen Kontakt. Sie können angeben, dass die "
-              "Luxembourg AI Factory Sie schickt.",
+              "$name Sie schickt.",
     },
     "next.decline": {
         "en": "There is nothing more to do. If we misread your project and it serves a civilian purpose, reply "
@@ -526,8 +528,9 @@ PROBLEMS = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**SITE, **FORM, **FIELDS, **CONSENT, **ERRORS, **SECTORS, **RECEIVED,
-                                       **STATUS, **DECISIONS, **PROBLEMS}
+# The words naming the factory (`$name`, ...) are the factory profile's (contracts/profile.py).
+MESSAGES: dict[str, dict[str, str]] = profile.selected().worded({
+    **SITE, **FORM, **FIELDS, **CONSENT, **ERRORS, **SECTORS, **RECEIVED, **STATUS, **DECISIONS, **PROBLEMS})
 
 
 def translator(lang: str) -> Callable[[str], str]:

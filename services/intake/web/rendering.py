@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from contracts import profile
 from services.intake.web.i18n import LANGUAGES, translator
 
 HERE = Path(__file__).resolve().parent
@@ -21,6 +22,8 @@ LANGUAGE_COOKIE = "aif_lang"
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
+# The factory every page names (`home.name`, `home.short_name`): the factory profile's.
+templates.globals["home"] = profile.selected().identity
 
 
 def page_language(request: Request) -> str:
