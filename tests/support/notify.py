@@ -53,6 +53,9 @@ def sent_to(folder, application_ids: list[str]) -> list[str]:
     return [m["Message-ID"] for m in read_mailbox(folder) if m["X-Application-Id"] in wanted]
 
 
+STEP_SECONDS = 60
+
+
 @dataclass
 class DecisionsToMail:
     """notify's decision reaction in a consumer group of the test's own, its mailbox, and a producer."""
@@ -70,18 +73,19 @@ async def decisions_to_mail(kafka_bootstrap: str, tmp_path: Path, monkeypatch,
     """notify emailing the decisions published to `aif.routing.decision-made.v1` from now on to a mailbox, with
     these settings; the test starts its runtime, and everything stops at the end."""
     run = uuid.uuid4().hex[:8]
-    notify, mailbox = await notify_with_mailbox(kafka_bootstrap, tmp_path, monkeypatch, **settings)
-    folder = tmp_path / "mail"
-    runtime = runtime_for(notify.settings)
-    group = f"notify-test-{run}"
-    await start_group_at_end(kafka_bootstrap, group, DECISION_MADE.name)  # not the decisions of earlier tests
-    runtime.serve(Reactions("notify", (on(DECISION_MADE, group, notify.when_decision_made),)))
-    kafka = Kafka(notify.settings)
-    await kafka.start()
+    async with asyncio.timeout(STEP_SECONDS):  # a hang says which step it waits in
+        notify, mailbox = await notify_with_mailbox(kafka_bootstrap, tmp_path, monkeypatch, **settings)
+        runtime = runtime_for(notify.settings)
+        group = f"notify-test-{run}"
+        await start_group_at_end(kafka_bootstrap, group, DECISION_MADE.name)  # not the decisions of earlier tests
+        runtime.serve(Reactions("notify", (on(DECISION_MADE, group, notify.when_decision_made),)))
+        kafka = Kafka(notify.settings)
+        await kafka.start()
     try:
-        yield DecisionsToMail(notify, runtime, folder, kafka, run)
+        yield DecisionsToMail(notify, runtime, tmp_path / "mail", kafka, run)
     finally:
-        await runtime.stop()
-        await runtime.engine.dispose()
-        await kafka.stop()
+        async with asyncio.timeout(STEP_SECONDS):
+            await runtime.stop()
+            await runtime.engine.dispose()
+            await kafka.stop()
         mailbox.stop()
