@@ -123,7 +123,7 @@ def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> E
     partner its source names, and its payload must speak for that same partner. Anything else raises an error the
     consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or Unicode error)."""
     model, expected = _reader(record.topic)
-    attributes = binary_attributes(record)
+    attributes = _binary_attributes(record)
     claimed_field = by_name(record.topic).signed_by
     if claimed_field:  # checked before the fields: a stranger's message is refused for who sent it
         if attributes:  # the signature covers the value alone: a binary record's attributes would go unsigned
@@ -149,13 +149,14 @@ def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> E
     return envelope
 
 
-def binary_attributes(record: ConsumerRecord) -> dict[str, str]:
+def _binary_attributes(record: ConsumerRecord) -> dict[str, str]:
     """The CloudEvents attributes of a binary-mode record (`ce_<name>` headers, `content-type` for
     `datacontenttype`); none for a structured one."""
-    headers = [(name.lower(), value.decode()) for name, value in record.headers or ()]
-    attributes = {name.removeprefix(CE_PREFIX): value for name, value in headers if name.startswith(CE_PREFIX)}
+    headers = [(name.lower(), value) for name, value in record.headers or ()]
+    attributes = {name.removeprefix(CE_PREFIX): value.decode() for name, value in headers
+                  if name.startswith(CE_PREFIX)}
     if attributes:
-        attributes.update({"datacontenttype": value for name, value in headers if name == CONTENT_TYPE[0]})
+        attributes.update({"datacontenttype": value.decode() for name, value in headers if name == CONTENT_TYPE[0]})
     return attributes
 
 
