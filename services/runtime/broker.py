@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 
 from contracts import signing
-from contracts.envelope import Envelope, with_current_names
+from contracts.envelope import Envelope, dataschema_of
 from contracts.topics import Topic, by_name
 from services.runtime.dead_letter import PermanentError
 from services.runtime.messages import envelope_class
@@ -162,7 +162,7 @@ def _binary_attributes(record: ConsumerRecord) -> dict[str, str]:
 
 def _check_version(body: Any, topic_name: str, expected: str) -> dict:
     """`body`, if it is an event that follows the schema version the topic's readers know."""
-    found = with_current_names(body).get("dataschema") if isinstance(body, dict) else None
+    found = dataschema_of(body) if isinstance(body, dict) else None
     if found != expected:
         raise PermanentError(f"dataschema {found} on {topic_name}; this reader knows {expected}")
     return body
