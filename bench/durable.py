@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from bench.relay import Outgoing, relay, relay_arguments
 from contracts import reference as reference_data
-from contracts.envelope import Envelope, derived_event_id, now
+from contracts.envelope import SPEC_VERSION, Envelope, derived_event_id, now
 from contracts.events import EmailSent
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT, Topic
 
@@ -82,8 +82,8 @@ def next_event(cause: Envelope, topic: Topic, envelope_class: type[Envelope], da
     """The event `cause` led to, with the id a redelivery of `cause` would give it again."""
     return envelope_class(
         id=derived_event_id(cause.id, topic.event_type), source=f"/aiguillage/{service}", type=topic.event_type,
-        time=now(), subject=cause.subject, correlation_id=cause.correlation_id, causation_id=cause.id,
-        schema_version=topic.schema_version, data=data)
+        specversion=SPEC_VERSION, time=now(), subject=cause.subject, dataschema=topic.dataschema,
+        correlationid=cause.correlationid, causationid=cause.id, data=data)
 
 
 class Mailbox:

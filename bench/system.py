@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench import load
 from bench.relay import kind_of
 from bench.settle import Settle
-from contracts.envelope import Envelope, now
+from contracts.envelope import SPEC_VERSION, Envelope, now
 from contracts.events import ApplicationSubmitted
 from contracts.topics import APPLICATION_SCORED, APPLICATION_SUBMITTED, DECISION_MADE, EMAIL_SENT
 from infra import samples
@@ -51,8 +51,8 @@ def submitted_message(body: dict) -> load.Message:
     """An application-submitted event as intake's outbox publishes it: the contract's envelope, a new journey."""
     application_id, event_id = str(uuid.uuid4()), str(uuid.uuid4())
     envelope = SUBMITTED(
-        id=event_id, source="/aiguillage/intake", type=APPLICATION_SUBMITTED.event_type, time=now(),
-        subject=application_id, correlation_id=event_id, schema_version=APPLICATION_SUBMITTED.schema_version,
+        id=event_id, source="/aiguillage/intake", type=APPLICATION_SUBMITTED.event_type, specversion=SPEC_VERSION,
+        time=now(), subject=application_id, dataschema=APPLICATION_SUBMITTED.dataschema, correlationid=event_id,
         data=ApplicationSubmitted(application_id=application_id, submitted_at=now(), channel="api", **body))
     return application_id.encode(), envelope.model_dump_json().encode(), [
         ("content-type", b"application/cloudevents+json")]

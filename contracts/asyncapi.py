@@ -137,7 +137,7 @@ def _envelope_rules(topic: Topic) -> dict:
     """What the envelope schema leaves open but every message on `topic` has: its event type, its schema
     version (readers refuse any other) and, from a partner, the partner's own source."""
     properties = {"type": {"const": topic.event_type},
-                  "schema_version": {"const": topic.schema_version, "description": "Readers refuse any other."}}
+                  "dataschema": {"const": topic.dataschema, "description": "Readers refuse any other."}}
     if topic.signed_by:
         properties["source"] = {
             "type": "string", "pattern": f"^{re.escape(signing.PARTNER_SOURCE_PREFIX)}.+$",
@@ -258,7 +258,7 @@ def _complete(document: dict) -> dict:
                 "name": topic.event_type,
                 "title": topic.name,
                 "contentType": CONTENT_TYPE,
-                "correlationId": {"location": "$message.payload#/correlation_id",
+                "correlationId": {"location": "$message.payload#/correlationid",
                                   "description": "Shared by every event of one application's journey."},
                 "headers": _headers(topic),
                 "bindings": {"kafka": {"key": _key(topic), "bindingVersion": KAFKA_BINDING_VERSION}},

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from contracts import events
+from contracts.envelope import schema_uri
 
 DLQ_SUFFIX = ".dlq"
 DEFAULT_PARTITIONS = 3
@@ -39,6 +40,11 @@ class Topic:
     @property
     def dlq(self) -> str:
         return self.name + DLQ_SUFFIX
+
+    @property
+    def dataschema(self) -> str:
+        """The `dataschema` of its events: readers refuse any other."""
+        return schema_uri(self.event_type, self.schema_version)
 
 
 APPLICATION_SUBMITTED = Topic(

@@ -23,7 +23,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts import signing, topics
-from contracts.envelope import Envelope, now
+from contracts.envelope import SPEC_VERSION, Envelope, now
 from contracts.events import ReferralIncoming, ReferralOffered, ReferralReplied
 from infra.credentials import Credentials, ca_file
 from services.runtime.broker import security_options
@@ -41,9 +41,9 @@ def reply_to(offer: Envelope[ReferralOffered], rule: str, factory_id: str | None
                             answer=ANSWERS[rule], reason=REASONS.get(rule))
     return Envelope[ReferralReplied](
         id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{data.offer_id}/reply/{speaker}")),
-        source=signing.partner_source(speaker), type=topics.REFERRAL_REPLIES.event_type, time=now(),
-        subject=data.application_id, correlation_id=offer.correlation_id, causation_id=offer.id, schema_version=1,
-        data=reply)
+        source=signing.partner_source(speaker), type=topics.REFERRAL_REPLIES.event_type, specversion=SPEC_VERSION,
+        time=now(), subject=data.application_id, dataschema=topics.REFERRAL_REPLIES.dataschema,
+        correlationid=offer.correlationid, causationid=offer.id, data=reply)
 
 
 def referral(incoming: ReferralIncoming) -> Envelope[ReferralIncoming]:
@@ -51,7 +51,8 @@ def referral(incoming: ReferralIncoming) -> Envelope[ReferralIncoming]:
     event_id = str(uuid.uuid4())
     return Envelope[ReferralIncoming](
         id=event_id, source=signing.partner_source(incoming.from_factory), type=topics.REFERRALS_INCOMING.event_type,
-        time=now(), subject=incoming.referral_id, correlation_id=event_id, schema_version=1, data=incoming)
+        specversion=SPEC_VERSION, time=now(), subject=incoming.referral_id,
+        dataschema=topics.REFERRALS_INCOMING.dataschema, correlationid=event_id, data=incoming)
 
 
 class Partner:

@@ -95,7 +95,7 @@ class Routing:
                     else await store.numbered(session, decision))
         emit(session, DECISION_MADE, follow_up(cause.id, DECISION_MADE, decision, service=decisions.ROUTING,
                                                subject=scored.application_id,
-                                               correlation_id=scored_event.correlation_id))
+                                               correlation_id=scored_event.correlationid))
         if decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
             await referrals.open_exchange(session, scored_event, self.candidates_for(scored, decision.factory_id),
                                           self._exchange(emit, clock))

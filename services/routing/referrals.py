@@ -56,7 +56,7 @@ async def open_exchange(session: AsyncSession, scored_event: Envelope[Applicatio
     stored = await store.referral(session, scored_event.data.application_id)
     state, effects = exchange.open(stored.state, store.candidates_of(candidates), setup.rules, setup.clock())
     store.save_referral(session, stored, state, opened_by=scored_event)
-    await _announce(session, scored_event.data, scored_event.correlation_id, effects, setup)
+    await _announce(session, scored_event.data, scored_event.correlationid, effects, setup)
 
 
 async def close(session: AsyncSession, application_id: str) -> None:

@@ -42,7 +42,7 @@ async def give_freed_place(session: AsyncSession, cause_id: str, experts: tuple[
                                                                         home_factory, taken.assignment))
     emit(session, DECISION_MADE, follow_up(cause_id, DECISION_MADE, decision, service=ROUTING,
                                            subject=taken.application_id,
-                                           correlation_id=scored_event.correlation_id,
+                                           correlation_id=scored_event.correlationid,
                                            discriminator=taken.application_id))
     log.info("application %s taken on from the waiting queue by %s", taken.application_id, decision.expert_id)
     return taken.application_id

@@ -172,7 +172,7 @@ def save_referral(session: AsyncSession, stored: Referral, state: exchange.State
         return
     case = stored.case or ReferralCase(application_id=state.application_id)
     if opened_by is not None:
-        case.correlation_id, case.scored = opened_by.correlation_id, opened_by.data.model_dump_json()
+        case.correlation_id, case.scored = opened_by.correlationid, opened_by.data.model_dump_json()
     case.candidates = json.dumps([asdict(candidate) for candidate in state.candidates])
     case.status = state.status
     session.add(case)

@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 
 from contracts import signing
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, dataschema_of
 from contracts.topics import Topic, by_name
 from services.runtime.dead_letter import PermanentError
 from services.runtime.messages import envelope_class
@@ -30,6 +30,7 @@ from services.runtime.partners import PartnerKeys
 from services.runtime.settings import Settings
 
 CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
+CE_PREFIX = "ce_"  # a binary-mode record's attribute headers (the CloudEvents Kafka binding)
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -106,24 +107,28 @@ async def publish(kafka: Kafka, topic: Topic, envelope: Envelope) -> None:
 
 
 @cache
-def _reader(topic_name: str) -> tuple[type[Envelope], int]:
+def _reader(topic_name: str) -> tuple[type[Envelope], str]:
     try:
         topic = by_name(topic_name)
     except KeyError as error:
         raise PermanentError(str(error)) from error
-    return envelope_class(topic.payload), topic.schema_version
+    return envelope_class(topic.payload), topic.dataschema
 
 
 def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> Envelope:
-    """The envelope of a record on one of our topics: JSON of the topic's schema version, whatever its
-    content-type says, validated once against the topic's payload model. A record on a topic partners write must
-    be signed by the partner its source names, and its payload must speak for that same partner. Anything else
-    raises an error the consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or
-    Unicode error)."""
+    """The envelope of a record on one of our topics, in either mode of the CloudEvents Kafka binding: structured
+    (the event as JSON in the value, whatever its content-type says) or binary (the attributes in `ce_` headers,
+    the JSON data in the value). It must follow the topic's schema version (`dataschema`) and is validated once
+    against the topic's payload model. A record on a topic partners write must be structured, signed by the
+    partner its source names, and its payload must speak for that same partner. Anything else raises an error the
+    consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or Unicode error)."""
     model, expected = _reader(record.topic)
+    attributes = _binary_attributes(record)
     claimed_field = by_name(record.topic).signed_by
     if claimed_field:  # checked before the fields: a stranger's message is refused for who sent it
-        body = _check_version(record, expected)
+        if attributes:  # the signature covers the value alone: a binary record's attributes would go unsigned
+            raise PermanentError(f"{record.topic} takes structured events only: partners sign the whole event")
+        body = _check_version(json.loads(record.value), record.topic, expected)
         if partner_keys is None:
             raise PermanentError(f"{record.topic} is written by partners, and this reader holds no keys")
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
@@ -131,20 +136,33 @@ def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> E
                          None)
         partner_keys.check(body.get("source"), data.get(claimed_field), record.value, signature)
         return model.model_validate(body)
+    if attributes:
+        return model.model_validate(_check_version({**attributes, "data": json.loads(record.value)}, record.topic,
+                                                   expected))
     try:
         envelope = model.model_validate_json(record.value)
     except Exception:
-        _check_version(record, expected)  # an unknown version says more than the fields it lacks
+        _check_version(json.loads(record.value), record.topic, expected)  # an unknown version says more
         raise
-    if envelope.schema_version != expected:
-        raise PermanentError(f"schema_version {envelope.schema_version} on {record.topic}; "
-                             f"this reader knows {expected}")
+    if envelope.dataschema != expected:
+        raise PermanentError(f"dataschema {envelope.dataschema} on {record.topic}; this reader knows {expected}")
     return envelope
 
 
-def _check_version(record: ConsumerRecord, expected: int) -> dict:
-    body = json.loads(record.value)  # not JSON: the JSONDecodeError is the reason
-    found = body.get("schema_version") if isinstance(body, dict) else None
+def _binary_attributes(record: ConsumerRecord) -> dict[str, str]:
+    """The CloudEvents attributes of a binary-mode record (`ce_<name>` headers, `content-type` for
+    `datacontenttype`); none for a structured one."""
+    headers = [(name.lower(), value) for name, value in record.headers or ()]
+    attributes = {name.removeprefix(CE_PREFIX): value.decode() for name, value in headers
+                  if name.startswith(CE_PREFIX)}
+    if attributes:
+        attributes.update({"datacontenttype": value.decode() for name, value in headers if name == CONTENT_TYPE[0]})
+    return attributes
+
+
+def _check_version(body: Any, topic_name: str, expected: str) -> dict:
+    """`body`, if it is an event that follows the schema version the topic's readers know."""
+    found = dataschema_of(body) if isinstance(body, dict) else None
     if found != expected:
-        raise PermanentError(f"schema_version {found} on {record.topic}; this reader knows {expected}")
+        raise PermanentError(f"dataschema {found} on {topic_name}; this reader knows {expected}")
     return body

@@ -7,7 +7,7 @@ import uuid
 
 from pydantic import BaseModel
 
-from contracts.envelope import Envelope, derived_event_id, now
+from contracts.envelope import SPEC_VERSION, Envelope, derived_event_id, now
 from contracts.topics import Topic
 
 
@@ -22,7 +22,7 @@ def caused_by(cause: Envelope, topic: Topic, data: BaseModel, *, service: str, d
     return _envelope(
         topic, data, service=service, subject=cause.subject,
         event_id=derived_event_id(cause.id + discriminator, topic.event_type),
-        correlation_id=cause.correlation_id, causation_id=cause.id,
+        correlation_id=cause.correlationid, causation_id=cause.id,
     )
 
 
@@ -54,7 +54,8 @@ def envelope_class(payload: type[BaseModel]) -> type[Envelope]:
 def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, event_id: str,
               correlation_id: str, causation_id: str | None = None) -> Envelope:
     return envelope_class(topic.payload)(
-        id=event_id, source=f"/aiguillage/{service}", type=topic.event_type, time=now(), subject=subject,
-        correlation_id=correlation_id, causation_id=causation_id, schema_version=topic.schema_version, data=data,
+        id=event_id, source=f"/aiguillage/{service}", type=topic.event_type, specversion=SPEC_VERSION, time=now(),
+        subject=subject, dataschema=topic.dataschema, correlationid=correlation_id, causationid=causation_id,
+        data=data,
     )
 

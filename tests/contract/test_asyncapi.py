@@ -75,7 +75,7 @@ def test_a_partner_facing_channel_gives_its_headers_key_and_payload(topic):
     envelope, rules = message["payload"]["allOf"]
     assert without_title(inlined(envelope, document)) == without_title(inlined(committed(topic), committed(topic)))
     assert rules["properties"]["type"]["const"] == topic.event_type
-    assert rules["properties"]["schema_version"]["const"] == topic.schema_version
+    assert rules["properties"]["dataschema"]["const"] == topic.dataschema
 
 
 @pytest.mark.parametrize("topic", topics.PUBLISHED, ids=lambda t: t.name)

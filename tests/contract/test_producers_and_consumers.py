@@ -64,7 +64,7 @@ def staff_override(scored: Envelope, decision: Envelope) -> tuple[Envelope, Enve
     data = OverrideRequested(application_id=decision.subject, outcome="review", reason="The applicant called us.",
                              requested_by="Claire Hoffmann", staff_username="choffmann", requested_at=now())
     override = command(topics.OVERRIDE_REQUESTED, data, service="intake", subject=decision.subject,
-                       correlation_id=decision.correlation_id, causation_id=decision.id)
+                       correlation_id=decision.correlationid, causation_id=decision.id)
     staff_decision = overrides.decision_of(data, scored.data, decision.data.policy_version, REFERENCE)
     return override, caused_by(override, topics.DECISION_MADE, staff_decision, service="routing")
 
@@ -91,14 +91,14 @@ def journey_records(decision: Envelope) -> list[Envelope]:
                JourneyStepRecorded(record="exit", step="training", exit_reason="no_funding", note="No grant.",
                                    **common)]
     return [command(topics.JOURNEY_STEP_RECORDED, record, service="intake", subject=decision.subject,
-                    correlation_id=decision.correlation_id, causation_id=decision.id) for record in records]
+                    correlation_id=decision.correlationid, causation_id=decision.id) for record in records]
 
 
 def erasure(decision: Envelope) -> Envelope:
     """A staff member erases the applicant's data on their request, as intake stages it
     (services/intake/privacy.py)."""
     return command(topics.ERASURE_REQUESTED, erasure_of(decision.subject, "choffmann", APPLICANT_REQUEST),
-                   service="intake", subject=decision.subject, correlation_id=decision.correlation_id,
+                   service="intake", subject=decision.subject, correlation_id=decision.correlationid,
                    causation_id=decision.id)
 
 

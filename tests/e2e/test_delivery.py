@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from contracts.envelope import schema_uri
 from contracts.topics import APPLICATION_SUBMITTED, DECISION_MADE
 from infra import samples
 from services.runtime import dead_letter
@@ -43,10 +44,12 @@ async def test_a_decision_delivered_twice_sends_one_email(system):
 async def test_unreadable_messages_go_to_the_dead_letter_topic_and_the_rest_flow_on(system):
     # Given three messages no reader can process, on every partition of the topic triage reads
     good = json.loads(json.dumps(samples.PETIT_FOUR.body))
-    envelope_v2 = {"id": "poison-v2", "source": "/elsewhere", "type": "lu.aif.intake.application-submitted",
-                   "time": "2026-11-22T10:00:00Z", "subject": "poison-v2", "correlation_id": "poison-v2",
-                   "schema_version": 2, "data": {}}
-    invalid_payload = {**envelope_v2, "id": "poison-invalid", "subject": "poison-invalid", "schema_version": 1,
+    envelope_v2 = {"id": "poison-v2", "source": "/elsewhere", "type": APPLICATION_SUBMITTED.event_type,
+                   "specversion": "1.0", "time": "2026-11-22T10:00:00Z", "subject": "poison-v2",
+                   "correlationid": "poison-v2", "dataschema": schema_uri(APPLICATION_SUBMITTED.event_type, 2),
+                   "data": {}}
+    invalid_payload = {**envelope_v2, "id": "poison-invalid", "subject": "poison-invalid",
+                       "dataschema": APPLICATION_SUBMITTED.dataschema,
                        "data": {"application_id": "poison-invalid", "company": "not an object"}}
     kinds = {
         b"poison-json": b"{this is not json",
@@ -78,6 +81,6 @@ async def test_unreadable_messages_go_to_the_dead_letter_topic_and_the_rest_flow
         assert headers[dead_letter.HEADER_ATTEMPTS] == b"1", key  # never retried: retrying cannot help
         assert headers[dead_letter.HEADER_ERROR]
         if poisons[key] == b"poison-v2":
-            assert b"schema_version 2" in headers[dead_letter.HEADER_ERROR]
+            assert schema_uri(APPLICATION_SUBMITTED.event_type, 2).encode() in headers[dead_letter.HEADER_ERROR]
         if poisons[key] == b"poison-json":
             assert headers[dead_letter.HEADER_ERROR_TYPE] == b"JSONDecodeError"

@@ -184,7 +184,7 @@ async def test_a_freed_place_goes_to_the_waiting_project_and_its_applicant_hears
     # And the decision on the topic says it came from the waiting queue, in Alzette's journey, caused by the exit
     *_, taken = await decisions_about(system, alzette)
     assert taken.data.from_waiting_queue and taken.data.expert_id == MIREILLE["id"]
-    assert (taken.correlation_id, taken.causation_id) == (await submitted_id(system, alzette), exit_.id)
+    assert (taken.correlationid, taken.causationid) == (await submitted_id(system, alzette), exit_.id)
     # And Marc Hansen is told, in French, that Mireille takes the project on
     await expert_assigned_email(system, alzette, alzette_body)
 
@@ -200,7 +200,7 @@ async def test_a_freed_place_goes_to_the_waiting_project_and_its_applicant_hears
     after = await experts_and_queue(system)
     assert load(after) == {MIREILLE["id"]: 1} and after["waiting"] == []
     *_, taken = await decisions_about(system, petrusse)
-    assert taken.data.from_waiting_queue and taken.causation_id == override.id
+    assert taken.data.from_waiting_queue and taken.causationid == override.id
     await expert_assigned_email(system, petrusse, petrusse_body)
 
 

@@ -41,8 +41,8 @@ def jaif_referral(referral_id: str, company: str) -> dict:
         "time": "2026-03-02T09:30:00Z",
         "subject": referral_id,
         "datacontenttype": "application/json",
-        "correlation_id": event_id,
-        "schema_version": 1,
+        "dataschema": "urn:aiguillage:schema:lu.aif.referrals.incoming:1",
+        "correlationid": event_id,
         "data": {
             "referral_id": referral_id,
             "from_factory": "jaif",

@@ -121,7 +121,7 @@ async def test_a_closed_journey_frees_the_expert_and_the_oldest_waiting_project_
     (staged,) = await decisions_staged(sessions)
     decision = Envelope[DecisionMade].model_validate_json(staged.payload)
     assert staged.key == decision.subject == "ALZETTE-ASSURANCES"
-    assert (decision.correlation_id, decision.causation_id) == (alzette.correlation_id, closing.id)
+    assert (decision.correlationid, decision.causationid) == (alzette.correlationid, closing.id)
     assert (decision.data.outcome, decision.data.factory_id) == ("accept_local", "lux-aif")
     assert (decision.data.expert_id, decision.data.expert_name) == (MIREILLE.id, "Mireille Bausch")
     assert decision.data.from_waiting_queue and not decision.data.waiting_for_expert

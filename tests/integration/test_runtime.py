@@ -127,7 +127,7 @@ async def test_a_batch_commits_its_records_together_and_a_copy_in_it_changes_not
     done = asyncio.Event()
 
     async def react(tx, envelope) -> None:
-        if run in envelope.subject and envelope.causation_id is None:  # not an echo
+        if run in envelope.subject and envelope.causationid is None:  # not an echo
             seen.append(envelope.subject)
             tx.announce(envelope, EMAIL_SENT, envelope.data, discriminator="echo")
             if len(seen) == len(subjects):
@@ -147,7 +147,7 @@ async def test_a_batch_commits_its_records_together_and_a_copy_in_it_changes_not
         # (the relay publishes what the commit staged: the service keeps running until it has)
         async with asyncio.timeout(20):
             while len(echoes := [r for r in await read_topic(kafka_bootstrap, EMAIL_SENT.name)
-                                 if r.key.decode() in subjects and json.loads(r.value)["causation_id"]]) < 5:
+                                 if r.key.decode() in subjects and json.loads(r.value)["causationid"]]) < 5:
                 await asyncio.sleep(0.2)
 
     # Then each event was handled once, in order, all five in one transaction (one moment in the inbox), and

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from contracts.topics import DLQ_SUFFIX
+from contracts.envelope import schema_uri
+from contracts.topics import DLQ_SUFFIX, by_name
 from services.runtime.dead_letter import HEADER_SERVICE
 from tests.support.kafka import publish_raw, read_topic, reset_group_to_earliest, wait_caught_up
 from tests.support.load import submit_stream, tally
@@ -61,17 +62,21 @@ def readers() -> dict[str, set[str]]:
     return found
 
 
-POISONS = (("json", b"{\"id\": \"half a croissant"),
-           ("version", json.dumps({"id": "v9", "subject": "x", "schema_version": 9}).encode()),
-           ("invalid", json.dumps({"id": "bad", "subject": "x", "schema_version": 1,
-                                   "data": {"application_id": 42}}).encode()))
+def poisons_for(topic: str) -> tuple[tuple[str, bytes], ...]:
+    """Three messages no reader of `topic` can take: not JSON, another schema version, an invalid payload."""
+    event_type = by_name(topic).event_type
+    return (("json", b"{\"id\": \"half a croissant"),
+            ("version", json.dumps({"id": "v9", "subject": "x", "dataschema": schema_uri(event_type, 9)}).encode()),
+            ("invalid", json.dumps({"id": "bad", "subject": "x", "dataschema": schema_uri(event_type, 1),
+                                    "data": {"application_id": 42}}).encode()))
 
 
 async def test_poison_messages_reach_the_dead_letter_topics_from_every_reader_and_the_good_ones_flow_on(
         resilient_system):
     bootstrap = resilient_system.bootstrap
     reading = readers()
-    poisons = {f"poison-{topic}-{kind}".encode(): (topic, value) for topic in reading for kind, value in POISONS}
+    poisons = {f"poison-{topic}-{kind}".encode(): (topic, value) for topic in reading
+               for kind, value in poisons_for(topic)}
 
     async def interleave_poison() -> None:
         for key, (topic, value) in poisons.items():

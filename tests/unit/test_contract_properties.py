@@ -338,8 +338,9 @@ def test_every_event_round_trips_through_the_envelope_unchanged(topic):
 def test_any_json_object_is_an_event_or_a_located_validation_error(topic):
     @PER_TOPIC
     @given(document=json_objects, envelope_fields=st.dictionaries(
-        st.sampled_from(["id", "source", "type", "time", "subject", "correlation_id", "schema_version"]),
-        json_values, max_size=7))
+        st.sampled_from(["id", "source", "type", "specversion", "time", "subject", "dataschema", "correlationid",
+                         "causationid", "correlation_id", "causation_id", "schema_version"]),
+        json_values, max_size=12))
     def check(document, envelope_fields):
         validates_or_locates_every_error(topic.payload, document)
         validates_or_locates_every_error(Envelope[topic.payload], {**envelope_fields, "data": document})

@@ -72,7 +72,7 @@ async def test_an_override_is_staged_with_a_timeline_entry_naming_the_staff_memb
         (row,) = (await session.exec(commands)).all()
         entries = (await session.exec(select(TimelineEntry).where(col(TimelineEntry.event_id) == envelope.id))).all()
     assert (row.topic, row.key, row.event_id) == (OVERRIDE_REQUESTED.name, moselle.subject, envelope.id)
-    assert (envelope.correlation_id, envelope.causation_id) == (moselle.id, decision.id)
+    assert (envelope.correlationid, envelope.causationid) == (moselle.id, decision.id)
     override = envelope.data
     assert (override.outcome, override.factory_id) == ("review", None)  # a review names no factory
     assert (override.requested_by, override.staff_username) == ("Claire Hoffmann", "choffmann")

@@ -72,7 +72,7 @@ def reply(offer: dict, answer: str, factory_id: str | None = None) -> Envelope[R
     data = ReferralReplied(application_id=offer["subject"], offer_id=offer["data"]["offer_id"],
                            factory_id=factory_id or offer["data"]["factory_id"], answer=answer)
     return follow_up(f"{offer['id']}/{answer}", topics.REFERRAL_REPLIES, data, service=f"partner/{data.factory_id}",
-                     subject=offer["subject"], correlation_id=offer["correlation_id"])
+                     subject=offer["subject"], correlation_id=offer["correlationid"])
 
 
 def kinds(staged: list[dict]) -> list[str]:
@@ -103,7 +103,7 @@ async def test_a_decline_is_read_back_and_the_next_partner_gets_an_offer_of_its_
     staged = await forwarded(sessions)
     assert kinds(staged) == ["decision-made:forward", "offered:jaif", "referral-updated:offered"]
     offer = staged[1]
-    assert offer["causation_id"] == offer["data"]["offer_id"]
+    assert offer["causationid"] == offer["data"]["offer_id"]
     assert ReferralOffered.model_validate(offer["data"]).contact.name == "Dr. Jonas Brandt"
 
     # When JAIF declines
@@ -112,7 +112,7 @@ async def test_a_decline_is_read_back_and_the_next_partner_gets_an_offer_of_its_
     assert kinds(staged) == ["referral-updated:declined", "offered:gaia-aif", "referral-updated:offered",
                              "decision-made:forward"]
     assert staged[1]["data"]["offer_id"] != offer["data"]["offer_id"] and staged[1]["data"]["attempt"] == 2
-    assert staged[3]["causation_id"] == offer["data"]["offer_id"] and staged[3]["data"]["factory_id"] == "gaia-aif"
+    assert staged[3]["causationid"] == offer["data"]["offer_id"] and staged[3]["data"]["factory_id"] == "gaia-aif"
 
     # When JAIF's decline comes again (a new message), and Gaia answers JAIF's offer
     assert await handled(sessions, ROUTING.when_referral_replied, reply(offer, "accept"), MONDAY) == []
@@ -137,7 +137,7 @@ async def test_a_staff_override_withdraws_the_offer_and_a_new_forward_starts_ane
     offer = (await forwarded(sessions))[1]
     # When staff send the application to review, then forward it to Gaia
     for outcome, factory_id in (("review", None), ("forward", "gaia-aif")):
-        override = staff_decide(outcome, factory_id, offer["correlation_id"])
+        override = staff_decide(outcome, factory_id, offer["correlationid"])
         staged = await handled(sessions, ROUTING.when_override_requested, override, MONDAY + timedelta(hours=2))
     # Then Gaia gets an offer, the first of the new exchange, after the staff member's decision
     assert kinds(staged) == ["decision-made:forward", "offered:gaia-aif", "referral-updated:offered"]
@@ -152,7 +152,7 @@ async def test_an_override_of_a_forward_without_consent_finds_no_exchange_to_clo
     staged = await forwarded(sessions, consent=False)
     assert kinds(staged) == ["decision-made:forward"]
     # When staff send it to review
-    override = staff_decide("review", None, staged[0]["correlation_id"])
+    override = staff_decide("review", None, staged[0]["correlationid"])
     staged = await handled(sessions, ROUTING.when_override_requested, override, MONDAY + timedelta(hours=2))
     # Then the staff member's decision is all there is
     assert kinds(staged) == ["decision-made:review"]
@@ -164,7 +164,7 @@ async def test_each_decision_on_an_application_is_numbered_in_the_order_routing_
     offer = staged[1]
     # When JAIF declines (routing forwards to Gaia), and then Claire Hoffmann sends it to review
     declined = await handled(sessions, ROUTING.when_referral_replied, reply(offer, "decline"), MONDAY + timedelta(1))
-    override = staff_decide("review", None, offer["correlation_id"])
+    override = staff_decide("review", None, offer["correlationid"])
     overridden = await handled(sessions, ROUTING.when_override_requested, override, MONDAY + timedelta(2))
     # Then the three decisions carry 1, 2, 3: a reader can tell the current one from a replayed older one
     decisions = [e["data"] for e in staged + declined + overridden if e["type"].endswith("decision-made")]

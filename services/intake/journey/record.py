@@ -142,4 +142,4 @@ def rows_of(envelope: Envelope[JourneyStepRecorded]) -> list[tuple[type, dict]]:
                              "recorded_at": envelope.time, "payload": payload}),
             (TimelineEntry, {"event_id": envelope.id, "application_id": envelope.subject, "time": envelope.time,
                              "event": envelope.type, "summary": summary(envelope.data),
-                             "trace_id": current_trace_id(), "payload": payload, "caused_by": envelope.causation_id})]
+                             "trace_id": current_trace_id(), "payload": payload, "caused_by": envelope.causationid})]

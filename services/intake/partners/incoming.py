@@ -48,5 +48,5 @@ async def when_referral_incoming(tx: Tx, envelope: Envelope[ReferralIncoming]) -
                                      channel=PARTNER_CHANNEL + referral.from_factory, company=referral.company,
                                      contact=referral.contact, project=project, consent=referral.consent)
     event = tx.follow_up(envelope.id, APPLICATION_SUBMITTED, submitted, subject=application_id,
-                         correlation_id=envelope.correlation_id)
+                         correlation_id=envelope.correlationid)
     take_in(tx, event, summary_of(referral, unknown))

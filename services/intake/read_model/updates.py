@@ -91,7 +91,7 @@ async def record(tx: Tx, envelope: Envelope, summary: str, update: Callable[[App
     tx.add(application)
     tx.add(TimelineEntry(event_id=envelope.id, application_id=envelope.subject, time=envelope.time,
                          event=envelope.type, summary=summary, trace_id=current_trace_id(),
-                         payload=envelope.data.model_dump_json(), caused_by=envelope.causation_id))
+                         payload=envelope.data.model_dump_json(), caused_by=envelope.causationid))
 
 
 async def when_application_scored(tx: Tx, envelope: Envelope[ApplicationScored]) -> None:
