@@ -223,6 +223,7 @@ class Consumer:
         except BaseException:
             relay.give_back(marks)
             raise
+        relay.settled(marks)
         if tx.staged:
             relay.wake()
         for item, error in rejected:  # its state was committed: what it did is kept, and it is not redone

@@ -110,6 +110,7 @@ class OutboxRelay:
         self._mark_seconds = mark_seconds
         self._fresh: list[Staged] = []  # committed, not published yet, in commit order
         self._published: list[int] = []  # published, not marked yet
+        self._taken: set[int] = set()  # published, their marks in a consumer's transaction not committed yet
         self._published_since = 0.0
         self._published_up_to = 0  # the highest id published by either path
         self._swept_at = float("-inf")
@@ -203,11 +204,16 @@ class OutboxRelay:
 
     def take_marks(self) -> list[int]:
         """The ids published and not marked yet, for a consumer's batch transaction to mark (one transaction
-        instead of two); `give_back` them if that transaction does not commit."""
+        instead of two): `settled` once it committed, `give_back` if it did not."""
         marks, self._published = self._published, []
+        self._taken.update(marks)
         return marks
 
+    def settled(self, marks: list[int]) -> None:
+        self._taken.difference_update(marks)
+
     def give_back(self, marks: list[int]) -> None:
+        self._taken.difference_update(marks)
         if marks:
             if not self._published:
                 self._published_since = time.monotonic()
@@ -227,10 +233,10 @@ class OutboxRelay:
                 return 0  # another instance of this service is relaying; it keeps the order
             statement = (select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
                          .order_by(col(OutboxMessage.id)).limit(self._batch_size))
-            if self._from_memory:
-                # Rows up to there were published from memory; their marks may be in a consumer's transaction
-                # that has not committed yet (take_marks): read again, they would be published twice.
-                statement = statement.where(col(OutboxMessage.id) > self._published_up_to)
+            if self._taken:
+                # Published from memory, their marks in a consumer's transaction that has not committed yet
+                # (take_marks): read again, they would be published twice.
+                statement = statement.where(col(OutboxMessage.id).not_in(sorted(self._taken)))
             pending = (await session.exec(statement)).all()
             await self._publish_all(pending)
             if pending:
