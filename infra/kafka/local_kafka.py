@@ -68,10 +68,10 @@ rootLogger.appenderRef.server.ref = server
 
 
 def ensure_libs(libs_dir: Path) -> Path:
-    """Make sure the broker jars are in libs_dir, fetching them with Maven the first time."""
+    """Make sure the broker's and MirrorMaker 2's jars are in libs_dir, fetching them with Maven the first time."""
     if shutil.which("java") is None:
         raise RuntimeError("`java` is not on PATH: a Java 17+ runtime is needed to run Kafka")
-    if any(libs_dir.glob("kafka_2.13-*.jar")):
+    if all(any(libs_dir.glob(jar)) for jar in ("kafka_2.13-*.jar", "connect-mirror-[0-9]*.jar")):
         return libs_dir
     if shutil.which("mvn") is None:
         raise RuntimeError(f"`mvn` is not on PATH: Maven is needed to fetch the Kafka jars into {libs_dir}")
