@@ -5,13 +5,15 @@ UV_VERSION := 0.13.9
 export PYTHONPATH := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run up down status demo bench eval test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium .node
+.PHONY: help setup run up down status demo federation-demo bench eval test test-unit test-e2e test-browser test-resilience schemas asyncapi dead-letters migrate staff-account clean .java .postgres .kcat .chromium .node
 
 help:
 	@echo "make run        start Kafka, the SMTP mailbox and the four services in the foreground (Ctrl-C stops)"
 	@echo "make up / down  the same in the background / stop everything"
 	@echo "make status     which services answer /healthz"
 	@echo "make demo       submit sample applications and print their decisions (starts the system if needed)"
+	@echo "make federation-demo  two factories (Luxembourg, Pharos), each its own Kafka and services, linked by"
+	@echo "                   MirrorMaker 2: a project submitted to each travels to the other and back"
 	@echo "make bench      the pipeline side by side with a bare Kafka relay (QUICK=1: a short proof run)"
 	@echo "make eval       triage and routing on the evaluation set, each layer alone and combined (SPLIT=dev|test)"
 	@echo "make test       every test tier against real Kafka and SMTP"
@@ -91,6 +93,9 @@ status: setup
 
 demo: up
 	$(PY) -m infra.demo
+
+federation-demo: setup
+	$(PY) -m infra.federation demo
 
 bench: setup
 	$(PY) -m bench $(if $(QUICK),--quick)

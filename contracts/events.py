@@ -56,6 +56,20 @@ class Consent(_Model):
     )
 
 
+HOPS = ("The factories the application came through before this one, the first where it was submitted; it is "
+        "never offered to any of them (no loop, no factory receives it twice).")
+OFFER = ("The offer of another factory's instance this application answers: the home factory accepts it or "
+         "declines it, and never passes it on; none for an application that is not an offer.")
+
+
+class OfferAnswered(_Model):
+    """The offer a partner factory's instance made, which the application taken in from it answers."""
+
+    factory_id: str = Field(description="The factory that made the offer; the answer goes to it.")
+    offer_id: str = Field(description="Its id of the offer; the answer names it.")
+    application_id: str = Field(description="Its id of the application; the answer names it.")
+
+
 class ApplicationSubmitted(_Model):
     """An application was taken in and validated."""
 
@@ -66,6 +80,8 @@ class ApplicationSubmitted(_Model):
     contact: Contact
     project: Project
     consent: Consent
+    hops: list[str] = Field(default_factory=list, description=HOPS)
+    offer: OfferAnswered | None = Field(default=None, description=OFFER)
 
 
 PARTNER_CHANNEL = "partner:"
@@ -149,6 +165,8 @@ class ApplicationScored(_Model):
     stage: Stage | None = None
     referred_by: str | None = Field(default=None, description="The partner factory that referred the project to "
                                     "Luxembourg; it is never offered back to it.")
+    hops: list[str] = Field(default_factory=list, description=HOPS)
+    offer: OfferAnswered | None = Field(default=None, description=OFFER)
 
 
 class DecisionMade(_Model):
@@ -168,6 +186,9 @@ class DecisionMade(_Model):
                                      description="Accepted, but every fitting expert is at capacity: it waits.")
     from_waiting_queue: bool = Field(default=False, description="An expert's place came free and this waiting "
                                      "project was taken on by the expert named: the applicant hears who it is.")
+    answers_offer_of: str | None = Field(default=None, description=(
+        "The factory whose offer this decision answers: it tells the applicant, so only an acceptance is emailed "
+        "from here."))
     sequence: int = Field(default=0, ge=0, description=(
         "The decision's number among the application's decisions, 1, 2, 3... in the order routing made them: a "
         "reader drops a decision numbered lower than the last one it applied (a replayed older one is stale). "
@@ -223,6 +244,11 @@ class ReferralOffered(_Model):
     company_size: CompanySize | None = None
     contact: Contact | None = Field(default=None, description="Only with the applicant's consent to share.")
     company_name: str | None = Field(default=None, description="Only with the applicant's consent to share.")
+    consent_to_share: bool = Field(default=False, description=(
+        "The applicant consented to their data going to partner factories; an offer without it is refused."))
+    hops: list[str] = Field(default_factory=list, description=(
+        "The factories the application came through, the first where it was submitted, the sender last; a "
+        "factory never receives an offer that names it."))
 
 
 class ReferralReplied(_Model):

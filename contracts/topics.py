@@ -5,7 +5,7 @@ Every topic is keyed by application id, so one application's events stay in orde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel
 
@@ -31,6 +31,9 @@ class Topic:
     # On a topic partner factories write: the payload field naming the partner, who must sign the message
     # (contracts/signing.py).
     signed_by: str | None = None
+    # On a topic another factory reads, written here: the payload field naming this factory, which signs each
+    # message with its own key (the outbox relay does).
+    signs: str | None = None
     # Whether its messages carry contact data (names, email addresses, the project's own words): see PRIVACY.md.
     personal_data: bool = False
     # Kafka topic configs of its own, beyond its retention (infra/topics.py creates it with them; its .dlq twin
@@ -97,29 +100,49 @@ ALL: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MA
                           REFERRAL_UPDATED, REFERRAL_REPLIES, REFERRALS_INCOMING, JOURNEY_STEP_RECORDED,
                           ERASURE_REQUESTED)
 REFERRAL_OFFER_PREFIX = "aif.referrals.to."
+REFERRAL_REPLY_PREFIX = "aif.referrals.replies.to."
 
 
 def referrals_to(factory_id: str) -> Topic:
-    """The topic only partner `factory_id` reads: the offers made to it."""
+    """The offers made to partner `factory_id`: written by each referring factory's routing, signed by it, and read
+    by that partner only. Between two instances of Aiguillage the topic keeps its name in both clusters: the
+    receiver's MirrorMaker copies it from every partner's cluster into its own (infra/federation.py)."""
     return Topic(f"{REFERRAL_OFFER_PREFIX}{factory_id}.v1", events.ReferralOffered, "routing",
-                 "lu.aif.referrals.offered", personal_data=True)
+                 "lu.aif.referrals.offered", signs="from_factory", personal_data=True)
 
 
-# The offer topics have one name per partner; this one stands for them all in the schemas and the AsyncAPI document.
+def offers_arriving(home_factory: str) -> Topic:
+    """The offers partners' instances make to the home factory, as its intake reads them: each checked against
+    the signature of the factory that offers (`from_factory`)."""
+    return replace(referrals_to(home_factory), writer="partner factories' instances", signed_by="from_factory")
+
+
+def replies_to(factory_id: str) -> Topic:
+    """The answers a partner's instance of Aiguillage gives to the offers of `factory_id`, signed by the answering
+    factory, copied into `factory_id`'s cluster like the offers (a partner without its own instance answers on
+    aif.referrals.replies.v1 instead)."""
+    return Topic(f"{REFERRAL_REPLY_PREFIX}{factory_id}.v1", events.ReferralReplied, "routing",
+                 "lu.aif.referrals.answered", signed_by="factory_id", signs="factory_id", personal_data=True)
+
+
+# The offer and answer topics have one name per partner; these stand for them all in the schemas and the AsyncAPI
+# document.
 OFFERS = referrals_to("{factory_id}")
-PUBLISHED: tuple[Topic, ...] = (*ALL, OFFERS)
+ANSWERS = replies_to("{factory_id}")
+PUBLISHED: tuple[Topic, ...] = (*ALL, OFFERS, ANSWERS)
 PIPELINE: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT)
 
 
 def all_topics(factory_ids: list[str]) -> list[Topic]:
-    """The registry's topics and one offer topic per partner factory."""
-    return [*ALL, *(referrals_to(factory_id) for factory_id in factory_ids)]
+    """The registry's topics and, per factory, the topics of the offers to it and of the answers to its offers."""
+    return [*ALL, *(per_factory(factory_id) for factory_id in factory_ids for per_factory in (referrals_to, replies_to))]
 
 
 def by_name(name: str) -> Topic:
     for topic in ALL:
         if topic.name == name:
             return topic
-    if name.startswith(REFERRAL_OFFER_PREFIX) and name.endswith(".v1"):
-        return referrals_to(name[len(REFERRAL_OFFER_PREFIX):-len(".v1")])
+    for prefix, per_factory in ((REFERRAL_REPLY_PREFIX, replies_to), (REFERRAL_OFFER_PREFIX, referrals_to)):
+        if name.startswith(prefix) and name.endswith(".v1"):
+            return per_factory(name[len(prefix):-len(".v1")])
     raise KeyError(f"no topic named {name!r} in the registry")

@@ -60,6 +60,23 @@ PETIT_FOUR = Sample(
                  "We would like to find out what artificial intelligence could do for our small shop.",
                  [], "none", "idea", True),
 )
+# The two journeys across two factories' instances (make federation-demo, tests/e2e/test_federation.py): each is
+# submitted to the factory it does not fit, which offers it to the other.
+ATHENS_CARDIO = Sample(
+    "Athens Cardio, a Greek hospital group, submits to Luxembourg a project that fits Pharos", "forward", "pharos",
+    _application("Athens Cardio", "GR", "sme", "Nikos Andreou", "nikos.andreou@athens-cardio.example", "en",
+                 "Early warning of heart failure from hospital records",
+                 "We want to predict heart failure in cardiology patients from ten years of anonymised hospital "
+                 "records and ECG data, so that clinicians can treat them earlier.", ["health"], "ready", "pilot",
+                 True),
+)
+KIRCHBERG_PAY = Sample(
+    "Kirchberg Pay, a Luxembourg fintech, submits to Pharos a project that fits Luxembourg", "forward", "lux-aif",
+    _application("Kirchberg Pay", "LU", "startup", "Claire Hoffmann", "claire.hoffmann@kirchberg-pay.example", "fr",
+                 "Détection de la fraude aux paiements instantanés",
+                 "Nous détectons la fraude aux paiements instantanés des banques avec un modèle entraîné sur trois "
+                 "ans de transactions bancaires.", ["finance"], "ready", "prototype", True),
+)
 
 ALL = (MOSELLE_RE, ODYSSEA_NLP, KASTELL_DEFENCE, RHEIN_RADIOLOGIE, PETIT_FOUR)
 

@@ -68,8 +68,10 @@ def topic_configs(name: str) -> dict[str, str]:
 
 
 def planned(replication_factor: int) -> list[NewTopic]:
-    """The registry's topics and one offer topic per partner factory of the reference data, with .dlq twins."""
-    partners = [factory.id for factory in reference.load().partners]
+    """The registry's topics and, for every factory of the reference data (the home one too: its offers and answers
+    arrive from partners' instances), its offer topic and its answer topic, with .dlq twins."""
+    data = reference.load()
+    partners = [data.home_factory, *(factory.id for factory in data.partners)]
     return [NewTopic(name, num_partitions=topic.partitions, replication_factor=replication_factor,
                      topic_configs=topic_configs(name))
             for topic in topics.all_topics(partners) for name in (topic.name, topic.dlq)]

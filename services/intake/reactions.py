@@ -11,7 +11,7 @@ from contracts import reference
 from contracts.topics import (
     APPLICATION_SCORED, DECISION_MADE, EMAIL_SENT, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, REFERRAL_UPDATED,
     REFERRALS_INCOMING,
-    referrals_to,
+    offers_arriving, referrals_to,
 )
 from services.intake import privacy
 from services.intake.partners import bridge, incoming
@@ -27,6 +27,9 @@ def reactions(partner_keys: PartnerKeys) -> Reactions:
     against them before the reaction runs)."""
     return Reactions(SERVICE, (
         on(REFERRALS_INCOMING, "intake.incoming-referrals", incoming.when_referral_incoming, signed_by=partner_keys),
+        # The offers of partners that run Aiguillage themselves, copied from their clusters by MirrorMaker.
+        on(offers_arriving(reference.load().home_factory), "intake.offers", incoming.when_offer_arrives,
+           signed_by=partner_keys),
         # Every partner's offers, read by one consumer, for the partners that fetch them over the bridge.
         on([referrals_to(factory.id) for factory in reference.load().partners], "intake.partner-bridge",
            bridge.when_offered),

@@ -141,9 +141,14 @@ async def is_newest(tx: Tx, envelope: Envelope[DecisionMade]) -> bool:
 
 
 async def when_decision_made(tx: Tx, envelope: Envelope[DecisionMade]) -> None:
-    """The applicant hears of a decision once, and never of one older than a decision they heard of."""
+    """The applicant hears of a decision once, and never of one older than a decision they heard of. On an offer
+    from a partner's instance, only of an acceptance: the factory that offered it tells them the rest."""
     decision = envelope.data
     if not await is_newest(tx, envelope):
+        return
+    if decision.answers_offer_of and decision.outcome != "accept_local":
+        log.info("decision %s on application %s answers the offer of %s: that factory tells the applicant",
+                 decision.outcome, decision.application_id, decision.answers_offer_of)
         return
     await send_once(tx, envelope, decision.application_id, decision_kind(decision),
                     render_decision(decision, reference))

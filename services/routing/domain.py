@@ -56,6 +56,7 @@ class Case:
     languages: tuple[str, ...] = ()
     consent_to_share: bool = True
     signals: dict[str, str] = field(default_factory=dict)  # flag -> triage's sentence saying why
+    offered_by: str | None = None  # the name of the factory whose offer the application is, if it is one
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,16 @@ def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | Non
         f"{case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
 
 
+def offer_outside_the_priorities(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    """An offer is answered, never passed on: outside the priorities it goes back to the factory that offered it,
+    which asks its next partner."""
+    if case.offered_by is None:
+        return None
+    return Decision("decline", None, (
+        f"The project is outside the {scope.home_name} priorities: it goes back to {case.offered_by}, whose offer it "
+        "was, to be offered to its next partner.",), "offer-outside-the-priorities")
+
+
 def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
     fitting = [c for c in case.candidates if c.score >= policy.forward_min_score]
     if not fitting:
@@ -204,7 +215,7 @@ def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:
 
 
 RULES: tuple[Rule, ...] = (outside_civilian_scope, possible_dual_use, unreadable, nothing_to_go_on, home_language, torn_between_outcomes,
-                           own_country_factory, priority_project, best_partner)
+                           own_country_factory, priority_project, offer_outside_the_priorities, best_partner)
 
 
 def _rank(candidate: Candidate) -> tuple:

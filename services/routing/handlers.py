@@ -35,8 +35,12 @@ def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
 
 
 def eligible_partners(scored: ApplicationScored) -> list[PartnerFit]:
-    """The partners the project may go to: never back to the partner that referred it to us."""
-    return [fit for fit in scored.partner_fit if fit.factory_id != scored.referred_by]
+    """The partners the project may go to: never back to the partner that referred it to us, nor to any factory
+    it came through (its hops), and none at all for an offer, which is answered, never passed on."""
+    if scored.offer is not None:
+        return []
+    came_through = {scored.referred_by, *scored.hops}
+    return [fit for fit in scored.partner_fit if fit.factory_id not in came_through]
 
 
 def case_of(scored: ApplicationScored, reference: Reference) -> Case:
@@ -46,6 +50,7 @@ def case_of(scored: ApplicationScored, reference: Reference) -> Case:
         candidates=tuple(_candidate(f, reference.factory(f.factory_id)) for f in eligible_partners(scored)),
         flags=tuple(scored.flags), languages=tuple(scored.languages), consent_to_share=scored.consent_to_share,
         signals={signal.flag: signal.reason for signal in scored.signals},
+        offered_by=reference.factory(scored.offer.factory_id).name if scored.offer else None,
     )
 
 

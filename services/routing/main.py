@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from contracts import reference as reference_data
 from contracts.topics import (
-    APPLICATION_SCORED, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES,
+    APPLICATION_SCORED, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES, replies_to,
 )
 from services.routing import privacy, store
 from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_version
@@ -53,7 +53,10 @@ REACTIONS = Reactions(SERVICE, (
     # whose applicant's data was erased).
     on(JOURNEY_STEP_RECORDED, f"{SERVICE}.journey", routing.when_journey_step_recorded,
        relevant=lambda envelope: envelope.data.closes_journey, erased_too=True),
-    on(REFERRAL_REPLIES, f"{SERVICE}.referrals", routing.when_referral_replied, signed_by=partner_keys),
+    # Answers come from partners on the shared topic, and from partners' own instances on the topic of answers to
+    # this factory, which MirrorMaker copies from their clusters (infra/federation.py).
+    on((REFERRAL_REPLIES, replies_to(routing.reference.home_factory)), f"{SERVICE}.referrals",
+       routing.when_referral_replied, signed_by=partner_keys),
     on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
 ))
 runtime.serve(REACTIONS)

@@ -87,6 +87,8 @@ class Routing:
         its sequence number (`sequence` when the caller counted it already), and a forward the applicant
         consented to share opens the referral exchange, the chosen partner first."""
         scored = scored_event.data
+        if scored.offer is not None:
+            decision = decision.model_copy(update={"answers_offer_of": scored.offer.factory_id})
         if decision.outcome == "accept_local":
             sectors = [s.sector for s in scored.sectors if s.sector in self.reference.priorities]
             decision = decisions.with_expert(decision, await take_on(session, scored.application_id, sectors,
@@ -96,7 +98,12 @@ class Routing:
         emit(session, DECISION_MADE, follow_up(cause.id, DECISION_MADE, decision, service=decisions.ROUTING,
                                                subject=scored.application_id,
                                                correlation_id=scored_event.correlationid))
-        if decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
+        if scored.offer is not None:
+            if (answer := referrals.answer_to_offer(scored.offer, decision, self.reference)) is not None:
+                emit(session, answer.topic, follow_up(cause.id, answer.topic, answer.data, service=decisions.ROUTING,
+                                                      subject=scored.offer.application_id,
+                                                      correlation_id=scored_event.correlationid))
+        elif decision.outcome == "forward" and decision.consent_to_share and decision.factory_id:
             await referrals.open_exchange(session, scored_event, self.candidates_for(scored, decision.factory_id),
                                           self._exchange(emit, clock))
 

@@ -12,14 +12,17 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import topics
 from contracts.envelope import Envelope, now
 from contracts.events import (
-    ApplicationScored, Contact, DecisionMade, ReferralOffered, ReferralReplied, ReferralUpdated, ReferredProject,
+    ApplicationScored, Contact, DecisionMade, OfferAnswered, ReferralOffered, ReferralReplied, ReferralUpdated,
+    ReferredProject,
 )
+from contracts.reference import Reference
 from contracts.topics import DECISION_MADE, REFERRAL_UPDATED
 from services.routing import exchange, store
 from services.routing.decisions import ROUTING
@@ -121,6 +124,25 @@ async def _announce(session: AsyncSession, scored: ApplicationScored, correlatio
             emit(effect.cause, DECISION_MADE, await store.numbered(session, decision))
 
 
+class Answer(NamedTuple):
+    topic: topics.Topic
+    data: ReferralReplied
+
+
+def answer_to_offer(offer: OfferAnswered, decision: DecisionMade, reference: Reference) -> Answer | None:
+    """The answer to the partner instance whose offer the application is, from the home factory's decision on it:
+    an acceptance, or a decline with the decision's first reason; none while staff review it (their decision
+    answers)."""
+    if decision.outcome == "review":
+        return None
+    accepted = decision.outcome == "accept_local"
+    reason = (f"{reference.home_name} takes the project" + (f", with {decision.expert_name}" if decision.expert_name
+                                                            else "") + "." if accepted else decision.reasons[0])
+    return Answer(topics.replies_to(offer.factory_id), ReferralReplied(
+        application_id=offer.application_id, offer_id=offer.offer_id, factory_id=reference.home_factory,
+        answer="accept" if accepted else "decline", reason=reason[:500]))
+
+
 def _offered(scored: ApplicationScored, effect: exchange.Offered, home: str) -> ReferralOffered:
     offer, consent = effect.offer, scored.consent_to_share
     return ReferralOffered(
@@ -135,4 +157,5 @@ def _offered(scored: ApplicationScored, effect: exchange.Offered, home: str) -> 
         contact=Contact(name=scored.applicant.contact_name, email=scored.applicant.email,
                         language=scored.applicant.language) if consent else None,
         company_name=scored.applicant.company_name if consent else None,
+        consent_to_share=consent, hops=[*scored.hops, home],
     )

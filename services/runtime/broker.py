@@ -115,16 +115,18 @@ def _reader(topic_name: str) -> tuple[type[Envelope], str]:
     return envelope_class(topic.payload), topic.dataschema
 
 
-def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None) -> Envelope:
+def decode(record: ConsumerRecord, partner_keys: PartnerKeys | None = None, topic: Topic | None = None) -> Envelope:
     """The envelope of a record on one of our topics, in either mode of the CloudEvents Kafka binding: structured
     (the event as JSON in the value, whatever its content-type says) or binary (the attributes in `ce_` headers,
     the JSON data in the value). It must follow the topic's schema version (`dataschema`) and is validated once
     against the topic's payload model. A record on a topic partners write must be structured, signed by the
     partner its source names, and its payload must speak for that same partner. Anything else raises an error the
-    consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or Unicode error)."""
+    consumer dead-letters at once (PermanentError, pydantic's ValidationError, a JSON or Unicode error). `topic`:
+    the reader's own view of the record's topic, when it differs from the registry's (offers arriving from
+    partners' instances are signed, contracts.topics.offers_arriving)."""
     model, expected = _reader(record.topic)
     attributes = _binary_attributes(record)
-    claimed_field = by_name(record.topic).signed_by
+    claimed_field = (topic or by_name(record.topic)).signed_by
     if claimed_field:  # checked before the fields: a stranger's message is refused for who sent it
         if attributes:  # the signature covers the value alone: a binary record's attributes would go unsigned
             raise PermanentError(f"{record.topic} takes structured events only: partners sign the whole event")

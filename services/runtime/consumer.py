@@ -186,7 +186,7 @@ class Consumer:
 
     def _decode(self, record: ConsumerRecord) -> Item:
         try:
-            envelope = decode(record, self.entry.signed_by)
+            envelope = decode(record, self.entry.signed_by, self.entry.topic_named(record.topic))
         except dead_letter.PERMANENT as error:
             return Item(record, unreadable=error)
         if self.runtime.settings.log_each_message:

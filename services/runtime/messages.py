@@ -7,6 +7,7 @@ import uuid
 
 from pydantic import BaseModel
 
+from contracts import signing
 from contracts.envelope import SPEC_VERSION, Envelope, derived_event_id, now
 from contracts.topics import Topic
 
@@ -53,8 +54,11 @@ def envelope_class(payload: type[BaseModel]) -> type[Envelope]:
 
 def _envelope(topic: Topic, data: BaseModel, *, service: str, subject: str, event_id: str,
               correlation_id: str, causation_id: str | None = None) -> Envelope:
+    # On a topic another factory reads, the source names the factory that signs (contracts/signing.py), as the
+    # reader checks.
+    source = signing.partner_source(getattr(data, topic.signs)) if topic.signs else f"/aiguillage/{service}"
     return envelope_class(topic.payload)(
-        id=event_id, source=f"/aiguillage/{service}", type=topic.event_type, specversion=SPEC_VERSION, time=now(),
+        id=event_id, source=source, type=topic.event_type, specversion=SPEC_VERSION, time=now(),
         subject=subject, dataschema=topic.dataschema, correlationid=correlation_id, causationid=causation_id,
         data=data,
     )

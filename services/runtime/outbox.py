@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,8 +30,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts import signing
 from contracts.envelope import Envelope, now
-from contracts.topics import Topic
+from contracts.topics import Topic, by_name
 from services.runtime.broker import CONTENT_TYPE, Kafka
 from services.runtime.db import SessionFactory, transaction_lock, utc_timestamp
 
@@ -101,7 +103,8 @@ _RELAY_LOCK_KEY = 0x6169_6775  # any constant; scoped to the service's own datab
 
 class OutboxRelay:
     def __init__(self, sessions: SessionFactory, broker: Kafka, sweep_seconds: float = 1.0,
-                 batch_size: int = 200, *, from_memory: bool = False, mark_seconds: float = 0.05) -> None:
+                 batch_size: int = 200, *, from_memory: bool = False, mark_seconds: float = 0.05,
+                 signer: Callable[[bytes], str] | None = None) -> None:
         self._sessions = sessions
         self._broker = broker
         self._sweep_seconds = sweep_seconds
@@ -118,6 +121,7 @@ class OutboxRelay:
         # rows are taken from memory again.
         self._behind = True
         self._from_memory = from_memory
+        self._signer = signer  # the signature of a value with this factory's own key
         # Woken as soon as a transaction that staged events commits (this factory's own sessions, db.sessions).
         if (session_class := sessions.kw.get("sync_session_class")) is not None:
             event.listen(session_class, "after_commit", self._committed)
@@ -269,5 +273,11 @@ class OutboxRelay:
         """Publish without waiting for the acknowledgement; the trace context staged with the row travels on in
         the record's headers (`traceparent`), so the reader's span continues the trace."""
         headers = [CONTENT_TYPE, *((name, value.encode()) for name, value in json.loads(message.trace_headers).items())]
+        if by_name(message.topic).signs:  # for another factory: signed with this factory's own key
+            if self._signer is not None:
+                headers.append((signing.KAFKA_HEADER, self._signer(message.payload.encode()).encode()))
+            else:  # it goes unsigned, and the partner dead-letters it naming why
+                log.error("%s is read by another factory and this instance has no signing key "
+                          "(FACTORY_SIGNING_KEY_FILE): the message goes unsigned", message.topic)
         return await self._broker.publish(message.payload.encode(), topic=message.topic, key=message.key.encode(),
                                           headers=headers, confirm=False)

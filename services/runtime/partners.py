@@ -54,3 +54,8 @@ class PartnerKeys:
         if claimed != partner:
             raise PermanentError(f"partner {partner} sent a message in the name of {claimed}")
         return partner
+
+
+def own_signing_key(settings):
+    """Placeholder until per-factory key pairs land."""
+    return None

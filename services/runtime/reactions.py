@@ -139,6 +139,9 @@ class On:
     signed_by: PartnerKeys | None = None
     relevant: Callable[[Envelope], bool] | None = None
 
+    def topic_named(self, name: str) -> Topic | None:
+        return next((topic for topic in self.topics if topic.name == name), None)
+
     def __post_init__(self) -> None:
         names = ", ".join(t.name for t in self.topics)
         claims = {t.signed_by for t in self.topics}

@@ -7,6 +7,7 @@ serves `GET /healthz` (200 only when Kafka and the database answer) and `GET /me
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -19,12 +20,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts import signing
 from services.runtime import db, settings as settings_module, telemetry
 from services.runtime.broker import Kafka
 from services.runtime.consumer import Consumer, Metrics
 from services.runtime.db import SessionFactory
 from services.runtime.migrations import check_current
 from services.runtime.outbox import OutboxRelay
+from services.runtime.partners import own_signing_key
 from services.runtime.reactions import On, Reactions, Tx
 from services.runtime.settings import Settings
 
@@ -123,13 +126,19 @@ def build_runtime(service_name: str, settings_class: type[Settings] = Settings) 
     return runtime_for(settings)
 
 
+def _signer(settings: Settings) -> Callable[[bytes], str] | None:
+    """What signs the messages for other factories: this factory's own private key."""
+    key = own_signing_key(settings)
+    return None if key is None else functools.partial(signing.sign, key)
+
+
 def runtime_for(settings: Settings) -> Runtime:
     """The runtime of a service with these settings: nothing connects before `start` (the HTTP app's lifespan)."""
     engine = db.make_engine(settings.db_url(), pool_timeout=settings.database_pool_timeout_seconds)
     broker = Kafka(settings)
     sessions = db.sessions(engine)
     # On SQLite, one process owns the file: the relay takes what a transaction staged from memory (outbox.py).
-    relay = OutboxRelay(sessions, broker, from_memory=engine.dialect.name == "sqlite")
+    relay = OutboxRelay(sessions, broker, from_memory=engine.dialect.name == "sqlite", signer=_signer(settings))
     return Runtime(settings, telemetry.tracer_provider(settings), telemetry.metrics_registry(), broker, engine,
                    sessions, relay)
 

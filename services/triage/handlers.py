@@ -43,7 +43,7 @@ def when_application_submitted_score_it(
         flags=list(scores.flags),
         signals=[Signal(flag=s.flag, evidence=list(s.evidence), reason=s.reason) for s in scores.signals],
         text_languages=list(scores.text_languages),
-        referred_by=referring_partner(submitted.channel),
+        referred_by=referring_partner(submitted.channel), hops=submitted.hops, offer=submitted.offer,
         consent_to_share=submitted.consent.share_with_partner_factories,
         applicant=Applicant(
             company_name=submitted.company.name, contact_name=submitted.contact.name,

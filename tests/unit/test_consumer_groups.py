@@ -9,6 +9,7 @@ from contracts.topics import referrals_to
 
 INTAKE_GROUPS = {
     "intake.incoming-referrals": ("aif.referrals.incoming.v1",),
+    "intake.offers": ("aif.referrals.to.lux-aif.v1",),
     "intake.partner-bridge": tuple(referrals_to(factory.id).name for factory in reference.load().partners),
     "intake.read-model.scored": ("aif.triage.application-scored.v1",),
     "intake.read-model.decisions": ("aif.routing.decision-made.v1",),
@@ -23,7 +24,7 @@ ROUTING_GROUPS = {
     "routing": ("aif.triage.application-scored.v1",),
     "routing.overrides": ("aif.routing.override-requested.v1",),
     "routing.journey": ("aif.journey.step-recorded.v1",),
-    "routing.referrals": ("aif.referrals.replies.v1",),
+    "routing.referrals": ("aif.referrals.replies.v1", "aif.referrals.replies.to.lux-aif.v1"),
     "routing.privacy": ("aif.privacy.erasure-requested.v1",),
 }
 NOTIFY_GROUPS = {
