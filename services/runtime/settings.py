@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     # The partner factories' signing keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
     partner_keys_file: Path | None = None
+    # This factory's own Ed25519 private key (PKCS8 PEM), with which it signs what it sends in a partner factory's
+    # sight; its public key (base64) beside it with the suffix .pub. Unset: var_dir/secrets/factory-signing-key.pem.
+    factory_signing_key_file: Path | None = None
 
     # A log line when each message is received and processed (failures are logged whatever this says).
     log_each_message: bool = False
@@ -52,6 +55,9 @@ class Settings(BaseSettings):
 
     def partner_keys_path(self) -> Path:
         return self.partner_keys_file or self.var_dir / "secrets" / "partner-keys.json"
+
+    def factory_signing_key_path(self) -> Path:
+        return self.factory_signing_key_file or self.var_dir / "secrets" / "factory-signing-key.pem"
 
 
 def load(service_name: str, settings_class: type[Settings] = Settings) -> Settings:
