@@ -79,13 +79,17 @@ def http_headers(factory_id: str, private_key: Ed25519PrivateKey, method: str, p
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     """The Ed25519 private key in the PKCS8 PEM file `path` (as `openssl genpkey -algorithm ed25519` writes it)."""
+    return private_key_from_pem(Path(path).read_bytes(), str(path))
+
+
+def private_key_from_pem(pem: bytes, name: str) -> Ed25519PrivateKey:
+    """The Ed25519 private key in `pem` (PKCS8); an error names where it comes from (`name`)."""
     try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
-        raise InvalidKey(f"{path} is not an unencrypted PEM private key ({error}): {KEY_PAIR_RECIPE}") from None
+        raise InvalidKey(f"{name} is not an unencrypted PEM private key ({error}): {KEY_PAIR_RECIPE}") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InvalidKey(f"{path} holds a {type(key).__name__.removeprefix('_')}, not an Ed25519 private key: "
-                        f"{KEY_PAIR_RECIPE}")
+        raise InvalidKey(f"{name} holds another kind of key than an Ed25519 private key: {KEY_PAIR_RECIPE}")
     return key
 
 
