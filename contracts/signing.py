@@ -105,13 +105,13 @@ def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return base64.b64encode(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
 
 
-def public_key_from_text(text: str, factory_id: str = "?") -> Ed25519PublicKey:
-    """The public key of factory `factory_id` from its text (`public_key_text`)."""
+def public_key_from_text(text: str, owner: str = "a factory") -> Ed25519PublicKey:
+    """The public key of `owner` (a factory, named in the error) from its text (`public_key_text`)."""
     try:
         return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidKey(f"the public key of {factory_id} is not the base64 of 32 raw Ed25519 bytes: "
-                        f"{KEY_PAIR_RECIPE}") from None
+        raise InvalidKey(f"the public key of {owner} is not the base64 of 32 raw Ed25519 bytes: "
+                         f"{KEY_PAIR_RECIPE}") from None
 
 
 def partner_source(factory_id: str) -> str:

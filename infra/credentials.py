@@ -65,7 +65,7 @@ class Credentials:
         return self.kafka_passwords()[user]
 
     def partners(self) -> list[str]:
-        """The partner factories of the reference data that hold a signing key here (all of them where there is
+        """The partner factories of the reference data that hold a public key here (all of them where there is
         no key file): a partner that leaves is taken out of either, and loses its ACLs at the next
         `python -m infra.acls apply`."""
         partners = [factory.id for factory in reference.load().partners]

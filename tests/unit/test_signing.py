@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import signing, topics
 from contracts.events import ReferralIncoming
+from infra import credentials
 from infra.partner_simulator import referral
 from services.runtime.broker import decode
 from services.runtime.dead_letter import PermanentError
@@ -110,3 +111,29 @@ def test_a_private_key_file_of_another_kind_is_refused_naming_the_file(tmp_path)
     openssl("genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem", cwd=tmp_path)
     with pytest.raises(signing.InvalidKey, match=f"{tmp_path / 'ec.pem'} holds another kind of key"):
         signing.load_private_key(tmp_path / "ec.pem")
+
+
+def test_a_local_installation_of_the_former_shared_keys_gets_key_pairs_saying_so(tmp_path, capsys):
+    # Given a local installation made before the key pairs: JAIF's shared key in the keys file
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "partner-keys.json").write_text(json.dumps({"jaif": {"signing_key": "a shared secret"}}))
+
+    # When its credentials are made again (as `make run` and the tests' stack do)
+    made = credentials.ensure(tmp_path)
+
+    # Then it says so, and JAIF signs with a private key only the simulator's directory holds, which the services
+    # check with the public key they load
+    assert f"{made.partner_keys_file}: partner jaif's shared signing key is replaced by an Ed25519 key pair" \
+        in capsys.readouterr().out
+    keys = PartnerKeys.load(made.partner_keys_file)
+    assert signing.verify(keys.key_of("jaif"), b"value", signing.sign(made.signing_key("jaif"), b"value"))
+    # And this factory has its own key pair; every private key is readable by the owner only
+    own = signing.load_private_key(made.factory_signing_key_file)
+    assert made.factory_signing_key_file.with_suffix(".pub").read_text().strip() == signing.public_key_text(own)
+    for private in (made.factory_signing_key_file, made.partner_private_key_file("jaif")):
+        assert private.stat().st_mode & 0o777 == 0o600
+    # And a second time nothing changes
+    credentials.ensure(tmp_path)
+    assert "replaced" not in capsys.readouterr().out
+    assert signing.public_key_text(made.signing_key("jaif")) == signing.public_key_text(keys.key_of("jaif"))
