@@ -8,7 +8,8 @@ another's (a shared HMAC key could).
 
 - On Kafka: header `aif-signature: ed25519=<base64>`, the standard base64 of the 64-byte Ed25519 signature of
   the message value (the envelope's JSON bytes, exactly as sent). A message sent twice has the same envelope id,
-  so readers drop the copy.
+  so readers drop the copy. What intake's partner bridge publishes for a partner without Kafka carries this
+  factory's own signature instead (services/runtime/partners.py).
 - Over HTTP (the bridge): headers `X-AIF-Partner`, `X-AIF-Timestamp` (Unix seconds) and `X-AIF-Signature:
   ed25519=<base64>`, the signature of `<timestamp>\\n<METHOD>\\n<path>\\n` followed by the body bytes. A request
   is valid within the replay window around its timestamp, and only once.

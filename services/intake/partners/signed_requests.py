@@ -65,7 +65,8 @@ def authenticate(keys: PartnerKeys, headers: Mapping[str, str | None], *, method
                  factory_id: str, now: float, window: int) -> SignedRequest:
     """The request of partner `headers[X-AIF-Partner]`, after checking that it signed it with its own private key
     (checked with its public key), within `window` seconds of `now` (Unix seconds), and acts for itself
-    (`factory_id` of the path); else a Refusal naming what is wrong. Whether the request was seen before is checked in its transaction (`remember`)."""
+    (`factory_id` of the path); else a Refusal naming what is wrong. Whether the request was seen before is
+    checked in its transaction (`remember`)."""
     if missing := [name for name in HEADERS if not headers.get(name)]:
         raise Refusal(401, "unauthorized", f"missing header {', '.join(missing)}: every bridge request carries "
                                            f"{', '.join(HEADERS)}, signed with the partner's private key")
