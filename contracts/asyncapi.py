@@ -55,8 +55,12 @@ SECURITY_SCHEME = "scram512"  # FastStream's name for SASL/SCRAM-SHA-512
 PARTNER_WRITES: tuple[Topic, ...] = tuple(topic for topic in ALL if topic.signed_by)
 # One message of every topic, by topic name, as its producer wrote it.
 EXAMPLES = Path(__file__).parent / "data" / "examples.json"
-# The key the partners' example messages are signed with, so that a partner can check its own signing code on them.
-EXAMPLE_SIGNING_KEY = "an example signing key"
+# The private key the partners' example messages are signed with (PKCS8 PEM), published so that a partner can check
+# its own signing code on them: Ed25519 signatures are deterministic, the same bytes give the same signature.
+EXAMPLE_PRIVATE_KEY_PEM = ("-----BEGIN PRIVATE KEY-----\n"
+                           "MC4CAQAwBQYDK2VwBCIEIGOOimuimcFniHU253jMFvxzeCQwoE7gnloc9aB7K/gM\n"
+                           "-----END PRIVATE KEY-----\n")
+EXAMPLE_SIGNING_KEY = signing.private_key_from_pem(EXAMPLE_PRIVATE_KEY_PEM.encode(), "the example key")
 
 
 def _description(topic: Topic) -> str:
@@ -114,14 +118,17 @@ def _headers(topic: Topic) -> dict:
     if topic.signed_by:
         properties[signing.KAFKA_HEADER] = {
             "type": "string",
-            "pattern": f"^{re.escape(signing.SCHEME)}[0-9a-f]{{64}}$",
-            "description": f"{signing.SCHEME}<hex HMAC-SHA256 of the message value, the envelope's JSON bytes exactly "
-                           "as sent, with the signing key of the partner factory the envelope source names>; "
-                           f"data.{topic.signed_by} must name that same partner. In a shell: "
-                           "printf '%s' \"$value\" | openssl dgst -sha256 -hmac \"$key\"",
+            "pattern": f"^{re.escape(signing.SCHEME)}[A-Za-z0-9+/]{{86}}==$",
+            "description": f"{signing.SCHEME}<standard base64 of the Ed25519 signature of the message value, the "
+                           "envelope's JSON bytes exactly as sent, with the private key of the partner factory the "
+                           "envelope source names; readers check it with that partner's registered public key>; "
+                           f"data.{topic.signed_by} must name that same partner. With OpenSSL 3, the value in "
+                           "value.json: openssl pkeyutl -sign -inkey key.pem -rawin -in value.json | base64 -w0 "
+                           "(a key pair: openssl genpkey -algorithm ed25519 -out key.pem)",
             "x-signature": {
-                "algorithm": "HMAC-SHA256", "input": "$message.payload", "encoding": "hex", "prefix": signing.SCHEME,
-                "key": "the signing key issued to the partner factory with its credentials",
+                "algorithm": "Ed25519", "input": "$message.payload", "encoding": "base64", "prefix": signing.SCHEME,
+                "key": "the partner factory's own Ed25519 private key; its public key (base64 of the raw 32 bytes) "
+                       "is registered with the factory it writes to",
                 "signer": "$message.payload#/source", "claimed": f"$message.payload#/data/{topic.signed_by}",
             },
         }
@@ -141,8 +148,8 @@ def _envelope_rules(topic: Topic) -> dict:
     if topic.signed_by:
         properties["source"] = {
             "type": "string", "pattern": f"^{re.escape(signing.PARTNER_SOURCE_PREFIX)}.+$",
-            "description": f"{signing.partner_source(PARTNER)}: the sending partner factory, whose key signs the "
-                           "message.",
+            "description": f"{signing.partner_source(PARTNER)}: the sending partner factory, whose private key "
+                           "signs the message.",
         }
     return {"properties": properties}
 
@@ -228,7 +235,8 @@ def _example(topic: Topic, envelope: dict) -> dict:
     summary = f"A message on {topic.name}, keyed by {envelope['data'][topic.key]}."
     if topic.signed_by:
         headers[signing.KAFKA_HEADER] = signing.sign(EXAMPLE_SIGNING_KEY, example_value(envelope))
-        summary += (f" Signed with the key {EXAMPLE_SIGNING_KEY!r} over the payload as compact JSON, keys in "
+        summary += (" Signed with the example private key (PKCS8 PEM, its one line of base64: "
+                    f"{EXAMPLE_PRIVATE_KEY_PEM.splitlines()[1]}) over the payload as compact JSON, keys in "
                     "the order shown.")
     return {"name": topic.event_type.rsplit(".", 1)[1], "summary": summary, "headers": headers, "payload": envelope}
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 
-from contracts import topics
+from contracts import signing, topics
 from infra import credentials, samples
 from infra.kafka.local_kafka import LocalKafka, ensure_libs, stop_all
 from infra.localnet import free_ports
@@ -175,9 +175,11 @@ def exchange_public_keys(instances: list[Instance]) -> None:
     for instance in instances:
         keys_file = credentials.Credentials(instance.secrets).partner_keys_file
         keys = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+        keys.pop(instance.factory_id, None)  # a simulated partner of its own name, had the profile been another
         for other in instances:
             if other is not instance:
-                keys[other.factory_id] = {"public_key": credentials.public_key_of(other.secrets)}
+                private = signing.load_private_key(credentials.Credentials(other.secrets).factory_signing_key_file)
+                keys[other.factory_id] = {"public_key": signing.public_key_text(private)}
         keys_file.write_text(json.dumps(keys, indent=2))
 
 

@@ -1,13 +1,14 @@
 """A partner factory played by a program: it reads its own offer topic and answers each offer by a rule, over
 the same public message API a real partner uses (the JSON envelopes of contracts/schemas/, signed with the
-partner's key as contracts/signing.py says; nothing else).
+partner's own Ed25519 private key as contracts/signing.py says; nothing else).
 
     python -m infra.partner_simulator --factory jaif=decline --factory gaia-aif=accept [--bootstrap HOST:PORT]
 
 Rules: accept, decline, need-info, silent (never answers: the offer expires). Each answer is a CloudEvents
-envelope on aif.referrals.replies.v1 whose source names the partner, keyed by the application id. The keys come
-from <VAR_DIR>/secrets/partner-keys.json; with --sasl each factory also signs in to Kafka as its own SCRAM user
-(passwords from <VAR_DIR>/secrets/kafka-users.json). With --ca-file (by default KAFKA_SSL_CAFILE, or the local
+envelope on aif.referrals.replies.v1 whose source names the partner, keyed by the application id. The private
+keys come from <VAR_DIR>/secrets/partners/<factory-id>.pem (made by infra/credentials.py, their public keys in
+partner-keys.json); with --sasl each factory also signs in to Kafka as its own SCRAM user (passwords from
+<VAR_DIR>/secrets/kafka-users.json). With --ca-file (by default KAFKA_SSL_CAFILE, or the local
 CA with KAFKA_AUTH=scram) it connects over TLS and checks the broker's certificate against that CA.
 """
 
@@ -21,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import signing, topics
 from contracts.envelope import SPEC_VERSION, Envelope, now
@@ -58,7 +60,7 @@ def referral(incoming: ReferralIncoming) -> Envelope[ReferralIncoming]:
 class Partner:
     """One partner factory's client: it reads its offers and sends signed messages."""
 
-    def __init__(self, factory_id: str, signing_key: str, bootstrap: str, password: str | None = None,
+    def __init__(self, factory_id: str, signing_key: Ed25519PrivateKey, bootstrap: str, password: str | None = None,
                  ca_file: Path | None = None) -> None:
         self.factory_id, self.signing_key = factory_id, signing_key
         self._security = security_options(factory_id if password else None, password, ca_file)
@@ -134,7 +136,7 @@ def main() -> None:
     parser.add_argument("--factory", action="append", required=True, metavar="ID=RULE")
     parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     parser.add_argument("--secrets", type=Path, default=Path(os.environ.get("VAR_DIR", "var")) / "secrets",
-                        help="the directory of partner-keys.json and kafka-users.json (default: var/secrets)")
+                        help="the directory of partners/<factory-id>.pem and kafka-users.json (default: var/secrets)")
     parser.add_argument("--sasl", action="store_true", help="sign in to Kafka as each factory's SCRAM user")
     parser.add_argument("--ca-file", type=Path, default=ca_file(),
                         help="connect over TLS, checking the broker against this CA (default: KAFKA_SSL_CAFILE)")

@@ -116,7 +116,7 @@ class Stack:
 
     def start_services(self, detached: bool = False, *, extra_env: dict[str, dict[str, str]] | None = None) -> None:
         """Start the four services; `extra_env` gives one of them settings of its own (e.g. triage's POLICY_FILE)."""
-        credentials.ensure(self.var_dir)  # the partners' signing keys the services check messages with
+        credentials.ensure(self.var_dir)  # the key pairs: the services check messages with the public ones
         self.migrate()
         for service in SERVICES:
             self.start_service(service, detached, extra_env=(extra_env or {}).get(service))

@@ -19,7 +19,7 @@ from services.intake.console import routes as console
 from services.intake.partners import bridge, signed_requests
 from services.intake.reactions import SERVICE, reactions
 from services.intake.web.rendering import mount_static
-from services.runtime.partners import PartnerKeys
+from services.runtime.partners import own_signing_key, partner_keys
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
 
@@ -54,8 +54,8 @@ class IntakeSettings(Settings):
 
 
 runtime = build_runtime(SERVICE, settings_class=IntakeSettings)
-partner_keys = PartnerKeys.load(runtime.settings.partner_keys_path())
-REACTIONS = reactions(partner_keys)
+PARTNER_KEYS = partner_keys(runtime.settings)
+REACTIONS = reactions(PARTNER_KEYS)
 runtime.serve(REACTIONS)
 DOOR = Door(RecipientCaps(runtime.settings.applications_per_address_per_day,
                           runtime.settings.applications_per_domain_per_day),
@@ -74,7 +74,8 @@ app = http_app(runtime, title="Aiguillage intake",
                on_startup=[forget_old_bridge_requests, retention.schedule])
 api.install(app, api.router(runtime, runtime.settings.public_base_url, DOOR))
 app.include_router(dry_run.router(runtime.settings.staff_api_token, runtime.settings.dry_run_entry_point))
-app.include_router(bridge.router(runtime, partner_keys, runtime.settings.bridge_replay_window_seconds))
+app.include_router(bridge.router(runtime, PARTNER_KEYS, own_signing_key(runtime.settings),
+                                 runtime.settings.bridge_replay_window_seconds))
 errors.install(app)
 limits.install(app, max_body_bytes=runtime.settings.max_body_bytes,
                rate_limit_per_minute=runtime.settings.rate_limit_per_minute, registry=runtime.registry)

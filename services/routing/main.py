@@ -18,7 +18,7 @@ from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, ros
 from services.routing.handlers import load_policy
 from services.routing.reactions import Routing
 from services.runtime.reactions import Reactions, on
-from services.runtime.partners import PartnerKeys
+from services.runtime.partners import partner_keys
 from services.runtime.service import Runtime, build_runtime, http_app
 from services.runtime.settings import Settings
 
@@ -43,7 +43,7 @@ settings: RoutingSettings = runtime.settings  # type: ignore[assignment]
 experts = load_experts(settings.experts_file, settings.expert_max_active)
 routing = Routing(reference_data.load(), load_policy(), experts, timedelta(seconds=settings.referral_answer_seconds),
                   settings.referral_max_hops)
-partner_keys = PartnerKeys.load(settings.partner_keys_path())
+PARTNER_KEYS = partner_keys(settings)
 
 
 REACTIONS = Reactions(SERVICE, (
@@ -56,7 +56,7 @@ REACTIONS = Reactions(SERVICE, (
     # Answers come from partners on the shared topic, and from partners' own instances on the topic of answers to
     # this factory, which MirrorMaker copies from their clusters (infra/federation.py).
     on((REFERRAL_REPLIES, replies_to(routing.reference.home_factory)), f"{SERVICE}.referrals",
-       routing.when_referral_replied, signed_by=partner_keys),
+       routing.when_referral_replied, signed_by=PARTNER_KEYS),
     on(ERASURE_REQUESTED, f"{SERVICE}.privacy", privacy.when_erasure_requested),
 ))
 runtime.serve(REACTIONS)

@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     # How long a transaction waits for a connection when every one of the pool is taken (then: an outage).
     database_pool_timeout_seconds: float = 30.0
 
-    # The partner factories' signing keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
+    # The partner factories' public keys (services/runtime/partners.py); unset: var_dir/secrets/partner-keys.json.
     partner_keys_file: Path | None = None
+    # This factory's own Ed25519 private key (PKCS8 PEM): it signs what the factory sends to partner factories and
+    # what intake's partner bridge relays; its public key (base64) is beside it, suffix .pub, for the readers.
+    # Unset: var_dir/secrets/factory-signing-key.pem.
+    factory_signing_key_file: Path | None = None
 
     # A log line when each message is received and processed (failures are logged whatever this says).
     log_each_message: bool = False
@@ -52,6 +56,9 @@ class Settings(BaseSettings):
 
     def partner_keys_path(self) -> Path:
         return self.partner_keys_file or self.var_dir / "secrets" / "partner-keys.json"
+
+    def factory_signing_key_path(self) -> Path:
+        return self.factory_signing_key_file or self.var_dir / "secrets" / "factory-signing-key.pem"
 
 
 def load(service_name: str, settings_class: type[Settings] = Settings) -> Settings:

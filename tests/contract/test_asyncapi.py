@@ -4,8 +4,7 @@ message's headers, key and payload, the signature rule where it must sign, and t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
 import re
 import os
@@ -15,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import asyncapi, reference, schemas, signing, topics
 from infra.acls import partner_acls
@@ -92,11 +92,11 @@ def test_the_signature_rule_of_the_document_is_the_one_readers_check(topic):
     message = message_of(document, document["channels"][topic.name])
     header = message["headers"]["properties"][signing.KAFKA_HEADER]
     rule = header["x-signature"]
-    key, value = "a partner's key", b'{"source":"/partners/jaif"}'
+    key, value = Ed25519PrivateKey.generate(), b'{"source":"/partners/jaif"}'
     # Followed to the letter, the rule gives the signature readers accept
-    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("HMAC-SHA256", "$message.payload", "hex")
-    signature = rule["prefix"] + hmac.new(key.encode(), value, hashlib.sha256).hexdigest()
-    assert re.fullmatch(header["pattern"], signature) and signing.matches(key, value, signature)
+    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("Ed25519", "$message.payload", "base64")
+    signature = rule["prefix"] + base64.b64encode(key.sign(value)).decode()
+    assert re.fullmatch(header["pattern"], signature) and signing.verify(key.public_key(), value, signature)
     assert rule["claimed"] == f"$message.payload#/data/{topic.signed_by}"
     # And the source it names must be the partner's own
     source = message["payload"]["allOf"][1]["properties"]["source"]["pattern"]

@@ -12,6 +12,7 @@ from datetime import timedelta
 import jsonschema
 import pytest
 from aiokafka import ConsumerRecord
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import asyncapi, reference, signing, topics
 from contracts.envelope import Envelope, derived_event_id, now
@@ -32,7 +33,8 @@ from tests.contract.test_schemas import committed
 from tests.unit.test_triage_handler import submitted
 
 REFERENCE = reference.load()
-PARTNER_KEYS = PartnerKeys({factory.id: f"{factory.id}'s signing key" for factory in REFERENCE.partners})
+PRIVATE_KEYS = {factory.id: Ed25519PrivateKey.generate() for factory in REFERENCE.partners}
+PARTNER_KEYS = PartnerKeys({factory_id: key.public_key() for factory_id, key in PRIVATE_KEYS.items()})
 
 
 class Session:
@@ -136,7 +138,7 @@ def record(topic_name: str, envelope: Envelope) -> ConsumerRecord:
     value = envelope.model_dump_json().encode()
     headers = [("content-type", b"application/cloudevents+json")]
     if topics.by_name(topic_name).signed_by:
-        key = PARTNER_KEYS.key_of(signing.partner_of(envelope.source))
+        key = PRIVATE_KEYS[signing.partner_of(envelope.source) or ""]
         headers.append((signing.KAFKA_HEADER, signing.sign(key, value).encode()))
     return ConsumerRecord(topic=topic_name, partition=0, offset=0, timestamp=0, timestamp_type=0,
                           key=envelope.subject.encode(), value=value, checksum=None, serialized_key_size=-1,
@@ -191,6 +193,6 @@ def test_every_message_of_the_document_has_an_example_that_consumers_read(topic)
     jsonschema.validate(example["payload"], committed(topic))
     # And the consumers read it as it is shown, its signature checked with the key the example names
     signer = signing.partner_of(example["payload"]["source"])
-    keys = PartnerKeys({signer: asyncapi.EXAMPLE_SIGNING_KEY}) if topic.signed_by else None
+    keys = PartnerKeys({signer: asyncapi.EXAMPLE_SIGNING_KEY.public_key()}) if topic.signed_by else None
     envelope = decode(example_record(topic, example), keys)
     assert json.loads(envelope.model_dump_json()) == example["payload"]

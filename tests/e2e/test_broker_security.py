@@ -25,7 +25,7 @@ from infra.localnet import free_ports
 from infra.partner_simulator import Partner, reply_to
 from infra.stack import scram_env
 from infra.topics import create_topics
-from tests.e2e.test_kcat_partner import jaif_referral, kcat, kcat_produce, kcat_send, openssl_hmac_sha256
+from tests.e2e.test_kcat_partner import jaif_referral, kcat, kcat_produce, kcat_send, openssl_ed25519
 from tests.support.kafka import ROOT, read_topic
 from tests.support.partners import consenting_rhein_radiologie, error_of, wait_for
 from tests.support.system import System, running_system
@@ -169,13 +169,13 @@ async def test_a_partner_with_kcat_refers_a_project_over_tls_checking_the_broker
     # certificate (Debian 12's kcat cannot sign in with SCRAM to a Kafka 4 broker: its librdkafka is 2.0.2)
     kcat()
     certificate, key = secured.kafka.tls.client_certificate("jaif")
-    jaif_key = credentials.Credentials(secured.system.stack.var_dir / "secrets").signing_key("jaif")
+    jaif_key = credentials.Credentials(secured.system.stack.var_dir / "secrets").partner_private_key_file("jaif")
     company = f"Kirchberg Ledger TLS {time.time_ns()}"
     referral = jaif_referral(f"JAIF-TLS-{time.time_ns()}", company)
     value_file = tmp_path / "referral.json"
     value_file.write_bytes(json.dumps(referral).encode())
     headers = {"content-type": "application/cloudevents+json",
-               signing.KAFKA_HEADER: signing.SCHEME + openssl_hmac_sha256(jaif_key, value_file)}
+               signing.KAFKA_HEADER: signing.SCHEME + openssl_ed25519(jaif_key, value_file)}
     over_tls = ["-X", "security.protocol=SSL", "-X", f"ssl.ca.location={secured.kafka.tls.ca_file}",
                 "-X", f"ssl.certificate.location={certificate}", "-X", f"ssl.key.location={key}"]
 

@@ -4,6 +4,7 @@ document says is enough for the referral to become an application, and a wrong s
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -90,11 +91,19 @@ def company_of(envelope: dict) -> str | None:
     return company.get("name") if isinstance(company, dict) else None
 
 
-def openssl_hmac_sha256(key: str, path: Path) -> str:
-    """The hex HMAC-SHA256 of the file's bytes, as a shell computes it."""
-    run = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", key, "-r", str(path)],
-                         capture_output=True, text=True, check=True)
-    return run.stdout.split()[0]
+def openssl_ed25519(key_file: Path, path: Path) -> str:
+    """The base64 Ed25519 signature of the file's bytes with the private key in `key_file`, as a shell computes
+    it (OpenSSL 3)."""
+    run = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(key_file), "-rawin", "-in", str(path)],
+                         capture_output=True, check=True)
+    return base64.b64encode(run.stdout).decode()
+
+
+def openssl_key_pair(path: Path) -> Path:
+    """A new Ed25519 private key in `path`, as a partner makes its own."""
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(path)], capture_output=True,
+                   check=True)
+    return path
 
 
 def kcat_send(bootstrap: str, topic: str, key: str, headers: dict[str, str], value_file: Path,
@@ -115,7 +124,7 @@ def kcat_produce(bootstrap: str, topic: str, key: str, headers: dict[str, str], 
 
 async def test_a_partner_with_kcat_and_openssl_refers_a_project_from_the_published_contract(system, tmp_path):
     kcat()
-    # Given the contract as intake publishes it, and JAIF's signing key
+    # Given the contract as intake publishes it, and JAIF's private key
     async with httpx.AsyncClient(timeout=10) as client:
         document = (await client.get(f"{system.intake}/asyncapi.json")).json()
     (channel,) = [c for c in document["channels"].values() if c["address"] == INCOMING]
@@ -123,25 +132,25 @@ async def test_a_partner_with_kcat_and_openssl_refers_a_project_from_the_publish
     key_location = message["bindings"]["kafka"]["key"]["x-location"]
     [(signature_header, rule)] = [(name, schema["x-signature"])
                                   for name, schema in message["headers"]["properties"].items() if "x-signature" in schema]
-    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("HMAC-SHA256", "$message.payload", "hex")
-    jaif_key = Credentials(system.stack.var_dir / "secrets").signing_key("jaif")
+    assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("Ed25519", "$message.payload", "base64")
+    jaif_key = Credentials(system.stack.var_dir / "secrets").partner_private_key_file("jaif")
 
-    def send(referral: dict, signing_key: str) -> None:
+    def send(referral: dict, key_file: Path) -> None:
         """What JAIF's shell script does: check the JSON against the contract, sign its bytes, send them."""
         jsonschema.validate(referral, {**message["payload"], "components": document["components"]})
         value_file = tmp_path / f"{at(referral, key_location)}.json"
         value_file.write_bytes(json.dumps(referral).encode())  # no newline at the end: the bytes signed are sent
         headers = {"content-type": message["headers"]["properties"]["content-type"]["const"],
-                   signature_header: rule["prefix"] + openssl_hmac_sha256(signing_key, value_file)}
+                   signature_header: rule["prefix"] + openssl_ed25519(key_file, value_file)}
         jsonschema.validate(headers, message["headers"])
         kcat_produce(system.bootstrap, channel["address"], at(referral, key_location), headers, value_file)
 
-    # When JAIF refers Kirchberg Ledger's project, and sends another referral signed with a key not its own
+    # When JAIF refers Kirchberg Ledger's project, and sends another referral signed with a key pair not its own
     suffix = time.time_ns()
     company = f"Kirchberg Ledger {suffix}"
     send(jaif_referral(f"JAIF-KCAT-{suffix}", company), jaif_key)
     forged_id = f"JAIF-KCAT-FORGED-{suffix}"
-    send(jaif_referral(forged_id, f"Forged Ledger {suffix}"), "not jaif's key")
+    send(jaif_referral(forged_id, f"Forged Ledger {suffix}"), openssl_key_pair(tmp_path / "not-jaifs.pem"))
 
     # Then the referral is an application from JAIF, with the company JAIF named
     def from_jaif(records) -> list[dict]:

@@ -1,5 +1,5 @@
 """A partner factory without Kafka uses the HTTP bridge: it fetches the offers made to it, answers them and refers
-projects to Luxembourg over HTTP, with the identity rules of the topics: every request signed with its own key,
+projects to Luxembourg over HTTP, with the identity rules of the topics: every request signed with its own private key,
 for itself, recently, and once. A refused request is logged and changes nothing."""
 
 from __future__ import annotations
@@ -118,12 +118,13 @@ async def test_a_partner_without_kafka_fetches_its_offer_and_accepts_it_over_htt
     assert response.json()["offer_id"] == offer.data.offer_id
     status = await system.wait_until(status_url, lambda s: any("accepted the referral" in step for step in referral_steps(s)))
     assert f"{reference.load().factory('jaif').name} accepted the referral" in referral_steps(status)[-1]
-    # And the answer went out as jaif would have sent it: in jaif's name, signed with jaif's key
+    # And the answer went out as jaif would have sent it, in jaif's name, but signed with Luxembourg's own key:
+    # jaif's private key never leaves jaif, and the bridge relays for it
     (record,) = await replies_to(system, offer.data.offer_id)
     sent = Envelope[ReferralReplied].model_validate_json(record.value)
     assert (sent.id, sent.source, sent.causationid) == (response.json()["event_id"], "/partners/jaif", offer.id)
-    assert signing.matches(credentials(system).signing_key("jaif"), record.value,
-                           dict(record.headers)[signing.KAFKA_HEADER].decode())
+    luxembourg = signing.load_private_key(credentials(system).factory_signing_key_file).public_key()
+    assert signing.verify(luxembourg, record.value, dict(record.headers)[signing.KAFKA_HEADER].decode())
     # And the offer is no longer listed
     assert not await pending_for(jaif(system), offer.data.application_id)
 

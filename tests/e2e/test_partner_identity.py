@@ -4,6 +4,8 @@ project a partner refers to Luxembourg becomes an application like any other, ne
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import time
 
 from contracts import reference, signing, topics
@@ -101,6 +103,24 @@ async def test_a_partners_referral_becomes_an_application_and_is_never_offered_b
     await asyncio.sleep(1)
     assert len([r for r in await read_topic(system.bootstrap, topics.APPLICATION_SUBMITTED.name)
                 if r.key == application_id.encode()]) == 1
+
+
+async def test_a_referral_signed_with_the_former_shared_key_is_refused_naming_the_partner(system):
+    # Given JAIF still signing the former way: an HMAC-SHA256 with the shared key it held before its key pair
+    sent = incoming("jaif", f"HMAC-{time.time_ns()}")
+    value = referral(sent).model_dump_json().encode()
+    former = "sha256=" + hmac.new(b"jaif's former shared key", value, hashlib.sha256).hexdigest()
+    async with partner(system, "jaif") as jaif:
+        await jaif.producer.send_and_wait(topics.REFERRALS_INCOMING.name, value, key=sent.referral_id.encode(),
+                                          headers=[("content-type", b"application/cloudevents+json"),
+                                                   (signing.KAFKA_HEADER, former.encode())])
+    # Then it is on the dead-letter topic naming JAIF, and no application was made of it
+    (refused,) = await wait_for(lambda: dead_letters(system, topics.REFERRALS_INCOMING, sent.referral_id),
+                                lambda found: len(found) == 1)
+    assert error_of(refused) == ("the signature is not partner jaif's: the message was not sent by jaif or was "
+                                 "changed on the way")
+    submitted = await read_topic(system.bootstrap, topics.APPLICATION_SUBMITTED.name)
+    assert not [r for r in submitted if r.key == application_id_of(sent).encode()]
 
 
 async def test_a_referral_in_another_partners_name_is_refused(system):

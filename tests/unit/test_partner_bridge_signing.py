@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import signing
 from services.intake.errors import Refusal
 from services.intake.partners.signed_requests import authenticate
 from services.runtime.partners import PartnerKeys
 
-KEYS = PartnerKeys({"jaif": "jaif-signing-key", "ai2f": "ai2f-signing-key"})
+PRIVATE_KEYS = {"jaif": Ed25519PrivateKey.generate(), "ai2f": Ed25519PrivateKey.generate()}
+KEYS = PartnerKeys({factory_id: key.public_key() for factory_id, key in PRIVATE_KEYS.items()})
 NOW = 1_800_000_000
 WINDOW = 300
 PATH = "/v1/partners/jaif/replies"
@@ -28,7 +30,7 @@ def check(headers: dict, *, method: str = "POST", path: str = PATH, body: bytes 
 
 def signed(factory_id: str = "jaif", *, key_of: str | None = None, timestamp: int = NOW, method: str = "POST",
            path: str = PATH, body: bytes = BODY) -> dict:
-    return signing.http_headers(factory_id, KEYS.key_of(key_of or factory_id) or "", method, path, body, timestamp)
+    return signing.http_headers(factory_id, PRIVATE_KEYS[key_of or factory_id], method, path, body, timestamp)
 
 
 def refusal(headers: dict, **request) -> Refusal:
@@ -59,7 +61,7 @@ def test_a_timestamp_outside_the_window_is_refused_naming_the_window(offset):
 def test_a_timestamp_that_is_not_unix_seconds_is_refused_even_when_signed():
     headers = {**signed(), signing.HTTP_TIMESTAMP: "2027-01-15T10:00:00Z"}
     headers[signing.HTTP_SIGNATURE] = signing.sign(
-        "jaif-signing-key", signing.http_payload("2027-01-15T10:00:00Z", "POST", PATH, BODY))
+        PRIVATE_KEYS["jaif"], signing.http_payload("2027-01-15T10:00:00Z", "POST", PATH, BODY))
     refused = refusal(headers)
     assert refused.status_code == 401 and "outside the replay window" in refused.detail
 
@@ -74,11 +76,11 @@ def test_a_missing_header_is_refused_naming_it(header):
 def test_an_unknown_partner_is_refused():
     refused = refusal(signed() | {signing.HTTP_PARTNER: "not-a-factory"})
     assert (refused.status_code, refused.detail) == (
-        401, "unknown partner 'not-a-factory': no signing key is registered for it")
+        401, "unknown partner 'not-a-factory': no public key is registered for it")
 
 
 @pytest.mark.parametrize("changed", [
-    {"key_of": "ai2f"},  # another partner's key
+    {"key_of": "ai2f"},  # another partner's private key
     {"body": b'{"offer_id": "o-1", "answer": "decline"}'},  # the body changed on the way
     {"path": "/v1/partners/jaif/referrals"},  # signed for another endpoint
     {"method": "PUT"},
@@ -92,3 +94,11 @@ def test_a_partner_acting_for_another_is_forbidden_even_with_its_own_valid_signa
     path = "/v1/partners/jaif/offers"
     refused = refusal(signed("ai2f", method="GET", path=path, body=b""), method="GET", path=path, body=b"")
     assert (refused.status_code, refused.detail) == (403, "partner ai2f may not act for jaif")
+
+
+def test_a_signature_of_the_former_shared_key_scheme_is_refused_saying_what_to_send():
+    refused = refusal(signed() | {signing.HTTP_SIGNATURE: "sha256=" + "0f" * 32})
+    assert refused.status_code == 401
+    assert refused.detail == (f"signature does not match: {signing.HTTP_SIGNATURE} must be 'ed25519=' and the base64 "
+                              "Ed25519 signature, with partner jaif's private key, of "
+                              f"'<{signing.HTTP_TIMESTAMP}>\\n<METHOD>\\n<path>\\n' followed by the body")

@@ -5,7 +5,9 @@
   group `intake.partner-bridge`, `when_offered`) and keeps each offer until it is answered here or its deadline
   passes.
 - `POST /v1/partners/{factory_id}/replies`: the partner's answer to one of its offers, published on
-  `aif.referrals.replies.v1` in the partner's name and signed with its key, as the partner would.
+  `aif.referrals.replies.v1` in the partner's name. It is signed with this factory's own private key: the
+  partner's stays with the partner, and the readers accept this factory's signature as the bridge's
+  (services/runtime/partners.py).
 - `POST /v1/partners/{factory_id}/referrals`: a project the partner refers to the home factory, published on
   `aif.referrals.incoming.v1` the same way; intake's own subscriber takes it in from there (incoming.py).
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,23 +92,27 @@ RESPONSES: dict[int | str, dict] = {
     403: {"model": ErrorBody, "description": "The signing partner is not the partner of the path."},
     409: {"model": ErrorBody, "description": "The same signed request was received before (a replay)."},
 }
-UNAVAILABLE = {503: {"model": ErrorBody, "description": "The message broker did not take the message; nothing "
-                                                        "was recorded: send the request again, signed anew."}}
+UNAVAILABLE = {503: {"model": ErrorBody, "description": "The message broker did not take the message, or this "
+                                                        "factory has no key to sign it with; nothing was recorded: "
+                                                        "send the request again, signed anew."}}
 
 
-def router(runtime: Runtime, keys: PartnerKeys, window: int) -> APIRouter:
+def router(runtime: Runtime, keys: PartnerKeys, own_key: Ed25519PrivateKey | None, window: int) -> APIRouter:
+    """The bridge's routes: requests checked with the partners' public `keys`, what they send published signed
+    with this factory's `own_key` (none: every publication is refused with a 503 naming the missing key)."""
     routes = APIRouter(prefix="/v1/partners/{factory_id}", tags=["partner factories"], responses=RESPONSES)
     authenticated = Depends(require_signed_request(keys, window))
 
     async def publish(topic: Topic, envelope: Envelope, signed: SignedRequest) -> None:
-        """Publish in the partner's name, signed with its key as the partner would sign it, and return once the
-        broker has acknowledged it (acks=all); else a 503 refusal."""
-        key = keys.key_of(signed.factory_id)
-        assert key is not None  # the request was signed with it
+        """Publish in the partner's name, signed with this factory's key as the bridge relaying for the partner,
+        and return once the broker has acknowledged it (acks=all); else a 503 refusal."""
+        if own_key is None:
+            raise signed.refusal(503, "not_signing", "this factory has no signing key to publish in the partner's "
+                                                     "name (FACTORY_SIGNING_KEY_FILE); nothing was recorded")
         value = envelope.model_dump_json().encode()
         try:
             await runtime.broker.publish(value, topic=topic.name, key=envelope.subject.encode(), headers={
-                "content-type": "application/cloudevents+json", signing.KAFKA_HEADER: signing.sign(key, value)})
+                "content-type": "application/cloudevents+json", signing.KAFKA_HEADER: signing.sign(own_key, value)})
         except Exception as error:  # noqa: BLE001 - whatever failed, nothing is recorded: the partner sends again
             log.exception("partner bridge: publishing on %s for partner %s failed", topic.name, signed.factory_id)
             raise signed.refusal(503, "broker_unavailable",

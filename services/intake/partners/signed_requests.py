@@ -63,21 +63,22 @@ def may_not_act(partner: str, other: str) -> str:
 
 def authenticate(keys: PartnerKeys, headers: Mapping[str, str | None], *, method: str, path: str, body: bytes,
                  factory_id: str, now: float, window: int) -> SignedRequest:
-    """The request of partner `headers[X-AIF-Partner]`, after checking that it signed it with its own key, within
-    `window` seconds of `now` (Unix seconds), and acts for itself (`factory_id` of the path); else a Refusal
-    naming what is wrong. Whether the request was seen before is checked in its transaction (`remember`)."""
+    """The request of partner `headers[X-AIF-Partner]`, after checking that it signed it with its own private key
+    (checked with its public key), within `window` seconds of `now` (Unix seconds), and acts for itself
+    (`factory_id` of the path); else a Refusal naming what is wrong. Whether the request was seen before is
+    checked in its transaction (`remember`)."""
     if missing := [name for name in HEADERS if not headers.get(name)]:
         raise Refusal(401, "unauthorized", f"missing header {', '.join(missing)}: every bridge request carries "
-                                           f"{', '.join(HEADERS)}, signed with the partner's key")
+                                           f"{', '.join(HEADERS)}, signed with the partner's private key")
     partner, timestamp, signature = (str(headers[name]) for name in HEADERS)
     key = keys.key_of(partner)
     if key is None:
-        raise Refusal(401, "unauthorized", f"unknown partner {partner!r}: no signing key is registered for it")
-    if not signing.matches(key, signing.http_payload(timestamp, method, path, body), signature):
+        raise Refusal(401, "unauthorized", f"unknown partner {partner!r}: no public key is registered for it")
+    if not signing.verify(key, signing.http_payload(timestamp, method, path, body), signature):
         raise Refusal(401, "unauthorized",
-                      f"signature does not match: {signing.HTTP_SIGNATURE} must be 'sha256=' and the hex HMAC-SHA256, "
-                      f"with partner {partner}'s signing key, of '<{signing.HTTP_TIMESTAMP}>\\n<METHOD>\\n<path>\\n' "
-                      "followed by the body")
+                      f"signature does not match: {signing.HTTP_SIGNATURE} must be '{signing.SCHEME}' and the base64 "
+                      f"Ed25519 signature, with partner {partner}'s private key, of "
+                      f"'<{signing.HTTP_TIMESTAMP}>\\n<METHOD>\\n<path>\\n' followed by the body")
     if not re.fullmatch(r"[0-9]{1,12}", timestamp) or abs(now - int(timestamp)) > window:
         raise Refusal(401, "unauthorized",
                       f"{signing.HTTP_TIMESTAMP} {timestamp!r} is outside the replay window of {window} s around "
@@ -99,8 +100,8 @@ def require_signed_request(keys: PartnerKeys, window: int):
                                                 description="Unix time of the request, in seconds.")] = None,
         signature: Annotated[str | None, Header(
             alias=signing.HTTP_SIGNATURE,
-            description="`sha256=<hex>`: HMAC-SHA256 with the partner's key of `<timestamp>\\n<METHOD>\\n<path>\\n` "
-                        "followed by the body.")] = None,
+            description="`ed25519=<base64>`: the Ed25519 signature, with the partner's private key, of "
+                        "`<timestamp>\\n<METHOD>\\n<path>\\n` followed by the body.")] = None,
     ) -> SignedRequest:
         try:
             return authenticate(keys, dict(zip(HEADERS, (partner, timestamp, signature))), method=request.method,
