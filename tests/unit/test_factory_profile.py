@@ -81,7 +81,7 @@ def test_the_selected_profile_names_the_factory_in_the_applicants_emails(tmp_pat
     # Then the applicant reads that factory's names and gets the email from its sender
     assert written == [
         "Your AI project is accepted by the Moselle AI Factory",
-        "Good news: the Moselle AI Factory (M-AIF) will take on your project. One of our eight experts will contact "
+        "Good news: the Moselle AI Factory (M-AIF) will take on your project. One of our experts will contact "
         "you to start with training and an assessment.",
         "Your AI project: MIMER - The Swedish AI Innovation Factory (SE) is the right AI Factory for it",
         "Your project fits MIMER - The Swedish AI Innovation Factory (SE) better than the Moselle priorities.",
