@@ -1,5 +1,6 @@
-"""The home factory is configuration: the services name no factory of their own, and the factory profile that
-FACTORY_PROFILE selects gives the names an applicant reads."""
+"""The home factory is configuration: the services (code, templates, pages) and the contracts name no factory of
+their own, and the factory profile that FACTORY_PROFILE selects gives the names an applicant reads and the decisions
+triage and routing make; a second real profile, Pharos's, shows it."""
 
 from __future__ import annotations
 
