@@ -156,7 +156,8 @@ class DecisionMade(_Model):
 
     application_id: str
     outcome: Outcome = Field(description="accept_local, forward, decline or review.")
-    factory_id: str | None = Field(default=None, description="The factory that takes it: the home factory or a partner.")
+    factory_id: str | None = Field(default=None,
+                                   description="The factory that takes it: the home factory or a partner.")
     reasons: list[str] = Field(description="Sentences the decision rests on.")
     policy_version: str = Field(description="Version of the policy the decision applied.")
     decided_by: str = Field(description="'routing' for an automatic decision, else the staff member's name.")

@@ -156,12 +156,12 @@ def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | Non
         return None
     tied = [case.signals["home-link"]] if "home-link" in case.flags else []
     if case.readiness < policy.accept_readiness_min:
-        return _review(f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) but its readiness "
-                       f"({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see what "
-                       "it needs first.", "not-ready")
+        return _review(f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) but its "
+                       f"readiness ({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see "
+                       "what it needs first.", "not-ready")
     return Decision("accept_local", scope.home_factory, (
-        f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) and is ready enough (readiness "
-        f"{case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
+        f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) and is ready enough "
+        f"(readiness {case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
 
 
 def best_partner(case: Case, scope: Scope, policy: Policy) -> Decision | None:

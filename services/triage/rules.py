@@ -23,8 +23,9 @@ def priority_rules(findings: tuple[Finding, ...], reference: Reference, policy: 
             points = min(policy.priority_sector_points, budget)
             budget -= points
             capped = "" if points else f"; the priority fit is already at its cap of {policy.priority_cap}"
-            rules.append(Rule("priority-sector", points, f"Sector '{finding.sector}' is one of the {reference.home_name} "
-                                                         f"priorities{because(finding)}{capped}: +{points}"))
+            rules.append(Rule("priority-sector", points,
+                              f"Sector '{finding.sector}' is one of the {reference.home_name} priorities"
+                              f"{because(finding)}{capped}: +{points}"))
     elsewhere = [f for f in findings if f.sector in reference.not_prioritised]
     if elsewhere and not rules:  # one penalty, however many such sectors
         names = " and ".join(f"'{f.sector}'" for f in elsewhere)

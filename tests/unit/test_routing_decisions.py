@@ -140,5 +140,5 @@ def test_a_decision_names_both_policy_versions_and_the_scoring_rules_it_rests_on
     decision = when_application_scored_decide_route(scored(samples.MOSELLE_RE), REFERENCE, POLICY)
     assert decision.policy_version == f"{load_triage_policy().version}+{POLICY.version}"
     assert decision.reasons[0].startswith("The project sits in one of the L-AIF priorities")
-    assert "Sector 'insurance' is one of the L-AIF priorities (declared; text mentions 'réassurance', 'sinistres'): +30" in (
-        decision.reasons)
+    assert ("Sector 'insurance' is one of the L-AIF priorities (declared; text mentions 'réassurance', 'sinistres'): "
+            "+30") in decision.reasons
