@@ -30,7 +30,7 @@ from faststream.security import SASLScram512
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
-from contracts import reference, schemas, signing
+from contracts import profile, reference, schemas, signing
 from contracts.envelope import Envelope
 from contracts.topics import ALL, OFFERS, PUBLISHED, REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
 
@@ -81,9 +81,10 @@ def _reader_of(payload: type[BaseModel]) -> Callable:
 def _generated() -> dict:
     """FastStream's document: a broker that never connects, with a publisher for every topic the application
     writes and a subscriber for every topic partners write."""
+    home = profile.selected().identity.name
     broker = KafkaBroker("127.0.0.1:9092", specification_url="{bootstrap}",
                          security=SASLScram512(PARTNER, "<password>", use_ssl=True),
-                         description="The Luxembourg AI Factory's Kafka cluster.")
+                         description=f"The {home}'s Kafka cluster.")
     for topic in PUBLISHED:
         if topic.signed_by:
             broker.subscriber(topic.name, title=topic.name, description=_description(topic))(
@@ -93,10 +94,10 @@ def _generated() -> dict:
                              description=_description(topic))
     spec = AsyncAPI(
         broker, title=TITLE, version=VERSION,
-        description="Events of the Luxembourg AI Factory's application routing, as CloudEvents 1.0 envelopes in "
+        description=f"Events of the {home}'s application routing, as CloudEvents 1.0 envelopes in "
                     f"structured JSON mode ({CONTENT_TYPE}).\n\nA partner factory signs in to Kafka as its own "
                     f"SASL/SCRAM-SHA-512 user over TLS, reads the offers made to it on {OFFERS.name} in consumer "
-                    f"group {PARTNER}, answers them on {REFERRAL_REPLIES.name} and refers projects to Luxembourg on "
+                    f"group {PARTNER}, answers them on {REFERRAL_REPLIES.name} and refers projects to the {home} on "
                     f"{REFERRALS_INCOMING.name}. "
                     f"What it sends has the envelope source {signing.partner_source(PARTNER)} and is signed "
                     f"with its own key in the {signing.KAFKA_HEADER} header.")

@@ -1,7 +1,7 @@
 """One typed loader for every YAML file of the project: a pydantic model says what the file holds, and a file that
 does not hold it stops the service at start-up with the file, each wrong key and the type it expected.
 
-    policy = load_yaml(Path("profiles/lux-aif/routing/policy.yaml"), RoutingPolicyFile)
+    policy = load_yaml(Path("profiles/default/routing/policy.yaml"), RoutingPolicyFile)
 
 The models forbid keys they do not know (a misspelt key is an error, not a silent default) unless they say
 otherwise; values are taken as YAML gives them: a string where a number is expected is an error, not a guess. What

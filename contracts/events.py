@@ -88,7 +88,7 @@ PARTNER_CHANNEL = "partner:"
 
 
 def referring_partner(channel: str) -> str | None:
-    """The partner factory that referred an application to Luxembourg, from its channel; None for 'web', 'api'."""
+    """The partner factory that referred an application to the home factory, from its channel; None for 'web', 'api'."""
     return channel.removeprefix(PARTNER_CHANNEL) if channel.startswith(PARTNER_CHANNEL) else None
 
 
@@ -139,12 +139,12 @@ class Signal(_Model):
 
 
 class ApplicationScored(_Model):
-    """Triage found the project's sectors and scored it against the L-AIF priorities and every partner."""
+    """Triage found the project's sectors and scored it against the home factory's priorities and every partner."""
 
     application_id: str
     policy_version: str = Field(description="Version of the scoring policy that produced the scores.")
     sectors: list[SectorFinding]
-    priority_score: int = Field(description="Fit with the L-AIF priority sectors.")
+    priority_score: int = Field(description="Fit with the home factory's priority sectors.")
     readiness_score: int = Field(description="Readiness of data and project stage.")
     total_score: int
     rules: list[RuleResult] = Field(description="Every rule that applied, with its points and reason.")
@@ -164,7 +164,7 @@ class ApplicationScored(_Model):
     data_readiness: DataReadiness | None = None
     stage: Stage | None = None
     referred_by: str | None = Field(default=None, description="The partner factory that referred the project to "
-                                    "Luxembourg; it is never offered back to it.")
+                                    "the home factory; it is never offered back to it.")
     hops: list[str] = Field(default_factory=list, description=HOPS)
     offer: OfferAnswered | None = Field(default=None, description=OFFER)
 
@@ -174,13 +174,14 @@ class DecisionMade(_Model):
 
     application_id: str
     outcome: Outcome = Field(description="accept_local, forward, decline or review.")
-    factory_id: str | None = Field(default=None, description="The factory that takes it: lux-aif or a partner.")
+    factory_id: str | None = Field(default=None,
+                                   description="The factory that takes it: the home factory or a partner.")
     reasons: list[str] = Field(description="Sentences the decision rests on.")
     policy_version: str = Field(description="Version of the policy the decision applied.")
     decided_by: str = Field(description="'routing' for an automatic decision, else the staff member's name.")
     consent_to_share: bool
     applicant: Applicant
-    expert_id: str | None = Field(default=None, description="The L-AIF expert who takes an accepted project.")
+    expert_id: str | None = Field(default=None, description="The home factory's expert who takes an accepted project.")
     expert_name: str | None = Field(default=None, description="That expert's name, for the applicant.")
     waiting_for_expert: bool = Field(default=False,
                                      description="Accepted, but every fitting expert is at capacity: it waits.")
@@ -229,12 +230,12 @@ class ReferredProject(_Model):
 
 
 class ReferralOffered(_Model):
-    """The L-AIF offers an application to one partner factory (on that partner's own topic)."""
+    """The home factory offers an application to one partner factory (on that partner's own topic)."""
 
     application_id: str
     offer_id: str = Field(description="Id of this offer; a reply names it.")
     factory_id: str = Field(description="The partner factory the offer is for.")
-    from_factory: str = Field(description="The factory that refers the project: 'lux-aif'.")
+    from_factory: str = Field(description="The factory that refers the project: the home factory.")
     attempt: int = Field(description="1 for the first partner asked, 2 for the next, ...")
     answer_by: datetime = Field(description="Deadline of the answer; after it the offer is escalated.")
     project: ReferredProject
@@ -274,7 +275,7 @@ class ReferralUpdated(_Model):
 
 
 class ReferralIncoming(_Model):
-    """A partner factory refers a project that fits Luxembourg (on the shared incoming topic); intake takes it
+    """A partner factory refers a project that fits the home factory (on the shared incoming topic); intake takes it
     in as an application whose channel is 'partner:<factory-id>'."""
 
     referral_id: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
@@ -285,7 +286,7 @@ class ReferralIncoming(_Model):
     project: Project
     consent: Consent = Field(description="The applicant's consent as the referring partner collected it.")
     note: str | None = Field(default=None, max_length=2000,
-                             description="Why the partner thinks the project fits Luxembourg.")
+                             description="Why the partner thinks the project fits the home factory.")
 
 
 class OverrideRequested(_Model):
@@ -295,7 +296,7 @@ class OverrideRequested(_Model):
     application_id: str
     outcome: Outcome = Field(description="accept_local, forward, decline or review.")
     factory_id: str | None = Field(default=None, description="For forward, the partner factory chosen; for "
-                                   "accept_local, the home factory (lux-aif); else none.")
+                                   "accept_local, the home factory; else none.")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
                         description="Why the staff member changes the decision; the applicant reads it.")
     requested_by: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
@@ -340,7 +341,7 @@ class JourneyStepRecorded(_Model):
                                  "the expert confirmed, by directory id.")
     datasets: list[str] = Field(default_factory=list, description="At the PoC step: the shared datasets attached, "
                                 "by catalogue id.")
-    expert_id: str | None = Field(default=None, description="The L-AIF expert who carries the project.")
+    expert_id: str | None = Field(default=None, description="The home factory's expert who carries the project.")
     recorded_by: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
                              description="The staff member's display name.")
     staff_username: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,

@@ -1,5 +1,6 @@
-"""The factory profile: the directory of data that makes an instance of Aiguillage one factory's (today
-`profiles/lux-aif/`), selected by one setting, FACTORY_PROFILE. Every service reads the same one.
+"""The factory profile: the directory of data that makes an instance of Aiguillage one factory's, selected by one
+setting, FACTORY_PROFILE (unset: `profiles/default`, a link to the profile the repository runs by default). Every
+service reads the same one.
 
 `profile.yaml` holds the factory's identity (its id in the network's reference file, its names, country, the
 sender of its emails, its public address), the languages it writes to applicants in, its priorities and, in each
@@ -11,7 +12,8 @@ language, the words that name it; beside it are the files the services read as p
     routing/experts.yaml            the experts who take accepted projects
     journey/solution_providers.sample.yaml, journey/datasets.sample.yaml   what an expert suggests
 
-A profile of the wrong shape stops the service at start-up with the file and each wrong field.
+Each file but the earlier triage policies is required. A profile without one, or of the wrong shape, stops the
+service at start-up with the file and each missing or wrong field.
 
 The texts of the pages, emails and reasons name the factory by `$word` (`$name`, `$of_country`, ...), which
 `Profile.worded` fills with the profile's word in the text's language: a text's grammar stays the service's, the
@@ -27,9 +29,9 @@ from pathlib import Path
 from string import Template
 from typing import Literal, TypeVar
 
-from contracts.config_files import FileModel, Items, load_yaml
+from contracts.config_files import ConfigFileError, FileModel, Items, load_yaml
 
-DEFAULT_PROFILE = Path(__file__).parents[1] / "profiles" / "lux-aif"
+DEFAULT_PROFILE = Path(__file__).parents[1] / "profiles" / "default"
 Language = Literal["en", "fr", "de"]  # those the pages and emails are written in
 LANGUAGES: tuple[Language, ...] = ("en", "fr", "de")
 T = TypeVar("T")
@@ -43,6 +45,7 @@ FILES: dict[FileName, str] = {
     "solution_providers": "journey/solution_providers.sample.yaml",
     "datasets": "journey/datasets.sample.yaml",
 }
+OPTIONAL: frozenset[FileName] = frozenset({"earlier_triage_policies"})  # a profile may keep none
 
 
 class Priorities(FileModel):
@@ -55,12 +58,13 @@ class Priorities(FileModel):
 
 
 class Words(FileModel):
-    """The words that name the factory and its country in one language, as the texts use them."""
+    """The words that name the factory and its country in one language, as the texts use them (each profile's
+    `profile.yaml` shows them in use)."""
 
-    country: str  # the country as subject or object: 'Luxembourg', 'le Luxembourg'
-    in_country: str  # 'in Luxembourg', 'au Luxembourg'
-    of_country: str  # "Luxembourg's", 'du Luxembourg', 'Luxemburgs'
-    the_priorities: str  # its priorities compared with a partner: 'the Luxembourg priorities'
+    country: str  # the country as subject or object, with the article the language gives it
+    in_country: str  # 'in <country>', with the language's preposition
+    of_country: str  # the country's, as a possessive
+    the_priorities: str  # its priorities compared with a partner: 'the <country> priorities'
     priorities: str  # its priority sectors in a few words
     priorities_in_full: str  # the same, with the sectors each one covers
 
@@ -116,11 +120,16 @@ class Profile:
 
 @cache
 def load(directory: Path) -> Profile:
-    """The profile in `directory`; a missing or wrong `profile.yaml` raises ConfigFileError naming it and each
-    wrong field."""
-    return Profile(directory, load_yaml(directory / "profile.yaml", ProfileFile))
+    """The profile in `directory`; a missing or wrong `profile.yaml`, or a missing file beside it, raises
+    ConfigFileError naming the file and each missing or wrong field."""
+    loaded = Profile(directory, load_yaml(directory / "profile.yaml", ProfileFile))
+    for name in FILES:
+        if name not in OPTIONAL and not loaded.file(name).is_file():
+            raise ConfigFileError(str(loaded.file(name)), f"missing: every factory profile holds its {FILES[name]} "
+                                                          "(contracts/profile.py)")
+    return loaded
 
 
 def selected() -> Profile:
-    """The profile FACTORY_PROFILE names (a directory), else Luxembourg's."""
+    """The profile FACTORY_PROFILE names (a directory), else the default one."""
     return load(Path(os.environ.get("FACTORY_PROFILE") or DEFAULT_PROFILE))

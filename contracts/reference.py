@@ -52,7 +52,7 @@ class Factory:
 class Reference:
     version: str
     home_factory: str
-    home_name: str  # its short name, as the reasons write it ('L-AIF')
+    home_name: str  # its short name, as the reasons write it
     home_place: str  # its country's name in English, as the reasons write it
     priorities: tuple[str, ...]
     not_in_scope: tuple[str, ...]

@@ -47,11 +47,11 @@ SUBJECTS = worded({
 
 OPENINGS = worded({
     "accept_local": {
-        "en": "Good news: the $name ($short_name) will take on your project. One of our eight experts will "
+        "en": "Good news: the $name ($short_name) will take on your project. One of our experts will "
               "contact you to start with training and an assessment.",
-        "fr": "Bonne nouvelle : la $name ($short_name) prend en charge votre projet. L'un de nos huit "
-              "experts vous contactera pour commencer par une formation et une évaluation.",
-        "de": "Gute Nachricht: Die $name ($short_name) übernimmt Ihr Projekt. Eine oder einer unserer acht "
+        "fr": "Bonne nouvelle : la $name ($short_name) prend en charge votre projet. L'un de nos experts "
+              "vous contactera pour commencer par une formation et une évaluation.",
+        "de": "Gute Nachricht: Die $name ($short_name) übernimmt Ihr Projekt. Eine oder einer unserer "
               "Fachleute meldet sich, um mit Schulung und Bewertung zu beginnen.",
     },
     "forward": {

@@ -117,9 +117,11 @@ def nothing_to_go_on(case: Case, scope: Scope, policy: Policy) -> Decision | Non
 
 
 def home_language(case: Case, scope: Scope, policy: Policy) -> Decision | None:
+    if "language" in scope.priorities:  # the home factory's own priority: priority_project takes it
+        return None
     if scope.home_country in case.languages and any(s.name == "language" for s in case.sectors):
         return _review(f"A language model for the national language of {scope.home_country}: no partner "
-                       f"specialises in it, and it is not an {scope.home_name} priority; staff decide.",
+                       f"specialises in it, and it is not one of the {scope.home_name} priorities; staff decide.",
                        "home-language")
     return None
 
@@ -155,12 +157,12 @@ def priority_project(case: Case, scope: Scope, policy: Policy) -> Decision | Non
         return None
     tied = [case.signals["home-link"]] if "home-link" in case.flags else []
     if case.readiness < policy.accept_readiness_min:
-        return _review(f"The project sits in an {scope.home_name} priority ({', '.join(sectors)}) but its readiness "
-                       f"({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see what "
-                       "it needs first.", "not-ready")
+        return _review(f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) but its "
+                       f"readiness ({case.readiness}) is below {policy.accept_readiness_min}: an intake expert will see "
+                       "what it needs first.", "not-ready")
     return Decision("accept_local", scope.home_factory, (
-        f"The project sits in an {scope.home_name} priority ({', '.join(sectors)}) and is ready enough (readiness "
-        f"{case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
+        f"The project sits in one of the {scope.home_name} priorities ({', '.join(sectors)}) and is ready enough "
+        f"(readiness {case.readiness}, at least {policy.accept_readiness_min}).", *tied), "priority-project")
 
 
 def offer_outside_the_priorities(case: Case, scope: Scope, policy: Policy) -> Decision | None:

@@ -53,9 +53,10 @@ class ExpertEntry(FileModel):
 
 class RosterFile(FileModel):
     """routing/experts.yaml of the factory profile: the roster, versioned; `default_max_active` for the experts
-    that name no `max_active`."""
+    that name no `max_active`; `sample` for a roster of invented placeholders, not real people."""
 
     version: str = "unversioned"
+    sample: bool = False
     default_max_active: int = Field(default=5, ge=0)
     experts: list[ExpertEntry]
 
@@ -73,6 +74,11 @@ def load_experts(path: Path = DEFAULT_EXPERTS, max_active: int | None = None) ->
 
 def roster_version(path: Path = DEFAULT_EXPERTS) -> str:
     return load_yaml(path, RosterFile).version
+
+
+def roster_is_sample(path: Path = DEFAULT_EXPERTS) -> bool:
+    """The roster holds invented placeholders (a profile's sample), not the factory's real experts."""
+    return load_yaml(path, RosterFile).sample
 
 
 def assign(experts: tuple[Expert, ...], sectors: list[str], active: dict[str, int]) -> Assignment:

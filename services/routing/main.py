@@ -14,7 +14,7 @@ from contracts.topics import (
     APPLICATION_SCORED, ERASURE_REQUESTED, JOURNEY_STEP_RECORDED, OVERRIDE_REQUESTED, REFERRAL_REPLIES, replies_to,
 )
 from services.routing import privacy, store
-from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_version
+from services.routing.experts import DEFAULT_EXPERTS, in_turn, load_experts, roster_is_sample, roster_version
 from services.routing.handlers import load_policy
 from services.routing.reactions import Routing
 from services.runtime.reactions import Reactions, on
@@ -89,6 +89,7 @@ async def experts_and_queue() -> dict:
         waiting = in_turn(await store.waiting_queue(session))
     return {
         "roster_version": roster_version(settings.experts_file),
+        "sample_roster": roster_is_sample(settings.experts_file),
         "experts": [{"id": e.id, "name": e.name, "skills": list(e.skills), "active": active.get(e.id, 0),
                      "max_active": e.max_active} for e in experts],
         "waiting": [{"application_id": w.application_id, "sectors": list(w.sectors),

@@ -23,15 +23,16 @@ def priority_rules(findings: tuple[Finding, ...], reference: Reference, policy: 
             points = min(policy.priority_sector_points, budget)
             budget -= points
             capped = "" if points else f"; the priority fit is already at its cap of {policy.priority_cap}"
-            rules.append(Rule("priority-sector", points, f"Sector '{finding.sector}' is an {reference.home_name} "
-                                                         f"priority{because(finding)}{capped}: +{points}"))
+            rules.append(Rule("priority-sector", points,
+                              f"Sector '{finding.sector}' is one of the {reference.home_name} priorities"
+                              f"{because(finding)}{capped}: +{points}"))
     elsewhere = [f for f in findings if f.sector in reference.not_prioritised]
     if elsewhere and not rules:  # one penalty, however many such sectors
         names = " and ".join(f"'{f.sector}'" for f in elsewhere)
         home = reference.home_name
-        subject = (f"Sector {names} is not an {home} priority; other AI Factories are further ahead in it"
+        subject = (f"Sector {names} is not one of the {home} priorities; other AI Factories are further ahead in it"
                    if len(elsewhere) == 1 else
-                   f"Sectors {names} are not {home} priorities; other AI Factories are further ahead in them")
+                   f"Sectors {names} are not among the {home} priorities; other AI Factories are further ahead in them")
         rules.append(Rule("not-prioritised", policy.not_prioritised_points,
                           f"{subject}{because(*elsewhere)}: {policy.not_prioritised_points}"))
     if not findings:

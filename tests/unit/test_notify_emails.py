@@ -114,11 +114,11 @@ def test_a_project_declined_by_staff_is_not_told_about_a_military_purpose(langua
 def test_the_reasons_are_listed_in_the_body():
     # Given a decision resting on two sentences, for a French applicant
     reasons = ("The project fits the L-AIF priorities (fit 60, at least 30).",
-               "Sector 'insurance' is an L-AIF priority (declared): +30")
+               "Sector 'insurance' is one of the L-AIF priorities (declared): +30")
     sent = email("accept_local", language="fr", reasons=reasons)
     # Then the body lists them under 'Pourquoi :' and ends with the signature
     assert ("Pourquoi (détail de l'évaluation, en anglais) :\n- The project fits the L-AIF priorities (fit 60, at least 30).\n"
-            "- Sector 'insurance' is an L-AIF priority (declared): +30\n\n") in sent.body
+            "- Sector 'insurance' is one of the L-AIF priorities (declared): +30\n\n") in sent.body
     assert sent.body.endswith("Cordialement,\nLe guichet unique de la Luxembourg AI Factory\n")
 
 

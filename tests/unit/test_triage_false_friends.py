@@ -87,4 +87,4 @@ def test_health_and_life_sciences_together_cost_one_penalty(model):
                    data_readiness="ready", stage="pilot", country="LU", reference=REFERENCE, policy=POLICY)
     # Then one rule names both sectors and takes 20 points once
     assert [(r.points, r.reason.split(";")[0]) for r in scores.priority] == [
-        (-20, "Sectors 'health' and 'life-sciences' are not L-AIF priorities")]
+        (-20, "Sectors 'health' and 'life-sciences' are not among the L-AIF priorities")]

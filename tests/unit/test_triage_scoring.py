@@ -27,14 +27,15 @@ def test_a_priority_sector_gives_30_points_with_a_sentence_naming_it():
     # Given Orbital Lux, a Luxembourg start-up, writing about satellites
     scores = scored("Collision avoidance for small satellites in low orbit")
     # Then the space sector gives +30, and the sentence says why, with the words of the text
-    assert sentences(scores) == [(30, "Sector 'space' is an L-AIF priority (text mentions 'satellites', 'orbit'): +30")]
+    assert sentences(scores) == [(30, "Sector 'space' is one of the L-AIF priorities (text mentions 'satellites', "
+                                      "'orbit'): +30")]
 
 
 def test_a_declared_priority_sector_says_it_was_declared():
     # Given a reinsurer declaring 'insurance' without writing an insurance word
     scores = scored("Better models for storms and hail", declared=["insurance"])
     # Then the sentence says the sector was declared
-    assert (30, "Sector 'insurance' is an L-AIF priority (declared): +30") in sentences(scores)
+    assert (30, "Sector 'insurance' is one of the L-AIF priorities (declared): +30") in sentences(scores)
 
 
 def test_two_priority_sectors_reach_the_cap_of_60():
@@ -56,8 +57,8 @@ def test_health_alone_gives_the_not_prioritised_penalty():
     # Given Rhein Radiologie, a German clinic group, supporting radiology diagnosis
     scores = scored("Radiology support for the radiologists of our hospital", declared=["health"])
     # Then health costs 20 points, and the sentence says other factories are further ahead, with the text's words
-    assert sentences(scores) == [(-20, "Sector 'health' is not an L-AIF priority; other AI Factories are further "
-                                       "ahead in it (declared; text mentions 'Radiology', 'radiologists', "
+    assert sentences(scores) == [(-20, "Sector 'health' is not one of the L-AIF priorities; other AI Factories are "
+                                       "further ahead in it (declared; text mentions 'Radiology', 'radiologists', "
                                        "'hospital'): -20")]
 
 

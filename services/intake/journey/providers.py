@@ -19,7 +19,7 @@ from contracts import profile, reference
 from contracts.config_files import ConfigFileError, FileModel, Items, Label, load_yaml
 
 DEFAULT_DIRECTORY = profile.selected().file("solution_providers")
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "lb": "Luxembourgish"}
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "lb": "Luxembourgish", "el": "Greek"}
 SECTOR_POINTS, LANGUAGE_POINTS, SKILL_POINTS = 3, 2, 1
 
 
