@@ -116,21 +116,22 @@ def partner_acls() -> list[dict[str, str]]:
 def _headers(topic: Topic) -> dict:
     properties = {"content-type": {"type": "string", "const": CONTENT_TYPE,
                                    "description": "The value is a CloudEvent in structured JSON mode."}}
-    if topic.signed_by:
+    if topic.signer:
         properties[signing.KAFKA_HEADER] = {
             "type": "string",
             "pattern": f"^{re.escape(signing.SCHEME)}[A-Za-z0-9+/]{{86}}==$",
             "description": f"{signing.SCHEME}<standard base64 of the Ed25519 signature of the message value, the "
-                           "envelope's JSON bytes exactly as sent, with the private key of the partner factory the "
-                           "envelope source names; readers check it with that partner's registered public key>; "
-                           f"data.{topic.signed_by} must name that same partner. With OpenSSL 3, the value in "
+                           "envelope's JSON bytes exactly as sent, with the private key of the factory the envelope "
+                           "source names (the partner on what partners write, the home factory on what it sends "
+                           "them); readers check it with that factory's registered public key>; "
+                           f"data.{topic.signer} must name that same partner. With OpenSSL 3, the value in "
                            "value.json: openssl pkeyutl -sign -inkey key.pem -rawin -in value.json | base64 -w0 "
                            "(a key pair: openssl genpkey -algorithm ed25519 -out key.pem)",
             "x-signature": {
                 "algorithm": "Ed25519", "input": "$message.payload", "encoding": "base64", "prefix": signing.SCHEME,
-                "key": "the partner factory's own Ed25519 private key; its public key (base64 of the raw 32 bytes) "
-                       "is registered with the factory it writes to",
-                "signer": "$message.payload#/source", "claimed": f"$message.payload#/data/{topic.signed_by}",
+                "key": "the signing factory's own Ed25519 private key; its public key (base64 of the raw 32 bytes) "
+                       "is registered with the factory that reads the message",
+                "signer": "$message.payload#/source", "claimed": f"$message.payload#/data/{topic.signer}",
             },
         }
     return {"type": "object", "properties": properties, "required": list(properties)}
@@ -146,7 +147,7 @@ def _envelope_rules(topic: Topic) -> dict:
     version (readers refuse any other) and, from a partner, the partner's own source."""
     properties = {"type": {"const": topic.event_type},
                   "dataschema": {"const": topic.dataschema, "description": "Readers refuse any other."}}
-    if topic.signed_by:
+    if topic.signer:
         properties["source"] = {
             "type": "string", "pattern": f"^{re.escape(signing.PARTNER_SOURCE_PREFIX)}.+$",
             "description": f"{signing.partner_source(PARTNER)}: the sending partner factory, whose private key "
@@ -234,7 +235,7 @@ def _example(topic: Topic, envelope: dict) -> dict:
     """A message of `topic` with its Kafka headers; a partner's is signed with EXAMPLE_SIGNING_KEY."""
     headers = {"content-type": CONTENT_TYPE}
     summary = f"A message on {topic.name}, keyed by {envelope['data'][topic.key]}."
-    if topic.signed_by:
+    if topic.signer:
         headers[signing.KAFKA_HEADER] = signing.sign(EXAMPLE_SIGNING_KEY, example_value(envelope))
         summary += (" Signed with the example private key (PKCS8 PEM, its one line of base64: "
                     f"{EXAMPLE_PRIVATE_KEY_PEM.splitlines()[1]}) over the payload as compact JSON, keys in "

@@ -41,6 +41,12 @@ class Topic:
     config: tuple[tuple[str, str], ...] = ()
 
     @property
+    def signer(self) -> str | None:
+        """The payload field naming the factory that signs each message: the partner that writes it, or this
+        factory on what it writes for another; None for a topic no other factory reads or writes."""
+        return self.signed_by or self.signs
+
+    @property
     def dlq(self) -> str:
         return self.name + DLQ_SUFFIX
 

@@ -67,7 +67,7 @@ def test_a_partner_facing_channel_gives_its_headers_key_and_payload(topic):
     assert channel["address"] == topic.name
     # Headers: the content type always, the signature exactly where the partner signs
     assert message["headers"]["properties"]["content-type"]["const"] == "application/cloudevents+json"
-    assert (signing.KAFKA_HEADER in message["headers"]["required"]) == bool(topic.signed_by)
+    assert (signing.KAFKA_HEADER in message["headers"]["required"]) == bool(topic.signer)
     # Key: a payload field, named where its value comes from
     assert message["bindings"]["kafka"]["key"]["x-location"] == f"$message.payload#/data/{topic.key}"
     assert topic.key in topic.payload.model_fields
@@ -83,10 +83,10 @@ def test_the_signature_is_required_exactly_on_the_topics_partners_sign(topic):
     document = asyncapi.document()
     headers = message_of(document, document["channels"][topic.name])["headers"]
     assert (signing.KAFKA_HEADER in headers["properties"]) == (signing.KAFKA_HEADER in headers["required"]) \
-        == bool(topic.signed_by)
+        == bool(topic.signer)
 
 
-@pytest.mark.parametrize("topic", [t for t in topics.PUBLISHED if t.signed_by], ids=lambda t: t.name)
+@pytest.mark.parametrize("topic", [t for t in topics.PUBLISHED if t.signer], ids=lambda t: t.name)
 def test_the_signature_rule_of_the_document_is_the_one_readers_check(topic):
     document = asyncapi.document()
     message = message_of(document, document["channels"][topic.name])
@@ -97,7 +97,7 @@ def test_the_signature_rule_of_the_document_is_the_one_readers_check(topic):
     assert (rule["algorithm"], rule["input"], rule["encoding"]) == ("Ed25519", "$message.payload", "base64")
     signature = rule["prefix"] + base64.b64encode(key.sign(value)).decode()
     assert re.fullmatch(header["pattern"], signature) and signing.verify(key.public_key(), value, signature)
-    assert rule["claimed"] == f"$message.payload#/data/{topic.signed_by}"
+    assert rule["claimed"] == f"$message.payload#/data/{topic.signer}"
     # And the source it names must be the partner's own
     source = message["payload"]["allOf"][1]["properties"]["source"]["pattern"]
     assert re.fullmatch(source, signing.partner_source("jaif")) and not re.fullmatch(source, "/aiguillage/routing")
@@ -167,7 +167,7 @@ def test_the_consumer_groups_are_operation_bindings():
               if "bindings" in operation}
     for topic in (topics.REFERRAL_REPLIES, topics.REFERRALS_INCOMING):
         assert operations[topic.name]["action"] == "receive"
-        assert services_groups[groups[topic.name]["const"]] == (topic.name,)
+        assert topic.name in services_groups[groups[topic.name]["const"]]
     # Partners read their offers in the group named by their factory id
     assert groups[topics.OFFERS.name]["examples"] == [factory.id for factory in reference.load().partners]
     assert set(groups) == {topics.REFERRAL_REPLIES.name, topics.REFERRALS_INCOMING.name, topics.OFFERS.name}

@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts import asyncapi, reference, signing, topics
 from contracts.envelope import Envelope, derived_event_id, now
-from contracts.events import EmailSent, JourneyStepRecorded, OverrideRequested, ReferralIncoming
+from contracts.events import (
+    Applicant, DecisionMade, EmailSent, JourneyStepRecorded, OfferAnswered, OverrideRequested, ReferralIncoming,
+)
 from infra import samples
 from infra.partner_simulator import ANSWERS, referral, reply_to
 from services.intake.privacy import APPLICANT_REQUEST, erasure_of
@@ -33,7 +35,9 @@ from tests.contract.test_schemas import committed
 from tests.unit.test_triage_handler import submitted
 
 REFERENCE = reference.load()
-PRIVATE_KEYS = {factory.id: Ed25519PrivateKey.generate() for factory in REFERENCE.partners}
+# Every factory's, the home one's too: it signs its offers, and its answers to partners' instances.
+PRIVATE_KEYS = {factory.id: Ed25519PrivateKey.generate() for factory in (*REFERENCE.partners,
+                                                                        REFERENCE.factory(REFERENCE.home_factory))}
 PARTNER_KEYS = PartnerKeys({factory_id: key.public_key() for factory_id, key in PRIVATE_KEYS.items()})
 
 
@@ -58,6 +62,30 @@ async def offers_and_steps(scored: Envelope) -> list[Envelope]:
                    "reasons": fit.reasons} for fit in eligible_partners(scored.data)]
     await referrals.open_exchange(Session(), scored, candidates, exchange)
     return emitted
+
+
+def answer_of_instance(offer: Envelope) -> Envelope:
+    """The home factory's answer to an offer like this one made to it by a partner's instance: an acceptance, as
+    routing gives it once its policy accepts the application taken in from the offer (services/routing)."""
+    made_to_us = OfferAnswered(factory_id=offer.data.factory_id, offer_id=offer.data.offer_id,
+                               application_id=offer.data.application_id)
+    decision = DecisionMade(application_id="ours", outcome="accept_local", factory_id=REFERENCE.home_factory,
+                            reasons=["It fits."], policy_version="p", decided_by="routing", consent_to_share=True,
+                            applicant=Applicant(company_name="Athens Cardio", contact_name="Nikos Andreou",
+                                                email="nikos@athens-cardio.example", language="en",
+                                                project_title=offer.data.project.title),
+                            expert_name="Claire Muller")
+    answer = referrals.answer_to_offer(made_to_us, decision, REFERENCE)
+    return caused_by(offer, answer.topic, answer.data, service="routing")
+
+
+def topic_of(topic: topics.Topic, data: dict) -> str:
+    """The name of the topic a message of `topic` goes to: one per partner for the offers and the answers."""
+    if topic is topics.OFFERS:
+        return topics.referrals_to(data["factory_id"]).name
+    if topic is topics.ANSWERS:
+        return topics.replies_to("pharos").name
+    return topic.name
 
 
 def staff_override(scored: Envelope, decision: Envelope) -> tuple[Envelope, Envelope]:
@@ -122,9 +150,10 @@ async def produced() -> dict[str, list[Envelope]]:
         exchange = await offers_and_steps(scored)
         offers = [envelope for envelope in exchange if envelope.type == topics.OFFERS.event_type]
         replies = [reply_to(offer, rule) for offer in offers for rule in ANSWERS]
+        answers = [answer_of_instance(offer) for offer in offers]
         incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
         override, staff_decision = staff_override(scored, decision)
-        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, incoming, override,
+        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, *answers, incoming, override,
                  staff_decision, email_sent(staff_decision), *journey_records(decision), erasure(decision)]
     by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
     for envelope in made:
@@ -137,7 +166,7 @@ def record(topic_name: str, envelope: Envelope) -> ConsumerRecord:
     """The Kafka record a producer writes: keyed by the subject, the JSON value, signed when a partner sends it."""
     value = envelope.model_dump_json().encode()
     headers = [("content-type", b"application/cloudevents+json")]
-    if topics.by_name(topic_name).signed_by:
+    if topics.by_name(topic_name).signer:
         key = PRIVATE_KEYS[signing.partner_of(envelope.source) or ""]
         headers.append((signing.KAFKA_HEADER, signing.sign(key, value).encode()))
     return ConsumerRecord(topic=topic_name, partition=0, offset=0, timestamp=0, timestamp_type=0,
@@ -158,7 +187,7 @@ async def test_every_producers_messages_are_what_every_consumer_reads(topic, pro
     assert produced[topic.name], f"no producer sample for {topic.name}"
     for envelope in produced[topic.name]:
         # The topic it goes to: one per partner for the offers
-        name = topics.referrals_to(envelope.data.factory_id).name if topic is topics.OFFERS else topic.name
+        name = topic_of(topic, envelope.data.model_dump())
         kafka_record = record(name, envelope)
         value = json.loads(kafka_record.value)
         # Then it is what the published contract says: schema, document, headers, key
@@ -174,7 +203,7 @@ def example_record(topic: topics.Topic, example: dict) -> ConsumerRecord:
     """The Kafka record an example of the document stands for: its key where the key binding says, its headers,
     its payload as the bytes the example's signature covers."""
     envelope, value = example["payload"], asyncapi.example_value(example["payload"])
-    name = topics.referrals_to(envelope["data"]["factory_id"]).name if topic is topics.OFFERS else topic.name
+    name = topic_of(topic, envelope["data"])
     return ConsumerRecord(topic=name, partition=0, offset=0, timestamp=0, timestamp_type=0,
                           key=envelope["data"][topic.key].encode(), value=value, checksum=None,
                           serialized_key_size=-1, serialized_value_size=len(value),
@@ -193,6 +222,6 @@ def test_every_message_of_the_document_has_an_example_that_consumers_read(topic)
     jsonschema.validate(example["payload"], committed(topic))
     # And the consumers read it as it is shown, its signature checked with the key the example names
     signer = signing.partner_of(example["payload"]["source"])
-    keys = PartnerKeys({signer: asyncapi.EXAMPLE_SIGNING_KEY.public_key()}) if topic.signed_by else None
+    keys = PartnerKeys({signer: asyncapi.EXAMPLE_SIGNING_KEY.public_key()}) if topic.signer else None
     envelope = decode(example_record(topic, example), keys)
     assert json.loads(envelope.model_dump_json()) == example["payload"]
