@@ -32,7 +32,7 @@ from pydantic import BaseModel
 
 from contracts import profile, reference, schemas, signing
 from contracts.envelope import Envelope
-from contracts.topics import ALL, OFFERS, PUBLISHED, REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
+from contracts.topics import ALL, ANSWERS, OFFERS, PUBLISHED, REFERRAL_REPLIES, REFERRALS_INCOMING, Topic
 
 TITLE = "Aiguillage message API"
 VERSION = "1.0.0"
@@ -107,7 +107,7 @@ def _generated() -> dict:
 def partner_acls() -> list[dict[str, str]]:
     """What a partner factory's Kafka user may do (the same bindings as the operators apply), with its id as
     the parameter `{factory_id}`."""
-    rights = [("Read", "topic", OFFERS.name), ("Read", "group", PARTNER)]
+    rights = [("Read", "topic", OFFERS.name), ("Read", "topic", ANSWERS.name), ("Read", "group", PARTNER)]
     rights += [("Write", "topic", topic.name) for topic in PARTNER_WRITES]
     return [{"principal": f"User:{PARTNER}", "operation": operation, "resourceType": kind, "resource": resource}
             for operation, kind, resource in rights]

@@ -21,8 +21,10 @@ users --entity-name <factory-id>`.
 - A service reads the topics it subscribes to, in its own consumer groups, and writes the topic it publishes
   plus the `.dlq` twin of every topic it reads (the dead-letter middleware publishes there). Write on a topic
   is enough for an idempotent producer (KIP-679, Kafka 2.8 and later); Read and Write imply Describe.
-- A partner factory `User:<factory-id>` reads only its own referral topic, in a consumer group named after
-  itself, and writes only the replies and incoming-referral topics.
+- A partner factory `User:<factory-id>` reads only its own referral topic and the answers to its own offers
+  (`aif.referrals.replies.to.<factory-id>.v1`, for a partner running Aiguillage, whose MirrorMaker copies both
+  into its own cluster), in a consumer group named after itself, and writes only the replies and
+  incoming-referral topics.
 - intake's bridge for partners without Kafka (HTTP) reads every offer topic and writes replies and incoming
   referrals on the partners' behalf, signed with their keys.
 """
@@ -52,11 +54,13 @@ SUBSCRIPTIONS: dict[str, tuple[tuple[Topic, str], ...]] = {
         (topics.EMAIL_SENT, "intake.read-model.emails"),
         (topics.REFERRAL_UPDATED, "intake.read-model.referrals"),
         (topics.REFERRALS_INCOMING, "intake.incoming-referrals"),
+        (topics.offers_arriving(reference.load().home_factory), "intake.offers"),
         (topics.JOURNEY_STEP_RECORDED, "intake.read-model.journey"),
         (topics.ERASURE_REQUESTED, "intake.privacy"),
     ),
     "triage": ((topics.APPLICATION_SUBMITTED, "triage"), (topics.ERASURE_REQUESTED, "triage.privacy")),
     "routing": ((topics.APPLICATION_SCORED, "routing"), (topics.REFERRAL_REPLIES, "routing.referrals"),
+                (topics.replies_to(reference.load().home_factory), "routing.referrals"),
                 (topics.OVERRIDE_REQUESTED, "routing.overrides"), (topics.JOURNEY_STEP_RECORDED, "routing.journey"),
                 (topics.ERASURE_REQUESTED, "routing.privacy")),
     "notify": ((topics.DECISION_MADE, "notify"), (topics.REFERRAL_UPDATED, "notify.referrals"),
@@ -100,8 +104,9 @@ def service_acls(service: str) -> list[Acl]:
     acls += [Acl(principal, "Write", "topic", topic.name) for topic in topics.ALL if topic.writer == service]
     acls += [Acl(principal, "Write", "topic", topic.dlq) for topic, _ in subscriptions]
     offer_topics = [topics.referrals_to(f.id) for f in reference.load().partners]
-    if service == "routing":  # the offers, one topic per partner
+    if service == "routing":  # the offers, and the answers to partners' instances, one topic per partner
         acls += [Acl(principal, "Write", "topic", topic.name) for topic in offer_topics]
+        acls += [Acl(principal, "Write", "topic", topics.replies_to(f.id).name) for f in reference.load().partners]
     if service == "intake":  # the HTTP bridge: it reads the offers and writes on the partners' behalf
         acls += [Acl(principal, "Read", "topic", topic.name) for topic in offer_topics]
         acls += [Acl(principal, "Write", "topic", topic.dlq) for topic in offer_topics]
@@ -114,6 +119,8 @@ def partner_acls(factory_id: str) -> list[Acl]:
     principal = f"User:{factory_id}"
     return [
         Acl(principal, "Read", "topic", topics.referrals_to(factory_id).name),
+        # A partner's own instance (its MirrorMaker, infra/federation.py) also reads the answers to its offers.
+        Acl(principal, "Read", "topic", topics.replies_to(factory_id).name),
         Acl(principal, "Read", "group", factory_id),
         Acl(principal, "Write", "topic", topics.REFERRAL_REPLIES.name),
         Acl(principal, "Write", "topic", topics.REFERRALS_INCOMING.name),

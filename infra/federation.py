@@ -260,13 +260,22 @@ def said(topic: str, data: dict) -> str:
         return f"{data['step']}: {data['reason'][:90]}"
     if "channel" in data:
         return f"submitted through {data['channel']}: {data['project']['title']}"
+    if "total_score" in data:
+        return (f"sectors {', '.join(s['sector'] for s in data['sectors']) or 'none'}, score {data['total_score']}, "
+                f"best partner {(data['partner_fit'] or [{'factory_id': '-'}])[0]['factory_id']}")
+    if "message_id" in data:
+        return f"email to {data['to']}: {data['subject']}"
     return ", ".join(sorted(data))[:90]
 
 
 def print_journey(title: str, events: list[tuple]) -> None:
+    """One line per event; a record MirrorMaker copied into a factory's cluster is marked so (same time: a copy
+    keeps the record's timestamp)."""
     print(f"\n{title}")
     for when, factory_id, topic, body in events:
-        print(f"  {when:%H:%M:%S.%f}"[:-3] + f"  {factory_id:8} {topic:40} {said(topic, body.get('data', {}))}")
+        copied = topic in (topics.referrals_to(factory_id).name, topics.replies_to(factory_id).name)
+        print(f"  {when:%H:%M:%S.%f}"[:-3] + f"  {factory_id:8} {'<= ' if copied else '   '}{topic:38} "
+              f"{said(topic, body.get('data', {}))}")
 
 
 def demo(directory: Path) -> int:
