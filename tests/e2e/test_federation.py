@@ -9,7 +9,6 @@ import asyncio
 import copy
 import json
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from infra.federation import Instance, federation, submit, wait_for
 from infra.mailbox import read_mailbox
 from services.runtime.messages import first_event
 from tests.support.kafka import publish_raw, read_topic
+from tests.support.staff import create_account, csrf_token, signed_in_client
 
 STEP = "lu.aif.routing.referral-updated"
 
@@ -137,6 +137,44 @@ async def test_an_offer_made_while_the_partner_is_down_arrives_when_it_is_back(f
     assert len({offer["id"] for offer in offers}) == 1
 
 
+async def test_pharos_staff_answer_an_offer_its_policy_leaves_to_them(factories):
+    lux, pharos = factories["lux-aif"], factories["pharos"]
+    # Given a Greek health project with no data yet: Luxembourg offers it to Pharos, whose policy asks its staff
+    sample = unique(samples.ATHENS_CARDIO)
+    sample.body["project"].update(data_readiness="none", stage="idea")
+    status_url = await asyncio.to_thread(submit, lux, sample)
+    offered = await asyncio.to_thread(wait_for, status_url, lambda s: any(
+        e["event"] == STEP and "offered" in e["summary"].lower() for e in s["timeline"]))
+
+    async def taken_in():
+        return [e for e in await records_of(pharos, topics.APPLICATION_SUBMITTED.name)
+                if (e["data"].get("offer") or {}).get("application_id") == offered["application_id"]]
+
+    async with asyncio.timeout(60):
+        while not (found := await taken_in()):
+            await asyncio.sleep(0.5)
+        application_id = found[0]["data"]["application_id"]
+        while not (decided := await records_of(pharos, topics.DECISION_MADE.name, application_id=application_id)):
+            await asyncio.sleep(0.5)
+    assert decided[0]["data"]["outcome"] == "review"
+    assert not await records_of(lux, topics.replies_to("lux-aif").name, application_id=offered["application_id"])
+
+    # When Eleni Pappas, a triager at Pharos, accepts it in Pharos's console, where it shows as Luxembourg's offer
+    eleni = create_account(pharos, "triager", "Eleni Pappas")
+    async with signed_in_client(pharos.intake, eleni) as console:
+        page = await console.get(f"/console/applications/{application_id}")
+        assert "Offered by Luxembourg AI Factory" in page.text
+        sent = await console.post(f"/console/applications/{application_id}/override", data={
+            "outcome": "accept_local", "factory": "", "reason": "Our cardiology team will help them collect data.",
+            "csrf_token": csrf_token(page.text)})
+        assert sent.status_code == 303, sent.text
+
+    # Then her decision answers Luxembourg's offer, and Luxembourg's applicant sees Pharos accepted
+    status = await asyncio.to_thread(wait_for, status_url)
+    (accepted,) = [e["summary"] for e in status["timeline"] if e["event"] == STEP and "accepted" in e["summary"]]
+    assert "Pharos takes the project" in accepted
+
+
 async def status_of(status_url: str) -> dict:
     async with httpx.AsyncClient(timeout=10) as client:
         return (await client.get(status_url)).json()
@@ -174,8 +212,9 @@ async def test_pharos_refuses_an_offer_without_consent_or_one_that_would_loop(fa
         records = await read_topic(pharos.kafka.bootstrap, topics.referrals_to("pharos").dlq)
         return [dict(r.headers) for r in records if r.key == application_id.encode()]
 
-    while not (letters := await dead_letter()):
-        await asyncio.sleep(0.5)
+    async with asyncio.timeout(60):
+        while not (letters := await dead_letter()):
+            await asyncio.sleep(0.5)
     assert any(reason in value.decode() for letter in letters for value in letter.values())
     # Nothing of it was taken in
     assert not [e for e in await records_of(pharos, topics.APPLICATION_SUBMITTED.name)
