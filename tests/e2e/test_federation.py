@@ -195,6 +195,37 @@ def offer_from_luxembourg(**changes) -> tuple[bytes, str]:
     return envelope.model_dump_json().encode(), application_id
 
 
+async def test_pharos_declines_an_offer_outside_its_priorities_and_leaves_the_applicant_to_luxembourg(factories):
+    lux, pharos = factories["lux-aif"], factories["pharos"]
+    # Given an offer from Luxembourg of a fintech project, outside Pharos's priorities
+    fintech = unique(samples.KIRCHBERG_PAY).body
+    value, application_id = offer_from_luxembourg(
+        project={"title": fintech["project"]["title"], "summary": fintech["project"]["summary"],
+                 "sectors": ["finance"], "data_readiness": "ready", "stage": "prototype"},
+        contact=fintech["contact"], company_name=fintech["company"]["name"], company_country="LU")
+    await publish_signed_by_luxembourg(lux, pharos, value, application_id)
+
+    # Then Pharos answers Luxembourg: declined, back to Luxembourg to ask its next partner
+    async with asyncio.timeout(60):
+        while not (answers := await records_of(pharos, topics.replies_to("lux-aif").name,
+                                               application_id=application_id)):
+            await asyncio.sleep(0.5)
+    (answer,) = answers
+    assert answer["data"]["answer"] == "decline"
+    assert "goes back to Luxembourg AI Factory" in answer["data"]["reason"]
+    # And Pharos wrote nothing to the applicant: Luxembourg tells them
+    await asyncio.sleep(2)
+    assert emails_to(pharos, fintech["contact"]["email"]) == []
+
+
+async def publish_signed_by_luxembourg(lux: Instance, pharos: Instance, value: bytes, application_id: str) -> None:
+    """Write an offer where Luxembourg's offers arrive in Pharos's cluster, signed with Luxembourg's key."""
+    key = signing.load_private_key(lux.secrets / "factory-signing-key.pem")
+    await publish_raw(pharos.kafka.bootstrap, topics.referrals_to("pharos").name, application_id.encode(), value,
+                      headers=[("content-type", b"application/cloudevents+json"),
+                               (signing.KAFKA_HEADER, signing.sign(key, value).encode())])
+
+
 @pytest.mark.parametrize(("changes", "reason"), [
     ({"consent_to_share": False, "contact": None, "company_name": None}, "did not consent"),
     ({"hops": ["pharos", "lux-aif"]}, "came through pharos already"),
@@ -202,11 +233,7 @@ def offer_from_luxembourg(**changes) -> tuple[bytes, str]:
 async def test_pharos_refuses_an_offer_without_consent_or_one_that_would_loop(factories, changes, reason):
     lux, pharos = factories["lux-aif"], factories["pharos"]
     value, application_id = offer_from_luxembourg(**changes)
-    key = signing.load_private_key(lux.secrets / "factory-signing-key.pem")
-    # Signed by Luxembourg, written where Luxembourg's offers arrive in Pharos's cluster
-    await publish_raw(pharos.kafka.bootstrap, topics.referrals_to("pharos").name, application_id.encode(), value,
-                      headers=[("content-type", b"application/cloudevents+json"),
-                               (signing.KAFKA_HEADER, signing.sign(key, value).encode())])
+    await publish_signed_by_luxembourg(lux, pharos, value, application_id)
 
     async def dead_letter():
         records = await read_topic(pharos.kafka.bootstrap, topics.referrals_to("pharos").dlq)

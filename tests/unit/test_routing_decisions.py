@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import reference
-from contracts.events import ApplicationSubmitted
+from contracts.events import ApplicationSubmitted, OfferAnswered
 from infra import samples
 from services.routing.domain import Candidate, Case, Decision, Sector, decide
 from services.routing.handlers import load_policy, scope_of, when_application_scored_decide_route
@@ -142,3 +142,22 @@ def test_a_decision_names_both_policy_versions_and_the_scoring_rules_it_rests_on
     assert decision.reasons[0].startswith("The project sits in one of the L-AIF priorities")
     assert ("Sector 'insurance' is one of the L-AIF priorities (declared; text mentions 'réassurance', 'sinistres'): "
             "+30") in decision.reasons
+
+
+def test_a_project_is_never_forwarded_to_a_factory_on_its_hop_list():
+    # Given Athens Cardio's health project, which fits Pharos best, having come through Pharos already
+    came_back = scored(samples.ATHENS_CARDIO).model_copy(update={"hops": ["pharos"]})
+    decision = when_application_scored_decide_route(came_back, REFERENCE, POLICY)
+    # Then it goes anywhere but back there
+    assert scored(samples.ATHENS_CARDIO).partner_fit[0].factory_id == "pharos"
+    assert decision.factory_id != "pharos"
+
+
+def test_an_offer_outside_the_priorities_is_declined_back_to_the_factory_that_offered_it():
+    # Given Athens Cardio's health project, offered to Luxembourg by Pharos's instance
+    offered = scored(samples.ATHENS_CARDIO).model_copy(update={
+        "hops": ["pharos"], "offer": OfferAnswered(factory_id="pharos", offer_id="o-1", application_id="GR-1")})
+    decision = when_application_scored_decide_route(offered, REFERENCE, POLICY)
+    # Then it is not passed on to another partner: it goes back to Pharos, which asks its next partner
+    assert (decision.outcome, decision.factory_id) == ("decline", None)
+    assert "goes back to Pharos" in decision.reasons[0]
