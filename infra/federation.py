@@ -143,7 +143,7 @@ class Instance:
     def start_broker(self) -> None:
         if not self.kafka.is_running():
             self.kafka.start()
-        created, _ = asyncio.run(provision(self.kafka.bootstrap))
+        asyncio.run(provision(self.kafka.bootstrap))
         credentials.ensure(self.directory)
 
     def start_services(self) -> None:
