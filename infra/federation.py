@@ -55,12 +55,18 @@ MIRROR_MAIN = "org.apache.kafka.connect.mirror.MirrorMaker"
 ADDRESSED_TO = r"aif\.referrals\.(replies\.)?to\.{home}\.v1"
 
 
-def mirror_properties(home: str, clusters: dict[str, str], replication_factor: int = 1) -> str:
+def mirror_properties(home: str, clusters: dict[str, str], replication_factor: int = 1,
+                      client_settings: dict[str, dict[str, str]] | None = None) -> str:
     """MirrorMaker 2's configuration for the factory `home`: one flow from each other cluster of `clusters`
-    ({factory id: bootstrap}) into home's, of the topics addressed to home, under their own names."""
+    ({factory id: bootstrap}) into home's, of the topics addressed to home, under their own names.
+    `client_settings` gives a cluster's Kafka client settings ({factory id: {"security.protocol": "SASL_SSL",
+    "sasl.mechanism": ..., "sasl.jaas.config": ..., "ssl.truststore.location": ...}}): home's user on a partner's
+    cluster needs only Read on the two topics addressed to home."""
     escaped = ADDRESSED_TO.format(home=home.replace("-", r"\-")).replace("\\", "\\\\")  # a .properties file
     lines = [f"clusters = {', '.join(clusters)}",
-             *(f"{alias}.bootstrap.servers = {bootstrap}" for alias, bootstrap in clusters.items())]
+             *(f"{alias}.bootstrap.servers = {bootstrap}" for alias, bootstrap in clusters.items()),
+             *(f"{alias}.{name} = {value}" for alias, settings in (client_settings or {}).items()
+               for name, value in settings.items())]
     for partner in clusters:
         if partner != home:
             lines += [f"{partner}->{home}.enabled = true", f"{partner}->{home}.topics = {escaped}"]
