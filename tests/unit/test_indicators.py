@@ -13,10 +13,10 @@ import pytest
 from contracts import reference
 from contracts.envelope import Envelope
 from contracts.events import (
-    Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, ReferralOffered, ReferredProject,
+    Applicant, ApplicationScored, ApplicationSubmitted, DecisionMade, ReferralOffered, ReferralUpdated, ReferredProject,
     SectorFinding,
 )
-from contracts.topics import APPLICATION_SCORED, DECISION_MADE, referrals_to
+from contracts.topics import APPLICATION_SCORED, DECISION_MADE, REFERRAL_UPDATED, referrals_to
 from infra import samples
 from services.intake.console import indicators
 from services.intake.partners import bridge
@@ -70,6 +70,15 @@ async def offered(session, submitted: Envelope[ApplicationSubmitted], factory_id
     await bridge.when_offered(tx(session), event_about(data.application_id, topic, offer, submitted.time))
 
 
+async def accepted_by(session, submitted: Envelope[ApplicationSubmitted], factory_id: str) -> None:
+    """The partner's acceptance, as routing announces the exchange's step."""
+    data = submitted.data
+    step = ReferralUpdated(application_id=data.application_id, factory_id=factory_id, step="accepted", attempt=1,
+                           reason="Pharos accepted the referral.", applicant=applicant(data))
+    await updates.when_referral_updated(tx(session), event_about(data.application_id, REFERRAL_UPDATED, step,
+                                                                 submitted.time + timedelta(hours=2)))
+
+
 @pytest.fixture
 async def november(tmp_path):
     """Intake's tables after November 2026; the fortnight's figures are written next to each application."""
@@ -88,6 +97,7 @@ async def november(tmp_path):
             await scored(session, odyssea, "language", "culture-creative")
             await decided(session, odyssea, "forward", "pharos", timedelta(seconds=90))
             await offered(session, odyssea, "pharos")
+            await accepted_by(session, odyssea, "pharos")
             # Week 47: Rhein Radiologie, forwarded to JAIF in 60 s; JAIF declines, AI Factory France is next
             rhein = await submit(session, at(18, 11), samples.RHEIN_RADIOLOGIE)
             await scored(session, rhein, "health")
@@ -130,10 +140,12 @@ async def test_the_fortnights_figures(november):
     assert (figures.decision_time.decided, figures.decision_time.median_seconds,
             figures.decision_time.p90_seconds) == (5, 60, 600)
     assert figures.decision_time.p90_minutes == 10
-    # And the referrals: sent to Pharos, JAIF and AI Factory France once each; received from JAIF once
-    referrals = {partner.factory_id: (partner.sent, partner.received) for partner in figures.referrals}
-    assert {factory: counts for factory, counts in referrals.items() if counts != (0, 0)} == {
-        "pharos": (1, 0), "jaif": (1, 1), "ai2f": (1, 0)}
+    # And the referrals: sent to Pharos, JAIF and AI Factory France once each, accepted by Pharos; received from
+    # JAIF once
+    referrals = {partner.factory_id: (partner.sent, partner.accepted, partner.received)
+                 for partner in figures.referrals}
+    assert {factory: counts for factory, counts in referrals.items() if counts != (0, 0, 0)} == {
+        "pharos": (1, 1, 0), "jaif": (1, 0, 1), "ai2f": (1, 0, 0)}
     assert set(referrals) == {factory.id for factory in reference.load().partners}  # the others at zero
     # And both accepted projects wait at the journey's start, against the target of 190 companies
     journey = figures.journey
@@ -167,6 +179,6 @@ async def test_the_csv_has_one_figure_a_row(november):
         ("range", "since", "2026-11-16"), ("range", "until", "2026-11-29"), ("applications", "total", "6"),
         ("applications_per_week", "2026-W47", "3"), ("outcome", "undecided", "1"), ("sector", "insurance", "2"),
         ("decision_time", "median_seconds", "60.0"), ("decision_time", "p90_seconds", "600.0"),
-        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("journey_funnel", "funding", "0"),
+        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("referrals_accepted", "pharos", "1"), ("journey_funnel", "funding", "0"),
         ("journey", "accepted", "2"), ("journey", "completed", "0"), ("journey", "target", "190")}
     assert all(len(row) == 3 for row in rows)

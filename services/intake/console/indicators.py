@@ -5,8 +5,10 @@ included; without a range, all of them):
 - applications per ISO week ('2026-W47'), the weeks without any included as zero;
 - the outcomes of their current decisions (and how many wait for one); the sectors triage found in them;
 - the time from submission to the first decision: median and 90th percentile (nearest rank), in seconds;
-- referrals per partner factory: sent (the offers routing made, which intake keeps for the partner bridge) and
-  received (the applications a partner referred to the home factory: channel 'partner:<factory-id>');
+- referrals per partner factory: sent (the offers routing made, which intake keeps for the partner bridge),
+  accepted (the applications whose exchange ended with that partner's acceptance, whether a partner answered on
+  Kafka, through the bridge or from its own instance) and received (the applications a partner referred or
+  offered to the home factory: channel 'partner:<factory-id>');
 - the customer journey of the accepted projects (journey/funnel.py): the funnel from submission through each
   step to completion, the exits per step and reason, the median days per step, the completions against the
   target, by sector, by expert and by month; all folded from the journey records, which are the events of
@@ -64,7 +66,8 @@ class PartnerReferrals:
     factory_id: str
     name: str
     sent: int  # offers made to the partner
-    received: int  # applications the partner referred to the home factory
+    received: int  # applications the partner referred or offered to the home factory
+    accepted: int = 0  # applications whose exchange ended with the partner's acceptance
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ async def compute(session: AsyncSession, since: date | None = None, until: date 
     sectors = Counter(finding["sector"] for a in applications if a.scores
                       for finding in json.loads(a.scores)["sectors"])
     received = Counter(partner for a in applications if (partner := referring_partner(a.channel)))
+    accepted_by = Counter(a.referral_factory_id for a in applications if a.referral_step == "accepted")
     waits = [max((as_utc(at) - submitted_at[app]).total_seconds(), 0.0) for app, at in first_decisions.items()]
     partners = {f.id: f.name for f in reference.load().partners}
     return Indicators(
@@ -152,7 +156,7 @@ async def compute(session: AsyncSession, since: date | None = None, until: date 
         sectors=dict(sorted(sectors.items(), key=lambda item: (-item[1], item[0]))),
         decision_time=DecisionTime(len(waits), statistics.median(waits) if waits else None, nearest_rank(waits, 90)),
         referrals=tuple(PartnerReferrals(factory_id, partners.get(factory_id, factory_id), sent[factory_id],
-                                         received[factory_id])
+                                         received[factory_id], accepted_by[factory_id])
                         for factory_id in [*partners, *sorted((set(sent) | set(received)) - set(partners))]),
         journey=funnel.funnel(len(applications), accepted_projects(accepted, journey_rows, acceptances)),
     )
@@ -183,8 +187,8 @@ def accepted_projects(accepted: list[ApplicationRecord], journey_rows, acceptanc
 def to_csv(indicators: Indicators) -> str:
     """One figure a row, `indicator,key,value`: range (since, until; empty when open), applications (total),
     applications_per_week (ISO week), outcome (each outcome and 'undecided'), sector, decision_time (decided,
-    median_seconds, p90_seconds; empty when nothing is decided), referrals_sent and referrals_received (partner
-    factory id), then the journey's (journey/funnel.py `csv_rows`): journey (accepted, in_journey, completed,
+    median_seconds, p90_seconds; empty when nothing is decided), referrals_sent, referrals_received and
+    referrals_accepted (partner factory id), then the journey's (journey/funnel.py `csv_rows`): journey (accepted, in_journey, completed,
     exited, target), journey_funnel (submitted, accepted, each step: projects that reached it), journey_at_step
     (each stage: open projects there now), journey_exits ('<stage>:<exit reason>'), journey_median_days (each
     stage; empty when no project moved on from it), journey_by_sector, journey_by_expert and journey_by_month
@@ -202,6 +206,7 @@ def to_csv(indicators: Indicators) -> str:
         ("decision_time", "p90_seconds", "" if time_taken.p90_seconds is None else time_taken.p90_seconds),
         *(("referrals_sent", partner.factory_id, partner.sent) for partner in indicators.referrals),
         *(("referrals_received", partner.factory_id, partner.received) for partner in indicators.referrals),
+        *(("referrals_accepted", partner.factory_id, partner.accepted) for partner in indicators.referrals),
         *funnel.csv_rows(indicators.journey),
     ]
     out = io.StringIO()
