@@ -141,7 +141,8 @@ PIPELINE: tuple[Topic, ...] = (APPLICATION_SUBMITTED, APPLICATION_SCORED, DECISI
 
 def all_topics(factory_ids: list[str]) -> list[Topic]:
     """The registry's topics and, per factory, the topics of the offers to it and of the answers to its offers."""
-    return [*ALL, *(per_factory(factory_id) for factory_id in factory_ids for per_factory in (referrals_to, replies_to))]
+    return [*ALL, *(per_factory(factory_id) for factory_id in factory_ids
+                    for per_factory in (referrals_to, replies_to))]
 
 
 def by_name(name: str) -> Topic:

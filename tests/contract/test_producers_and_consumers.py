@@ -153,8 +153,8 @@ async def produced() -> dict[str, list[Envelope]]:
         answers = [answer_of_instance(offer) for offer in offers]
         incoming = referral(ReferralIncoming(referral_id=f"JAIF-{number}", from_factory="jaif", **sample.body))
         override, staff_decision = staff_override(scored, decision)
-        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, *answers, incoming, override,
-                 staff_decision, email_sent(staff_decision), *journey_records(decision), erasure(decision)]
+        made += [application_event, scored, decision, email_sent(decision), *exchange, *replies, *answers, incoming,
+                 override, staff_decision, email_sent(staff_decision), *journey_records(decision), erasure(decision)]
     by_topic: dict[str, list[Envelope]] = {topic.name: [] for topic in topics.PUBLISHED}
     for envelope in made:
         (topic,) = [t for t in topics.PUBLISHED if t.event_type == envelope.type]

@@ -179,6 +179,7 @@ async def test_the_csv_has_one_figure_a_row(november):
         ("range", "since", "2026-11-16"), ("range", "until", "2026-11-29"), ("applications", "total", "6"),
         ("applications_per_week", "2026-W47", "3"), ("outcome", "undecided", "1"), ("sector", "insurance", "2"),
         ("decision_time", "median_seconds", "60.0"), ("decision_time", "p90_seconds", "600.0"),
-        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("referrals_accepted", "pharos", "1"), ("journey_funnel", "funding", "0"),
+        ("referrals_sent", "pharos", "1"), ("referrals_received", "jaif", "1"), ("referrals_accepted", "pharos", "1"),
+        ("journey_funnel", "funding", "0"),
         ("journey", "accepted", "2"), ("journey", "completed", "0"), ("journey", "target", "190")}
     assert all(len(row) == 3 for row in rows)

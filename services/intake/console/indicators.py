@@ -188,8 +188,8 @@ def to_csv(indicators: Indicators) -> str:
     """One figure a row, `indicator,key,value`: range (since, until; empty when open), applications (total),
     applications_per_week (ISO week), outcome (each outcome and 'undecided'), sector, decision_time (decided,
     median_seconds, p90_seconds; empty when nothing is decided), referrals_sent, referrals_received and
-    referrals_accepted (partner factory id), then the journey's (journey/funnel.py `csv_rows`): journey (accepted, in_journey, completed,
-    exited, target), journey_funnel (submitted, accepted, each step: projects that reached it), journey_at_step
+    referrals_accepted (partner factory id), then the journey's (journey/funnel.py `csv_rows`): journey (accepted,
+    in_journey, completed, exited, target), journey_funnel (submitted, accepted, each step: projects that reached it), journey_at_step
     (each stage: open projects there now), journey_exits ('<stage>:<exit reason>'), journey_median_days (each
     stage; empty when no project moved on from it), journey_by_sector, journey_by_expert and journey_by_month
     ('<key>:<accepted|in_journey|completed|exited>', or for months '<YYYY-MM>:<steps|completed|exited>')."""

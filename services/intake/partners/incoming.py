@@ -84,8 +84,8 @@ async def when_offer_arrives(tx: Tx, envelope: Envelope[ReferralOffered]) -> Non
     project, known = offer.project, data.sectors
     submitted = ApplicationSubmitted(
         application_id=application_id, submitted_at=now(), channel=PARTNER_CHANNEL + offer.from_factory,
-        company=Company(name=offer.company_name, country=offer.company_country or data.factory(offer.from_factory).country,
-                        size=offer.company_size or "sme"),
+        company=Company(name=offer.company_name, size=offer.company_size or "sme",
+                        country=offer.company_country or data.factory(offer.from_factory).country),
         contact=offer.contact,
         project=Project(title=project.title, summary=project.summary, stage=project.stage,
                         data_readiness=project.data_readiness,
