@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import csv
+import io
 import json
 import uuid
 
@@ -95,6 +97,14 @@ async def journey_across(sender: Instance, receiver: Instance, sample: samples.S
                                  offer_id=offer["data"]["offer_id"])
     assert answer["source"] == signing.partner_source(receiver.factory_id)
     assert answer["data"]["answer"] == "accept"
+
+    # The sender's staff see it in the indicators: a referral the partner accepted
+    viewer = create_account(sender, "viewer", "Marc Klein")
+    async with signed_in_client(sender.intake, viewer) as console:
+        rows = {tuple(row[:2]): int(row[2]) for row in csv.reader(io.StringIO(
+            (await console.get("/console/indicators.csv")).text)) if row[0].startswith("referrals_")}
+    assert rows[("referrals_accepted", receiver.factory_id)] >= 1
+    assert rows[("referrals_sent", receiver.factory_id)] >= 1
 
     # The applicant hears from both: the sender says the partner accepted, the receiver names their expert
     from_sender = await eventually(lambda: emails_to(sender, email) if len(emails_to(sender, email)) >= 2 else None)
