@@ -42,8 +42,9 @@ async def test_an_offer_left_unanswered_goes_to_staff_and_a_late_answer_changes_
     application_id, status_url = response.json()["application_id"], response.json()["status_url"]
 
     # When JAIF stays silent past the deadline
-    status = await system.wait_until(status_url, lambda s: s.get("decision", {}).get("outcome") == "review",
-                                     timeout=ANSWER_SECONDS + 30)
+    # (the decision and the exchange's steps come on two topics, read by two consumers: the page shows both in turn)
+    status = await system.wait_until(status_url, lambda s: s.get("decision", {}).get("outcome") == "review"
+                                     and len(referral_steps(s)) == 2, timeout=ANSWER_SECONDS + 30)
 
     # Then the timeline shows the offer, then the escalation, and the decision says why
     name = reference.load().factory("jaif").name
