@@ -5,6 +5,7 @@ Every topic is keyed by application id, so one application's events stay in orde
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from pydantic import BaseModel
@@ -145,6 +146,7 @@ def all_topics(factory_ids: list[str]) -> list[Topic]:
                     for per_factory in (referrals_to, replies_to))]
 
 
+@functools.cache  # on every record the relay publishes and every record a consumer reads
 def by_name(name: str) -> Topic:
     for topic in ALL:
         if topic.name == name:

@@ -28,10 +28,7 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +39,7 @@ import httpx
 
 from contracts import signing, topics
 from infra import credentials, samples
+from infra.demo import REFERRAL_STEP, wait_for as poll_status
 from infra.kafka.local_kafka import LocalKafka, ensure_libs, stop_all
 from infra.localnet import free_ports
 from infra.stack import SERVICES, Stack
@@ -88,43 +86,20 @@ def mirror_properties(home: str, clusters: dict[str, str], replication_factor: i
     return "\n".join(lines) + "\n"
 
 
-@dataclass
-class Mirror:
-    """One factory's MirrorMaker 2, a JVM of its own, its log in `directory`/mirror.log."""
-
-    home: str
-    directory: Path
-    clusters: dict[str, str]
-    process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        config = self.directory / "mirror.properties"
-        config.write_text(mirror_properties(self.home, self.clusters))
-        logging = self.directory / "log4j2.properties"
-        logging.write_text("status = warn\nappender.file.type = File\nappender.file.name = file\n"
-                           f"appender.file.fileName = {self.directory / 'mirror.log'}\n"
-                           "appender.file.layout.type = PatternLayout\n"
-                           "appender.file.layout.pattern = [%d] %p %m (%c)%n\n"
-                           "rootLogger.level = INFO\nrootLogger.appenderRef.file.ref = file\n")
-        with open(self.directory / "mirror.out", "ab") as out:
-            self.process = subprocess.Popen(
-                ["java", "-Xms128m", "-Xmx256m", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={logging}", "-cp", str(ensure_libs(LIBS) / "*"), MIRROR_MAIN,
-                 str(config), "--clusters", self.home],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def stop(self, timeout: float = 15) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.process = None
+def start_mirror(stack: Stack, home: str, clusters: dict[str, str]) -> None:
+    """Start `home`'s MirrorMaker 2, a JVM of its own, as one more process of its stack (var/log/mirror.log;
+    `Stack.stop_all` stops it first)."""
+    directory = stack.var_dir / "mirror"
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "mirror.properties"
+    config.write_text(mirror_properties(home, clusters))
+    logging = directory / "log4j2.properties"
+    logging.write_text("status = warn\nappender.out.type = Console\nappender.out.name = out\n"
+                       "appender.out.layout.type = PatternLayout\nappender.out.layout.pattern = [%d] %p %m (%c)%n\n"
+                       "rootLogger.level = INFO\nrootLogger.appenderRef.out.ref = out\n")
+    stack.start("mirror", ["java", "-Xms128m", "-Xmx256m", "-Djava.awt.headless=true",
+                           f"-Dlog4j2.configurationFile={logging}", "-cp", str(ensure_libs(LIBS) / "*"), MIRROR_MAIN,
+                           str(config), "--clusters", home], dict(os.environ), detached=False)
 
 
 @dataclass
@@ -135,8 +110,7 @@ class Instance:
     directory: Path
     kafka: LocalKafka
     stack: Stack
-    mirror: Mirror | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    clusters: dict[str, str] = field(default_factory=dict)  # every factory's bootstrap, its MirrorMaker's sources
 
     @property
     def intake(self) -> str:
@@ -156,13 +130,11 @@ class Instance:
         self.stack.start_mailbox()
         self.stack.start_services()
         self.stack.wait_healthy(timeout=120)
-        if self.mirror is not None:
-            self.mirror.start()
+        if self.clusters:
+            start_mirror(self.stack, self.factory_id, self.clusters)
 
     def stop(self) -> None:
         """Everything of this factory stops: a partner down, as far as the others can tell."""
-        if self.mirror is not None:
-            self.mirror.stop()
         self.stack.stop_all()
         stop_all([self.kafka])
 
@@ -173,7 +145,7 @@ def new_instance(factory_id: str, directory: Path, **env: str) -> Instance:
     kafka = LocalKafka(directory / "kafka", ports[0], ports[1], libs_dir=LIBS, heap="384m")
     env = {"FACTORY_PROFILE": str(ROOT / "profiles" / factory_id), **env}
     stack = Stack(directory, kafka.bootstrap, dict(zip(SERVICES, ports[2:])), smtp_port=ports[-1], env=env)
-    return Instance(factory_id, directory, kafka, stack, env=env)
+    return Instance(factory_id, directory, kafka, stack)
 
 
 def exchange_public_keys(instances: list[Instance]) -> None:
@@ -195,8 +167,8 @@ def federation(directory: Path, factory_ids: tuple[str, ...], **env: str) -> Ite
     MirrorMakers; everything stops at the end, whatever happened."""
     instances = {factory_id: new_instance(factory_id, directory / factory_id, **env) for factory_id in factory_ids}
     clusters = {factory_id: instance.kafka.bootstrap for factory_id, instance in instances.items()}
-    for factory_id, instance in instances.items():
-        instance.mirror = Mirror(factory_id, instance.directory / "mirror", clusters)
+    for instance in instances.values():
+        instance.clusters = clusters
     with ExitStack() as cleanup:
         for instance in instances.values():
             cleanup.callback(instance.stop)
@@ -213,9 +185,6 @@ def federation(directory: Path, factory_ids: tuple[str, ...], **env: str) -> Ite
 
 # -- the demo ---------------------------------------------------------------------------------------------------
 
-REFERRAL_STEP = "lu.aif.routing.referral-updated"
-
-
 def submit(instance: Instance, sample: samples.Sample) -> str:
     """Submit the sample's application to `instance`; its status link."""
     response = httpx.post(f"{instance.intake}/v1/applications", json=sample.body, timeout=10)
@@ -230,12 +199,9 @@ def answered(status: dict) -> bool:
 
 
 def wait_for(status_url: str, condition=answered, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition(status := httpx.get(status_url, timeout=10).json()):
-            return status
-        time.sleep(0.5)
-    raise TimeoutError(f"not reached within {timeout:.0f} s: {status_url}")
+    """The applicant's status once `condition` holds (the demo's polling, with the time a crossing may take)."""
+    with httpx.Client(timeout=10) as client:
+        return poll_status(client, status_url, condition, timeout)
 
 
 async def journey(instances: dict[str, Instance], home: str, application_id: str) -> list[tuple]:

@@ -136,8 +136,8 @@ def answer_to_offer(offer: OfferAnswered, decision: DecisionMade, reference: Ref
     if decision.outcome == "review":
         return None
     accepted = decision.outcome == "accept_local"
-    reason = (f"{reference.home_name} takes the project" + (f", with {decision.expert_name}" if decision.expert_name
-                                                            else "") + "." if accepted else decision.reasons[0])
+    with_expert = f", with {decision.expert_name}" if decision.expert_name else ""
+    reason = f"{reference.home_name} takes the project{with_expert}." if accepted else decision.reasons[0]
     return Answer(topics.replies_to(offer.factory_id), ReferralReplied(
         application_id=offer.application_id, offer_id=offer.offer_id, factory_id=reference.home_factory,
         answer="accept" if accepted else "decline", reason=reason[:500]))

@@ -6,7 +6,7 @@ emails, the staff console of the factory that was offered the project, and the r
 from __future__ import annotations
 
 import asyncio
-import copy
+import dataclasses
 import csv
 import io
 import json
@@ -19,14 +19,12 @@ from contracts import signing, topics
 from contracts.envelope import now
 from contracts.events import ReferralOffered
 from infra import samples
+from infra.demo import REFERRAL_STEP as STEP, for_this_run
 from infra.federation import Instance, federation, submit, wait_for
 from infra.mailbox import read_mailbox
 from services.runtime.messages import first_event
 from tests.support.kafka import publish_raw, read_topic
 from tests.support.staff import create_account, csrf_token, signed_in_client
-
-STEP = "lu.aif.routing.referral-updated"
-
 
 @pytest.fixture(scope="module")
 def factories(tmp_path_factory) -> dict[str, Instance]:
@@ -36,10 +34,7 @@ def factories(tmp_path_factory) -> dict[str, Instance]:
 
 def unique(sample: samples.Sample) -> samples.Sample:
     """The sample from an address of its own: each test's applicant is another person."""
-    body = copy.deepcopy(sample.body)
-    name, _, domain = body["contact"]["email"].partition("@")
-    body["contact"]["email"] = f"{name}-{uuid.uuid4().hex[:8]}@{domain}"
-    return samples.Sample(sample.story, sample.expected_outcome, sample.expected_factory, body)
+    return dataclasses.replace(sample, body=for_this_run(sample.body, uuid.uuid4().hex[:8]))
 
 
 def emails_to(instance: Instance, address: str) -> list:
